@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers go one way: CHDF5 (C shim) -> ZooHDF5 (safe wrapper) -> ZooFormats (Keras layouts)
+// -> ZooCLI (the `zoo` tool). Nothing lower imports anything higher.
+let package = Package(
+    name: "SwiftZoo",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
+        .library(name: "ZooFormats", targets: ["ZooFormats"]),
+        .executable(name: "zoo", targets: ["ZooCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHDF5",
+            path: "Sources/CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev", "pkg-config"])]
+        ),
+        .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
+        .target(
+            name: "ZooFormats",
+            dependencies: ["ZooHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .executableTarget(
+            name: "ZooCLI",
+            dependencies: ["ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "ZooBench",
+            dependencies: ["ZooFormats", "ZooHDF5"],
+            path: "Benchmarks/ZooBench"
+        ),
+        .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"]),
+        .testTarget(name: "ZooFormatsTests", dependencies: ["ZooFormats", "ZooHDF5"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
+    ]
+)

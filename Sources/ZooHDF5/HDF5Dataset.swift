@@ -1,0 +1,83 @@
+import CHDF5
+
+/// An open HDF5 dataset: its shape, element type, attributes, and reads straight into memory.
+public struct HDF5Dataset: HDF5Object {
+    public let fileName: String
+    public let path: String
+    public let handle: HDF5Handle
+    /// Dimensions, outermost first; empty for a scalar.
+    public let shape: [Int]
+    /// The stored element type.
+    public let elementType: HDF5ElementType
+    /// The stored datatype, kept open for reads that must not convert (float16, opaque).
+    let fileType: HDF5Handle
+
+    init(fileName: String, path: String, handle: HDF5Handle) throws {
+        HDF5Library.prepare()
+        self.fileName = fileName
+        self.path = path
+        self.handle = handle
+        fileType = try HDF5Library.own(H5Dget_type(handle.id), .datatype, "reading dataset type", file: fileName, path: path)
+        elementType = HDF5ElementType.classify(fileType.id)
+        let space = try HDF5Library.own(H5Dget_space(handle.id), .dataspace, "reading dataset shape", file: fileName, path: path)
+        let rank = H5Sget_simple_extent_ndims(space.id)
+        guard rank >= 0 else { throw HDF5Library.failure("reading dataset shape", file: fileName, path: path) }
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 { H5Sget_simple_extent_dims(space.id, &dims, nil) }
+        shape = dims.map { Int($0) }
+    }
+
+    /// Number of elements (1 for a scalar).
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    /// Bytes the whole dataset takes in memory, or nil for variable-length or unsupported types.
+    public var byteCount: Int? { elementType.byteSize.map { $0 * elementCount } }
+
+    /// Reads the whole dataset into `buffer`, which must be exactly `byteCount` bytes.
+    ///
+    /// Values arrive in native byte order; libhdf5 copies straight into the caller's memory
+    /// (no per-element loop and no intermediate copy when the stored type is already native).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws {
+        HDF5Library.prepare()
+        guard let expected = byteCount else {
+            throw HDF5Error.unsupportedType(file: fileName, path: path, type: elementType.description)
+        }
+        guard expected == buffer.count else {
+            throw HDF5Error.bufferSizeMismatch(file: fileName, path: path, expected: expected, given: buffer.count)
+        }
+        if expected == 0 { return }
+        let memoryTypeID: hid_t
+        switch elementType {
+        case .float16, .opaque, .string:
+            // No native type to convert to: copy the stored bits (IEEE half is little-endian here).
+            memoryTypeID = H5Tcopy(fileType.id)
+        default:
+            memoryTypeID = elementType.makeDatatype()
+        }
+        let memoryType = try HDF5Library.own(memoryTypeID, .datatype, "making memory type", file: fileName, path: path)
+        let status = H5Dread(handle.id, memoryType.id, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), buffer.baseAddress)
+        try HDF5Library.check(status, "reading dataset", file: fileName, path: path)
+    }
+
+    /// Reads the whole dataset into a new byte array.
+    public func readBytes() throws -> [UInt8] {
+        guard let count = byteCount else {
+            throw HDF5Error.unsupportedType(file: fileName, path: path, type: elementType.description)
+        }
+        var bytes = [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeMutableBytes { try read(into: $0) }
+        return bytes
+    }
+
+    /// Reads a string dataset (fixed- or variable-length) into Swift strings.
+    public func readStrings() throws -> [String] {
+        HDF5Library.prepare()
+        guard case .string = elementType else {
+            throw HDF5Error.wrongObjectKind(file: fileName, path: path, expected: "string dataset", found: elementType.description)
+        }
+        let reader = HDF5ValueReader(fileName: fileName, path: path)
+        return try reader.readStrings(count: elementCount, fileType: fileType.id) {
+            H5Dread(handle.id, $0, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), $1)
+        }
+    }
+}

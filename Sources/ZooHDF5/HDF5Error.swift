@@ -1,0 +1,42 @@
+/// An error from the HDF5 layer. Every case names the file and the object path inside it, and,
+/// where libhdf5 reported one, the message from its error stack.
+public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file does not exist.
+    case fileNotFound(file: String)
+    /// The path names a directory, not a file.
+    case isDirectory(file: String)
+    /// The file exists but is not an HDF5 file (wrong signature, empty or truncated header).
+    case notHDF5(file: String)
+    /// No object exists at `path` inside the file.
+    case objectNotFound(file: String, path: String)
+    /// The object at `path` is of another kind than the one asked for.
+    case wrongObjectKind(file: String, path: String, expected: String, found: String)
+    /// A dataset or attribute holds an element type this wrapper does not read.
+    case unsupportedType(file: String, path: String, type: String)
+    /// A caller's buffer does not match the dataset's byte size.
+    case bufferSizeMismatch(file: String, path: String, expected: Int, given: Int)
+    /// A call into libhdf5 failed; `message` is libhdf5's error stack, innermost first.
+    case library(operation: String, file: String, path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let file):
+            return "\(file): no such file"
+        case .isDirectory(let file):
+            return "\(file): is a directory, expected an HDF5 file"
+        case .notHDF5(let file):
+            return "\(file): not an HDF5 file (no HDF5 signature; empty, truncated or another format)"
+        case .objectNotFound(let file, let path):
+            return "\(file): no object at HDF5 path '\(path)'"
+        case .wrongObjectKind(let file, let path, let expected, let found):
+            return "\(file): HDF5 path '\(path)' is a \(found), expected a \(expected)"
+        case .unsupportedType(let file, let path, let type):
+            return "\(file): HDF5 path '\(path)' has unsupported element type \(type)"
+        case .bufferSizeMismatch(let file, let path, let expected, let given):
+            return "\(file): HDF5 path '\(path)' holds \(expected) bytes, but the buffer has \(given)"
+        case .library(let operation, let file, let path, let message):
+            let detail = message.isEmpty ? "" : ": \(message)"
+            return "\(file): \(operation) failed at HDF5 path '\(path)'\(detail)"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open HDF5 file. The file closes when the last copy of it and of every object opened from
+/// it goes away.
+public struct HDF5File: Sendable {
+    /// How to open an existing file.
+    public enum Mode: Sendable { case readOnly, readWrite }
+
+    /// The path as given, used in every error message.
+    public let fileName: String
+    let handle: HDF5Handle
+
+    /// Opens an existing file.
+    ///
+    /// Throws `.fileNotFound`, `.isDirectory` or `.notHDF5` with the file name before libhdf5 is
+    /// asked, so the common mistakes get a plain message rather than a libhdf5 stack.
+    public static func open(_ path: String, mode: Mode = .readOnly) throws -> HDF5File {
+        HDF5Library.prepare()
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw HDF5Error.fileNotFound(file: path) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error.isDirectory(file: path) }
+        guard H5Fis_hdf5(path) > 0 else {
+            _ = HDF5Library.takeErrorMessage()
+            throw HDF5Error.notHDF5(file: path)
+        }
+        let flags = mode == .readOnly ? zoo_h5f_acc_rdonly() : zoo_h5f_acc_rdwr()
+        let id = H5Fopen(path, flags, zoo_h5p_default())
+        let handle = try HDF5Library.own(id, .file, "opening file", file: path, path: "/")
+        return HDF5File(fileName: path, handle: handle)
+    }
+
+    /// Creates a new file; with `overwrite` false an existing file is an error.
+    public static func create(_ path: String, overwrite: Bool = true) throws -> HDF5File {
+        HDF5Library.prepare()
+        let flags = overwrite ? zoo_h5f_acc_trunc() : zoo_h5f_acc_excl()
+        let id = H5Fcreate(path, flags, zoo_h5p_default(), zoo_h5p_default())
+        let handle = try HDF5Library.own(id, .file, "creating file", file: path, path: "/")
+        return HDF5File(fileName: path, handle: handle)
+    }
+
+    /// Whether the file at `path` starts with an HDF5 signature (false for missing files too).
+    public static func isHDF5(_ path: String) -> Bool {
+        HDF5Library.prepare()
+        let result = H5Fis_hdf5(path)
+        if result < 0 { _ = HDF5Library.takeErrorMessage() }
+        return result > 0
+    }
+
+    /// The root group `/`.
+    public func root() throws -> HDF5Group {
+        let id = H5Gopen2(handle.id, "/", zoo_h5p_default())
+        let group = try HDF5Library.own(id, .group, "opening root group", file: fileName, path: "/")
+        return HDF5Group(fileName: fileName, path: "/", handle: group)
+    }
+
+    /// Writes buffered data to disk.
+    public func flush() throws {
+        HDF5Library.prepare()
+        try HDF5Library.check(H5Fflush(handle.id, H5F_SCOPE_GLOBAL), "flushing", file: fileName, path: "/")
+    }
+
+    /// The libhdf5 version linked in, such as "1.10.8".
+    public static var libraryVersion: String {
+        var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+        H5get_libversion(&major, &minor, &release)
+        return "\(major).\(minor).\(release)"
+    }
+
+    /// Whether the linked libhdf5 serialises calls itself (a thread-safe build).
+    public static var isThreadSafe: Bool {
+        var safe: hbool_t = false
+        H5is_library_threadsafe(&safe)
+        return safe
+    }
+}

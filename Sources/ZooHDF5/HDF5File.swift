@@ -34,6 +34,22 @@ public struct HDF5File: Sendable {
         return HDF5File(fileName: path, handle: handle)
     }
 
+    /// Opens an HDF5 file held in memory (such as `model.weights.h5` inside a `.keras` zip),
+    /// read-only, through libhdf5's core driver; `name` is used in error messages.
+    public static func open(image: [UInt8], name: String) throws -> HDF5File {
+        HDF5Library.prepare()
+        guard image.count >= 8, image.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) else {
+            throw HDF5Error.notHDF5(file: name)
+        }
+        let fapl = try HDF5Library.own(H5Pcreate(zoo_h5p_file_access()), .propertyList, "opening in-memory file", file: name, path: "/")
+        try HDF5Library.check(H5Pset_fapl_core(fapl.id, 1 << 16, false), "opening in-memory file", file: name, path: "/")
+        let status = image.withUnsafeBytes { H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) }
+        try HDF5Library.check(status, "opening in-memory file", file: name, path: "/")
+        let id = H5Fopen(name, zoo_h5f_acc_rdonly(), fapl.id)
+        let handle = try HDF5Library.own(id, .file, "opening in-memory file", file: name, path: "/")
+        return HDF5File(fileName: name, handle: handle)
+    }
+
     /// Creates a new file; with `overwrite` false an existing file is an error.
     public static func create(_ path: String, overwrite: Bool = true) throws -> HDF5File {
         HDF5Library.prepare()

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import ZooFormats
+
+/// `zoo convert IN OUT`: rewrite a checkpoint in another Keras layout.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rewrite a Keras weight file in another layout.",
+        discussion: """
+        The layout comes from --layout or from OUT's name (.weights.h5: keras3-weights, \
+        .keras: keras-archive, .model.h5: keras-h5-model, other .h5: keras-h5-weights). \
+        The output is written to a temporary file and renamed, so a failed run leaves nothing behind.
+        """
+    )
+
+    @Argument(help: "The file to read (any Keras layout).")
+    var input: String
+
+    @Argument(help: "The file to write.")
+    var output: String
+
+    @Option(help: "Output layout: keras-h5-weights, keras-h5-model, keras3-weights or keras-archive.")
+    var layout: String?
+
+    func run() throws {
+        let format = try outputFormat()
+        let checkpoint = try CheckpointReader.read(input)
+        try CheckpointWriter.write(checkpoint, to: output, format: format)
+        let layers = checkpoint.layers.filter { !$0.weights.isEmpty }.count
+        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(format.rawValue), \(layers) layers with weights, \(checkpoint.parameterCount) parameters)\n".utf8))
+    }
+
+    func outputFormat() throws -> CheckpointFormat {
+        if let layout {
+            guard let format = CheckpointFormat(rawValue: layout), CheckpointFormat.writable.contains(format) else {
+                throw ValidationError("unknown --layout '\(layout)'; expected one of \(CheckpointFormat.writable.map(\.rawValue).joined(separator: ", "))")
+            }
+            return format
+        }
+        guard let format = CheckpointFormat.guess(fromOutputName: output) else {
+            throw ValidationError("cannot tell the output layout from '\(output)'; name it .h5, .model.h5, .weights.h5 or .keras, or pass --layout")
+        }
+        return format
+    }
+}

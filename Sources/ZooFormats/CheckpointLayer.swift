@@ -1,0 +1,21 @@
+/// One layer of a checkpoint, with its weights in stored order (trainable, then non-trainable).
+public struct CheckpointLayer: Sendable, Equatable {
+    /// The layer's name: the Keras layer name for legacy files and archives, the stored group
+    /// name (`conv2d_3`) for Keras 3 `.weights.h5` files, which do not record layer order.
+    public var name: String
+    /// The Keras class name (`Conv2D`) where the file's config or naming tells it.
+    public var className: String?
+    /// The real Keras layer name when the file records one beside a group name (Keras 3).
+    public var kerasName: String?
+    public var weights: [Weight]
+
+    public init(name: String, className: String? = nil, kerasName: String? = nil, weights: [Weight]) {
+        self.name = name
+        self.className = className
+        self.kerasName = kerasName
+        self.weights = weights
+    }
+
+    /// Total elements over all weights.
+    public var parameterCount: Int { weights.reduce(0) { $0 + $1.elementCount } }
+}

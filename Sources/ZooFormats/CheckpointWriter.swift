@@ -1,0 +1,26 @@
+import Foundation
+
+/// Writes a checkpoint in any writable Keras layout, atomically (temporary file, fsync, rename).
+public enum CheckpointWriter {
+    /// Writes `checkpoint` to `path` in `format`.
+    ///
+    /// A full-model `.h5` and a `.keras` archive need the model config (present when the source
+    /// was a full-model file or an archive). The Keras 3 layout needs each weighted layer's class.
+    public static func write(_ checkpoint: Checkpoint, to path: String, format: CheckpointFormat) throws {
+        try AtomicOutput.write(to: path) { temporary in
+            switch format {
+            case .kerasH5Weights:
+                try LegacyH5Writer.writeWeights(checkpoint, to: temporary)
+            case .kerasH5Model:
+                try LegacyH5Writer.writeModel(checkpoint, to: temporary, outputName: path)
+            case .keras3Weights:
+                try Keras3WeightsWriter.write(checkpoint, to: temporary)
+            case .kerasArchive:
+                let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: scratch) }
+                try KerasArchive.write(checkpoint, to: temporary, scratchDirectory: scratch.path)
+            }
+        }
+    }
+}

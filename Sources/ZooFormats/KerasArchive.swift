@@ -1,0 +1,87 @@
+import Foundation
+import ZIPFoundation
+import ZooHDF5
+
+/// Reads and writes Keras 3 `.keras` archives: a zip holding `metadata.json`, `config.json` and
+/// `model.weights.h5`, through ZIPFoundation (any compression method it reads).
+enum KerasArchive {
+    static let weightsMember = "model.weights.h5"
+
+    /// Whether the file starts with a zip local-file signature.
+    static func isZip(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4)) ?? Data()
+        return head == Data([0x50, 0x4b, 0x03, 0x04])
+    }
+
+    static func read(_ path: String) throws -> Checkpoint {
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw FormatError.archive(file: path, reason: "cannot open the zip (\(error))")
+        }
+        func member(_ name: String) throws -> Data {
+            guard let entry = archive[name] else {
+                throw FormatError.archive(file: path, reason: "no member '\(name)' (expected config.json, metadata.json and model.weights.h5)")
+            }
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            } catch {
+                throw FormatError.archive(file: path, reason: "cannot extract '\(name)' (\(error))")
+            }
+            return data
+        }
+        let configText = String(decoding: try member("config.json"), as: UTF8.self)
+        let metadata = try member("metadata.json")
+        let weights = try member(weightsMember)
+        let config = try KerasModelConfig(json: configText, file: "\(path):config.json")
+        var kerasVersion: String?
+        if let object = try? JSONSerialization.jsonObject(with: metadata) as? [String: Any] {
+            kerasVersion = object["keras_version"] as? String
+        }
+        let innerName = "\(path):\(weightsMember)"
+        let file = try FormatError.wrapping { try HDF5File.open(image: [UInt8](weights), name: innerName) }
+        let root = try FormatError.wrapping { try file.root() }
+        let layers = try Keras3WeightsReader.read(root: root, config: config)
+        return Checkpoint(format: .kerasArchive, kerasVersion: kerasVersion, backend: nil, layers: layers, modelConfig: configText)
+    }
+
+    /// Writes an archive: `config.json` from the checkpoint's config, `metadata.json`, and the
+    /// weights in the Keras 3 layout, members stored uncompressed as Keras does.
+    static func write(_ checkpoint: Checkpoint, to path: String, scratchDirectory: String) throws {
+        guard let configText = checkpoint.modelConfig else {
+            throw FormatError.cannotWrite(file: path, reason: "a .keras archive needs the model config, and this checkpoint has none (convert from a full-model .h5 or a .keras file)")
+        }
+        let weightsPath = scratchDirectory + "/" + weightsMember
+        try Keras3WeightsWriter.write(checkpoint, to: weightsPath)
+        defer { try? FileManager.default.removeItem(atPath: weightsPath) }
+        let metadata: [String: Any] = ["keras_version": checkpoint.kerasVersion ?? "3.0.0", "date_saved": Self.dateString()]
+        let metadataData = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
+        do {
+            let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+            try add(archive, "metadata.json", metadataData)
+            try add(archive, "config.json", Data(configText.utf8))
+            try archive.addEntry(with: weightsMember, fileURL: URL(fileURLWithPath: weightsPath), compressionMethod: .none)
+        } catch let error as FormatError {
+            throw error
+        } catch {
+            throw FormatError.io(file: path, reason: "cannot write the zip archive (\(error))")
+        }
+    }
+
+    private static func add(_ archive: Archive, _ name: String, _ data: Data) throws {
+        try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        }
+    }
+
+    private static func dateString() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
+        return formatter.string(from: Date())
+    }
+}

@@ -1,0 +1,84 @@
+import ZooHDF5
+
+/// Writes the legacy Keras HDF5 weight layout that `model.load_weights('x.h5')` and
+/// `keras.models.load_model('x.h5')` read.
+enum LegacyH5Writer {
+    /// Keras splits attribute arrays larger than this into `name0`, `name1`, ...
+    static let objectHeaderLimit = 64512
+
+    /// Writes a weights-only file.
+    static func writeWeights(_ checkpoint: Checkpoint, to path: String) throws {
+        let file = try FormatError.wrapping { try HDF5File.create(path) }
+        try writeLayers(checkpoint, into: try FormatError.wrapping { try file.root() })
+        try FormatError.wrapping { try file.flush() }
+    }
+
+    /// Writes a full-model file: config attributes at the root, weights under `model_weights`.
+    static func writeModel(_ checkpoint: Checkpoint, to path: String, outputName: String) throws {
+        guard let config = checkpoint.modelConfig else {
+            throw FormatError.cannotWrite(file: outputName, reason: "a full-model .h5 needs the model config, and this checkpoint has none (convert from a full-model .h5 or a .keras file)")
+        }
+        let file = try FormatError.wrapping { try HDF5File.create(path) }
+        let root = try FormatError.wrapping { try file.root() }
+        try FormatError.wrapping {
+            try root.setAttribute("model_config", .string(config))
+            try root.setAttribute("keras_version", .string(checkpoint.kerasVersion ?? "3.0.0"))
+            try root.setAttribute("backend", .string(checkpoint.backend ?? "tensorflow"))
+            if let training = checkpoint.trainingConfig { try root.setAttribute("training_config", .string(training)) }
+        }
+        let weightsGroup = try FormatError.wrapping { try root.createGroup("model_weights") }
+        try writeLayers(checkpoint, into: weightsGroup)
+        try FormatError.wrapping { try file.flush() }
+    }
+
+    static func writeLayers(_ checkpoint: Checkpoint, into group: HDF5Group) throws {
+        try FormatError.wrapping {
+            try setStringList(group, "layer_names", checkpoint.layers.map(\.name))
+            try group.setAttribute("backend", .string(checkpoint.backend ?? "tensorflow"))
+            try group.setAttribute("keras_version", .string(checkpoint.kerasVersion ?? "3.0.0"))
+        }
+        for layer in checkpoint.layers {
+            let layerGroup = try FormatError.wrapping { try group.createGroup(layer.name) }
+            let storedNames = layer.weights.map { storedName(of: $0, in: layer) }
+            try FormatError.wrapping {
+                if storedNames.isEmpty {
+                    // Keras stores an empty `weight_names` as an empty float64 array.
+                    try layerGroup.setAttribute("weight_names", .doubles([]))
+                } else {
+                    try setStringList(layerGroup, "weight_names", storedNames)
+                }
+            }
+            for (weight, stored) in zip(layer.weights, storedNames) {
+                try WeightStorage.write(weight, in: layerGroup, at: stored)
+            }
+        }
+    }
+
+    /// The legacy weight name: kept from a legacy source (`conv1/kernel:0`), made up as
+    /// `<layer>/<short name>` otherwise.
+    static func storedName(of weight: Weight, in layer: CheckpointLayer) -> String {
+        weight.storedName.contains("/") ? weight.storedName : "\(layer.name)/\(weight.name)"
+    }
+
+    /// Writes a string list the way Keras does: one attribute, or chunks `name0`, `name1`, ...
+    /// when the fixed-width array would pass the object-header limit (Keras's own rule).
+    static func setStringList(_ object: some HDF5Object, _ name: String, _ values: [String]) throws {
+        let width = values.map { $0.utf8.count }.max() ?? 0
+        var chunks = 1
+        while chunkSizes(values.count, chunks).contains(where: { $0 * width > objectHeaderLimit }) { chunks += 1 }
+        if chunks == 1 {
+            try object.setAttribute(name, .strings(values))
+            return
+        }
+        var start = 0
+        for (index, size) in chunkSizes(values.count, chunks).enumerated() {
+            try object.setAttribute("\(name)\(index)", .strings(Array(values[start..<(start + size)])))
+            start += size
+        }
+    }
+
+    /// numpy's `array_split` sizes: the first `count % chunks` parts get one extra element.
+    static func chunkSizes(_ count: Int, _ chunks: Int) -> [Int] {
+        (0..<chunks).map { count / chunks + ($0 < count % chunks ? 1 : 0) }
+    }
+}

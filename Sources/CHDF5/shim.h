@@ -21,6 +21,7 @@ static inline unsigned zoo_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned zoo_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned zoo_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned zoo_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
+static inline unsigned zoo_h5f_obj_all(void) { return H5F_OBJ_ALL; }
 
 static inline hid_t zoo_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t zoo_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }

@@ -80,6 +80,13 @@ public struct HDF5File: Sendable {
         try HDF5Library.check(H5Fflush(handle.id, H5F_SCOPE_GLOBAL), "flushing", file: fileName, path: "/")
     }
 
+    /// Number of identifiers open in this file (the file itself included), for leak checks:
+    /// once every group, dataset and attribute value is gone, this is 1.
+    public var openObjectCount: Int {
+        HDF5Library.prepare()
+        return Int(H5Fget_obj_count(handle.id, zoo_h5f_obj_all()))
+    }
+
     /// The libhdf5 version linked in, such as "1.10.8".
     public static var libraryVersion: String {
         var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0

@@ -107,13 +107,20 @@ public struct HDF5Group: HDF5Object {
     }
 
     /// Creates a child group (intermediate groups are created too, like `mkdir -p`).
+    ///
+    /// With `trackCreationOrder`, the new group records the order its children are created in
+    /// and `children()` lists them in that order.
     @discardableResult
-    public func createGroup(_ relativePath: String) throws -> HDF5Group {
+    public func createGroup(_ relativePath: String, trackCreationOrder: Bool = false) throws -> HDF5Group {
         HDF5Library.prepare()
         let full = HDF5Library.join(path, relativePath)
         let lcpl = try HDF5Library.own(H5Pcreate(zoo_h5p_link_create()), .propertyList, "creating group", file: fileName, path: full)
         H5Pset_create_intermediate_group(lcpl.id, 1)
-        let handle = try HDF5Library.own(H5Gcreate2(self.handle.id, relativePath, lcpl.id, zoo_h5p_default(), zoo_h5p_default()), .group, "creating group", file: fileName, path: full)
+        let gcpl = try HDF5Library.own(H5Pcreate(zoo_h5p_group_create()), .propertyList, "creating group", file: fileName, path: full)
+        if trackCreationOrder {
+            H5Pset_link_creation_order(gcpl.id, UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED))
+        }
+        let handle = try HDF5Library.own(H5Gcreate2(self.handle.id, relativePath, lcpl.id, gcpl.id, zoo_h5p_default()), .group, "creating group", file: fileName, path: full)
         return HDF5Group(fileName: fileName, path: full, handle: handle)
     }
 

@@ -1,0 +1,66 @@
+# SwiftZoo: every target installs what it needs (apt packages as root or through sudo,
+# a Python virtualenv under .venv for the Keras cross-checks) and then runs.
+
+SWIFT        ?= swift
+VENV         ?= .venv
+PYTHON       ?= python3
+APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_DIR     ?= $(or $(TMPDIR),/tmp)/swiftzoo-demo
+INTEROP_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-interop
+ZOO_RELEASE  := .build/release/zoo
+
+.PHONY: deps build release test demo interop interop-quick venv bench fixtures clean
+
+## deps: install the Debian packages the build links against (libhdf5, zlib, pkg-config)
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product zoo
+
+## test: the unit and CLI tests (Swift Testing) on the shipped fixtures
+test: deps
+	$(SWIFT) test
+
+## demo: the main job on the shipped fixtures: inspect, convert between layouts, inspect again
+demo: release
+	@mkdir -p $(DEMO_DIR)
+	$(ZOO_RELEASE) inspect Fixtures/tiny.tfera.h5
+	$(ZOO_RELEASE) convert Fixtures/tiny.tfera.h5 $(DEMO_DIR)/tiny.weights.h5
+	$(ZOO_RELEASE) inspect $(DEMO_DIR)/tiny.weights.h5
+	$(ZOO_RELEASE) convert Fixtures/tiny.keras $(DEMO_DIR)/tiny.model.h5
+	$(ZOO_RELEASE) inspect --json $(DEMO_DIR)/tiny.model.h5
+	$(ZOO_RELEASE) inspect --tree $(DEMO_DIR)/tiny.weights.h5
+
+## venv: Python with real Keras (jax CPU backend), h5py and numpy, for cross-checks only
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: Fixtures/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r Fixtures/requirements.txt
+	touch $@
+
+## interop: full-size ResNet50 / VGG16 from real Keras in every layout against zoo, both ways
+interop: release venv
+	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
+
+interop-quick: release venv
+	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
+
+## bench: read speed and memory against h5py; writes Docs/BENCHMARKS.md
+bench: deps venv
+	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/run.sh
+
+## fixtures: regenerate Fixtures/ with real Keras (needs the venv)
+fixtures: venv
+	$(VENV)/bin/python Fixtures/make_fixtures.py
+
+clean:
+	rm -rf .build $(DEMO_DIR)

@@ -52,16 +52,16 @@ enum HDF5TreePrinter {
 
     /// The value's text, cut to `valueLimit` characters with a count of what was left out.
     static func shorten(_ value: HDF5AttributeValue) -> String {
-        var text = value.description.replacingOccurrences(of: "\n", with: "\\n")
-        var suffix = ""
+        let text = value.description.replacingOccurrences(of: "\n", with: "\\n")
+        guard text.count > valueLimit else { return text }
+        let size: String
         switch value {
-        case .strings(let list): suffix = " (\(list.count) strings)"
-        case .integers(let list): suffix = " (\(list.count) integers)"
-        case .doubles(let list): suffix = " (\(list.count) values)"
-        case .string(let s) where s.count > valueLimit: suffix = " (\(s.utf8.count) bytes)"
-        default: break
+        case .strings(let list): size = "\(list.count) strings"
+        case .integers(let list): size = "\(list.count) integers"
+        case .doubles(let list): size = "\(list.count) values"
+        case .string(let s): size = "\(s.utf8.count) bytes"
+        default: size = "\(text.count) characters"
         }
-        if text.count > valueLimit { text = String(text.prefix(valueLimit)) + "…" } else if case .strings = value { suffix = "" }
-        return text + suffix
+        return String(text.prefix(valueLimit)) + "… (\(size))"
     }
 }

@@ -7,6 +7,7 @@ public enum CheckpointWriter {
     /// A full-model `.h5` and a `.keras` archive need the model config (present when the source
     /// was a full-model file or an archive). The Keras 3 layout needs each weighted layer's class.
     public static func write(_ checkpoint: Checkpoint, to path: String, format: CheckpointFormat) throws {
+        try validate(checkpoint, for: format, path: path)
         try AtomicOutput.write(to: path) { temporary in
             switch format {
             case .kerasH5Weights:
@@ -21,6 +22,22 @@ public enum CheckpointWriter {
                 defer { try? FileManager.default.removeItem(at: scratch) }
                 try KerasArchive.write(checkpoint, to: temporary, scratchDirectory: scratch.path)
             }
+        }
+    }
+
+    /// Throws, naming `path`, when `checkpoint` lacks what `format` needs; nothing is written.
+    public static func validate(_ checkpoint: Checkpoint, for format: CheckpointFormat, path: String) throws {
+        switch format {
+        case .kerasH5Weights:
+            return
+        case .kerasH5Model, .kerasArchive:
+            if checkpoint.modelConfig == nil {
+                let what = format == .kerasArchive ? "a .keras archive" : "a full-model .h5"
+                throw FormatError.cannotWrite(file: path, reason: "\(what) needs the model config, and this checkpoint has none (convert from a full-model .h5 or a .keras file)")
+            }
+            if format == .kerasArchive { _ = try Keras3WeightsWriter.groupNames(for: checkpoint, file: path) }
+        case .keras3Weights:
+            _ = try Keras3WeightsWriter.groupNames(for: checkpoint, file: path)
         }
     }
 }

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+@Suite struct ConvertCommandTests {
+    func inspectJSON(_ path: String) throws -> [String: Any] {
+        let result = try ZooProcess.run(["inspect", "--json", "--stats", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    /// Per layer name (Keras name for archives/legacy), the list of weight sums.
+    func sums(_ object: [String: Any]) -> [String: [Double]] {
+        var out: [String: [Double]] = [:]
+        for layer in object["layers"] as? [[String: Any]] ?? [] {
+            let weights = layer["weights"] as? [[String: Any]] ?? []
+            if !weights.isEmpty { out[layer["name"] as? String ?? ""] = weights.map { $0["sum"] as? Double ?? .nan } }
+        }
+        return out
+    }
+
+    @Test(arguments: [
+        ("tiny.keras", "out.h5", "keras-h5-weights"),
+        ("tiny.keras", "out.model.h5", "keras-h5-model"),
+        ("tiny.keras", "out.keras", "keras-archive"),
+        ("tiny.model.h5", "out.h5", "keras-h5-weights"),
+        ("tiny.tfera.h5", "out.h5", "keras-h5-weights"),
+    ])
+    func convertsByOutputName(source: String, output: String, format: String) throws {
+        let dir = TemporaryDirectory()
+        let target = dir.file(output)
+        let result = try ZooProcess.run(["convert", Fixtures.path(source), target])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("zoo: wrote \(target) (\(format)"))
+        let back = try inspectJSON(target)
+        #expect(back["format"] as? String == format)
+        #expect(sums(back) == sums(try inspectJSON(Fixtures.path(source))))
+        #expect(dir.contents == [output])
+    }
+
+    @Test func layoutFlagOverridesTheName() throws {
+        let dir = TemporaryDirectory()
+        let target = dir.file("anything.bin")
+        let result = try ZooProcess.run(["convert", Fixtures.path("tiny.legacy.h5"), target, "--layout", "keras3-weights"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try inspectJSON(target)["format"] as? String == "keras3-weights")
+    }
+
+    @Test func impossibleConversionsFailWithoutLeavingFiles() throws {
+        let dir = TemporaryDirectory()
+        let target = dir.file("model.keras")
+        let result = try ZooProcess.run(["convert", Fixtures.path("tiny.legacy.h5"), target])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("zoo: error: \(target): cannot write: a .keras archive needs the model config"))
+        #expect(dir.contents.isEmpty)
+        let badLayout = try ZooProcess.run(["convert", Fixtures.path("tiny.legacy.h5"), dir.file("x.h5"), "--layout", "onnx"])
+        #expect(badLayout.status != 0)
+        #expect(badLayout.stderr.contains("unknown --layout 'onnx'"))
+        let badName = try ZooProcess.run(["convert", Fixtures.path("tiny.legacy.h5"), dir.file("x.bin")])
+        #expect(badName.stderr.contains("cannot tell the output layout"))
+        let badInput = try ZooProcess.run(["convert", Fixtures.path("bad_dtype.h5"), dir.file("x.h5")])
+        #expect(badInput.status == 1)
+        #expect(dir.contents.isEmpty)
+    }
+}

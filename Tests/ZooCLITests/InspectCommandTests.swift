@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+@Suite struct InspectCommandTests {
+    @Test(arguments: ["tiny.legacy.h5", "tiny.tfera.h5", "tiny.model.h5", "tiny.keras", "tiny.f16.h5", "tiny.split.h5"])
+    func jsonMatchesTheFixtureValues(name: String) throws {
+        let result = try ZooProcess.run(["inspect", "--json", Fixtures.path(name)])
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty)
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.directory.appendingPathComponent("expected/\(name).json"))) as? [String: Any])
+        #expect(Set(got.keys) == ["format", "keras_version", "backend", "layers", "total_params"])
+        #expect(got["format"] as? String == expected["format"] as? String)
+        #expect(got["total_params"] as? Int == expected["total_params"] as? Int)
+        #expect((got["keras_version"] as? String) == (expected["keras_version"] as? String))
+        func strip(_ layers: Any?) -> [[String: AnyHashable]] {
+            ((layers as? [[String: Any]]) ?? []).map { layer in
+                ["name": layer["name"] as? String ?? "",
+                 "weights": ((layer["weights"] as? [[String: Any]]) ?? []).map { w in
+                     ["name": w["name"] as? String ?? "", "path": w["path"] as? String ?? "",
+                      "shape": w["shape"] as? [Int] ?? [], "dtype": w["dtype"] as? String ?? ""] as [String: AnyHashable]
+                 }] as [String: AnyHashable]
+            }
+        }
+        #expect(strip(got["layers"]) == strip(expected["layers"]))
+        // The text starts with the opening brace and is one object.
+        #expect(result.stdout.hasPrefix("{\"format\": "))
+        #expect(result.stdout.split(separator: "\n").count == 1)
+    }
+
+    @Test func nullsWhereTheFileSaysNothing() throws {
+        let result = try ZooProcess.run(["inspect", "--json", Fixtures.path("tiny.weights.h5")])
+        #expect(result.stdout.contains("\"keras_version\": null, \"backend\": null"))
+    }
+
+    @Test func statsAddValueSums() throws {
+        let result = try ZooProcess.run(["inspect", "--json", "--stats", Fixtures.path("tiny.legacy.h5")])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let layers = try #require(object["layers"] as? [[String: Any]])
+        let conv1 = try #require(layers.first { $0["name"] as? String == "conv1" })
+        let kernel = try #require((conv1["weights"] as? [[String: Any]])?.first)
+        #expect(abs((kernel["sum"] as? Double ?? 0) - 11.280287679750472) < 1e-9)
+        #expect(kernel["abs_sum"] as? Double ?? 0 > 11.28)
+    }
+
+    @Test func tableShowsLayersWeightsAndTotals() throws {
+        let result = try ZooProcess.run(["inspect", Fixtures.path("tiny.tfera.h5")])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Format:   keras-h5-weights (legacy Keras weights-only HDF5)"))
+        #expect(result.stdout.contains("Keras:    2.2.4    backend: tensorflow"))
+        #expect(result.stdout.contains("Layers:   11 (6 with weights), 15 weights"))
+        let conv1 = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("conv1 ") })
+        #expect(conv1.split(separator: " ", omittingEmptySubsequences: true) == ["conv1", "kernel", "3x3x3x6", "float32", "162"])
+        #expect(result.stdout.contains("Total params: 347 (1.4 KiB)"))
+    }
+
+    @Test func treeShowsGroupsDatasetsAndAttributes() throws {
+        let result = try ZooProcess.run(["inspect", "--tree", Fixtures.path("tiny.tfera.h5")])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "/")
+        #expect(lines.contains("  @backend = \"tensorflow\""))
+        #expect(lines.contains("  @keras_version = \"2.2.4\""))
+        #expect(lines.contains { $0.hasPrefix("  @layer_names = [\"input_layer\", \"conv1\"") && $0.hasSuffix("(11 strings)") })
+        #expect(lines.contains("  conv1/"))
+        #expect(lines.contains("    @weight_names = [\"conv1/kernel:0\", \"conv1/bias:0\"]"))
+        #expect(lines.contains("      kernel:0  dataset float32 [3, 3, 3, 6]"))
+        #expect(lines.contains("    @weight_names = []"))
+    }
+
+    @Test func treeShortensLongValues() throws {
+        let result = try ZooProcess.run(["inspect", "--tree", Fixtures.path("tiny.model.h5")])
+        let config = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("  @model_config = ") })
+        #expect(config.count < 160)
+        #expect(config.hasSuffix("bytes)"))
+    }
+
+    @Test(arguments: [
+        ("bad_not_keras.h5", "not a Keras weight file"),
+        ("bad_missing_group.h5", "at HDF5 path 'ghost_layer'"),
+        ("bad_dtype.h5", "conv1/conv1/kernel"),
+        ("does_not_exist.h5", "no such file"),
+        ("README.md", "not an HDF5 file"),
+    ])
+    func badFilesGiveOneErrorLine(name: String, fragment: String) throws {
+        let path = Fixtures.path(name)
+        let result = try ZooProcess.run(["inspect", path])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(result.stderr.hasPrefix("zoo: error: \(path)"))
+        #expect(result.stderr.contains(fragment))
+    }
+
+    @Test func directoriesAndUsageErrorsAreOneLineToo() throws {
+        let result = try ZooProcess.run(["inspect", Fixtures.directory.path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "zoo: error: \(Fixtures.directory.path): is a directory, expected an HDF5 file\n")
+        let usage = try ZooProcess.run(["inspect"])
+        #expect(usage.status != 0)
+        #expect(usage.stderr.hasPrefix("zoo: error: "))
+        #expect(usage.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -2,13 +2,16 @@
 import PackageDescription
 
 // Layers go one way: CHDF5 (C shim) -> ZooHDF5 (safe wrapper) -> ZooFormats (Keras layouts)
-// -> ZooCLI (the `zoo` tool). Nothing lower imports anything higher.
+// -> ZooModels (architectures, naming, binding; built on the ZooGraph value types) -> ZooCLI.
+// Nothing lower imports anything higher.
 let package = Package(
     name: "SwiftZoo",
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
         .library(name: "ZooFormats", targets: ["ZooFormats"]),
+        .library(name: "ZooGraph", targets: ["ZooGraph"]),
+        .library(name: "ZooModels", targets: ["ZooModels"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
     ],
     dependencies: [
@@ -27,9 +30,11 @@ let package = Package(
             name: "ZooFormats",
             dependencies: ["ZooHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        .target(name: "ZooGraph"),
+        .target(name: "ZooModels", dependencies: ["ZooGraph", "ZooFormats"]),
         .executableTarget(
             name: "ZooCLI",
-            dependencies: ["ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "ZooBench",
@@ -38,6 +43,8 @@ let package = Package(
         ),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"]),
         .testTarget(name: "ZooFormatsTests", dependencies: ["ZooFormats", "ZooHDF5"]),
+        .testTarget(name: "ZooGraphTests", dependencies: ["ZooGraph"]),
+        .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
     ]
 )

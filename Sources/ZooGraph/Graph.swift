@@ -1,0 +1,98 @@
+/// A value-typed layer graph with Keras semantics: nodes in `model.layers` order (which is a
+/// topological order), each with its output shape and weight specs inferred when it is added.
+public struct Graph: Codable, Equatable, Sendable {
+    /// Nodes in `model.layers` order.
+    public private(set) var nodes: [Node] = []
+    /// Names of the layers whose outputs are the model's outputs.
+    public var outputs: [String] = []
+    private var index: [String: Int] = [:]
+
+    public init() {}
+
+    /// Adds a layer after the existing ones; its inputs must already be in the graph.
+    /// Returns the new node's name, for chaining builders.
+    @discardableResult
+    public mutating func add(_ name: String, _ op: Op, inputs: [String] = [], trainable: Bool = true) throws -> String {
+        guard index[name] == nil else { throw GraphError.duplicateNode(name) }
+        let shapes = try inputs.map { input -> [Int] in
+            guard let position = index[input] else { throw GraphError.unknownInput(node: name, input: input) }
+            return nodes[position].outputShape
+        }
+        let (shape, weights) = try ShapeInference.infer(name: name, op: op, inputs: shapes)
+        index[name] = nodes.count
+        nodes.append(Node(name: name, op: op, inputs: inputs, weights: weights, outputShape: shape, trainable: trainable))
+        return name
+    }
+
+    /// The node with this name.
+    public func node(_ name: String) -> Node? { index[name].map { nodes[$0] } }
+
+    /// Position of a node in `model.layers` order.
+    public func position(of name: String) -> Int? { index[name] }
+
+    /// The input nodes.
+    public var inputNodes: [Node] { nodes.filter { if case .input = $0.op { return true } else { return false } } }
+
+    public var totalParameterCount: Int { nodes.reduce(0) { $0 + $1.parameterCount } }
+    public var trainableParameterCount: Int { nodes.reduce(0) { $0 + $1.trainableParameterCount } }
+    public var nonTrainableParameterCount: Int { totalParameterCount - trainableParameterCount }
+
+    /// Nodes in a topological order (Kahn's algorithm, ties broken by `model.layers` order).
+    public func topologicalOrder() -> [Node] {
+        var remaining = nodes.map { Set($0.inputs) }
+        var consumers: [String: [Int]] = [:]
+        for (i, node) in nodes.enumerated() { for input in node.inputs { consumers[input, default: []].append(i) } }
+        var ready = nodes.indices.filter { remaining[$0].isEmpty }
+        var order: [Node] = []
+        while !ready.isEmpty {
+            ready.sort()
+            let next = ready.removeFirst()
+            order.append(nodes[next])
+            for consumer in consumers[nodes[next].name] ?? [] {
+                remaining[consumer].remove(nodes[next].name)
+                if remaining[consumer].isEmpty { ready.append(consumer) }
+            }
+        }
+        return order
+    }
+
+    /// Names of `name` and every layer it depends on.
+    public func ancestors(of name: String) throws -> Set<String> {
+        guard index[name] != nil else { throw GraphError.unknownNode(name) }
+        var seen: Set<String> = []
+        var stack = [name]
+        while let next = stack.popLast() {
+            guard seen.insert(next).inserted, let node = node(next) else { continue }
+            stack += node.inputs
+        }
+        return seen
+    }
+
+    /// The graph cut at `name`: that layer and its ancestors, which becomes the only output.
+    public func cut(at name: String) throws -> Graph {
+        let keep = try ancestors(of: name)
+        var result = Graph()
+        for node in nodes where keep.contains(node.name) {
+            try result.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable)
+        }
+        result.outputs = [name]
+        return result
+    }
+
+    /// Marks every layer up to and including `name` (in `model.layers` order) as not trainable.
+    public mutating func freeze(through name: String) throws {
+        guard let last = index[name] else { throw GraphError.unknownNode(name) }
+        for i in 0...last { nodes[i].trainable = false }
+    }
+
+    /// Sets one layer's trainable flag.
+    public mutating func setTrainable(_ name: String, _ trainable: Bool) throws {
+        guard let i = index[name] else { throw GraphError.unknownNode(name) }
+        nodes[i].trainable = trainable
+    }
+
+    /// The outputs, or the last node when none were set.
+    public var effectiveOutputs: [String] {
+        outputs.isEmpty ? nodes.last.map { [$0.name] } ?? [] : outputs
+    }
+}

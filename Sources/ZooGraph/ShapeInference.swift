@@ -1,0 +1,95 @@
+/// Output shapes and weight specs of each op, with Keras's arithmetic.
+enum ShapeInference {
+    /// Keras's output length for one spatial axis.
+    static func outputLength(_ input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) -> Int {
+        let effective = (kernel - 1) * dilation + 1
+        switch padding {
+        case .valid: return input >= effective ? (input - effective) / stride + 1 : 0
+        case .same: return (input + stride - 1) / stride
+        }
+    }
+
+    static func infer(name: String, op: Op, inputs: [[Int]]) throws -> (shape: [Int], weights: [WeightSpec]) {
+        func one() throws -> [Int] {
+            guard inputs.count == 1 else { throw GraphError.wrongInputCount(node: name, op: op.kerasClassName, expected: "1", found: inputs.count) }
+            return inputs[0]
+        }
+        func image() throws -> [Int] {
+            let shape = try one()
+            guard shape.count == 3 else { throw GraphError.shapeMismatch(node: name, reason: "expects an NHWC image input, got shape \(shape)") }
+            return shape
+        }
+        switch op {
+        case .input(let shape):
+            guard inputs.isEmpty else { throw GraphError.wrongInputCount(node: name, op: "InputLayer", expected: "0", found: inputs.count) }
+            return (shape, [])
+        case .conv2D(let a):
+            let s = try image()
+            let h = outputLength(s[0], kernel: a.kernel[0], stride: a.strides[0], dilation: a.dilation[0], padding: a.padding)
+            let w = outputLength(s[1], kernel: a.kernel[1], stride: a.strides[1], dilation: a.dilation[1], padding: a.padding)
+            var weights = [WeightSpec(name: "kernel", shape: [a.kernel[0], a.kernel[1], s[2], a.filters])]
+            if a.useBias { weights.append(WeightSpec(name: "bias", shape: [a.filters])) }
+            return ([h, w, a.filters], weights)
+        case .depthwiseConv2D(let a):
+            let s = try image()
+            let h = outputLength(s[0], kernel: a.kernel[0], stride: a.strides[0], dilation: a.dilation[0], padding: a.padding)
+            let w = outputLength(s[1], kernel: a.kernel[1], stride: a.strides[1], dilation: a.dilation[1], padding: a.padding)
+            let channels = s[2] * a.filters
+            var weights = [WeightSpec(name: "depthwise_kernel", shape: [a.kernel[0], a.kernel[1], s[2], a.filters])]
+            if a.useBias { weights.append(WeightSpec(name: "bias", shape: [channels])) }
+            return ([h, w, channels], weights)
+        case .batchNormalization(let a):
+            let s = try one()
+            let channels = s.last ?? 0
+            var weights: [WeightSpec] = []
+            if a.scale { weights.append(WeightSpec(name: "gamma", shape: [channels])) }
+            if a.center { weights.append(WeightSpec(name: "beta", shape: [channels])) }
+            weights.append(WeightSpec(name: "moving_mean", shape: [channels], trainable: false))
+            weights.append(WeightSpec(name: "moving_variance", shape: [channels], trainable: false))
+            return (s, weights)
+        case .activation, .relu, .dropout, .rescaling:
+            return (try one(), [])
+        case .zeroPadding2D(let top, let bottom, let left, let right):
+            let s = try image()
+            return ([s[0] + top + bottom, s[1] + left + right, s[2]], [])
+        case .maxPooling2D(let a), .averagePooling2D(let a):
+            let s = try image()
+            let h = outputLength(s[0], kernel: a.size[0], stride: a.strides[0], dilation: 1, padding: a.padding)
+            let w = outputLength(s[1], kernel: a.size[1], stride: a.strides[1], dilation: 1, padding: a.padding)
+            return ([h, w, s[2]], [])
+        case .globalAveragePooling2D, .globalMaxPooling2D:
+            let s = try image()
+            return ([s[2]], [])
+        case .add:
+            guard inputs.count >= 2 else { throw GraphError.wrongInputCount(node: name, op: "Add", expected: "2 or more", found: inputs.count) }
+            guard inputs.allSatisfy({ $0 == inputs[0] }) else {
+                throw GraphError.shapeMismatch(node: name, reason: "Add needs equal input shapes, got \(inputs)")
+            }
+            return (inputs[0], [])
+        case .concatenate(let axis):
+            guard inputs.count >= 2 else { throw GraphError.wrongInputCount(node: name, op: "Concatenate", expected: "2 or more", found: inputs.count) }
+            let rank = inputs[0].count
+            // Keras axes count the batch dimension; ours do not.
+            let a = axis < 0 ? rank + axis : axis - 1
+            guard a >= 0, a < rank, inputs.allSatisfy({ $0.count == rank }) else {
+                throw GraphError.shapeMismatch(node: name, reason: "Concatenate axis \(axis) does not fit shapes \(inputs)")
+            }
+            for d in 0..<rank where d != a {
+                guard inputs.allSatisfy({ $0[d] == inputs[0][d] }) else {
+                    throw GraphError.shapeMismatch(node: name, reason: "Concatenate needs equal shapes outside axis \(axis), got \(inputs)")
+                }
+            }
+            var shape = inputs[0]
+            shape[a] = inputs.reduce(0) { $0 + $1[a] }
+            return (shape, [])
+        case .flatten:
+            return ([try one().reduce(1, *)], [])
+        case .dense(let a):
+            let s = try one()
+            guard let last = s.last else { throw GraphError.shapeMismatch(node: name, reason: "Dense needs a non-scalar input") }
+            var weights = [WeightSpec(name: "kernel", shape: [last, a.units])]
+            if a.useBias { weights.append(WeightSpec(name: "bias", shape: [a.units])) }
+            return (Array(s.dropLast()) + [a.units], weights)
+        }
+    }
+}

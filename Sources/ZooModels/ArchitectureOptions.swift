@@ -1,0 +1,24 @@
+import ZooGraph
+
+/// keras.applications' builder options.
+public struct ArchitectureOptions: Codable, Equatable, Sendable {
+    /// Global pooling applied when there is no classifier on top.
+    public enum Pooling: String, Codable, Sendable, CaseIterable { case none, avg, max }
+
+    public var includeTop: Bool
+    public var pooling: Pooling
+    public var classes: Int
+    /// Input shape without the batch dimension (height, width, channels).
+    public var inputShape: [Int]
+    /// BatchNormalization epsilon; nil uses the architecture's own (1.001e-5 for ResNet; the
+    /// Keras <= 2.2.4 era used 1e-3, which binding a keras-v1 file selects).
+    public var batchNormEpsilon: Double?
+
+    public init(includeTop: Bool = true, pooling: Pooling = .none, classes: Int = 1000, inputShape: [Int] = [224, 224, 3], batchNormEpsilon: Double? = nil) {
+        self.includeTop = includeTop
+        self.pooling = pooling
+        self.classes = classes
+        self.inputShape = inputShape
+        self.batchNormEpsilon = batchNormEpsilon
+    }
+}

@@ -1,0 +1,87 @@
+import ZooFormats
+import ZooGraph
+
+/// Binds a checkpoint's tensors onto a graph's weights by graph position and meaning (never by
+/// enumeration order, so two same-shaped convs cannot swap), converting layouts to Keras's.
+public enum Binder {
+    public enum Mode: Sendable {
+        /// Any missing, unexpected or mis-shaped weight fails with the whole report.
+        case strict
+        /// Load what fits and report the rest (Keras's `by_name=True, skip_mismatch=True`).
+        case lenient
+    }
+
+    /// Binds `checkpoint` onto `graph` using `scheme`'s names.
+    public static func bind(_ checkpoint: Checkpoint, to graph: Graph, scheme: NamingScheme, mode: Mode, file: String) throws -> BoundModel {
+        let map = try WeightNameMap(graph: graph, scheme: scheme)
+        var tensors: [String: Weight] = [:]
+        var order: [String] = []
+        for layer in checkpoint.layers {
+            for weight in layer.weights {
+                let key = map.fileKey(layer: layer.name, weight: weight.name)
+                if tensors[key] == nil {
+                    tensors[key] = weight
+                    order.append(key)
+                }
+            }
+        }
+        var used = Set<String>()
+        var report = BindingReport()
+        var bound: [String: [String: Weight]] = [:]
+        for entry in map.entries {
+            let graphName = "\(entry.node)/\(entry.weight)"
+            // Keras 3 writes a DepthwiseConv2D kernel as plain `kernel`.
+            let candidates = entry.fileWeight == "depthwise_kernel" ? [entry.fileKey, map.fileKey(layer: entry.fileLayer, weight: "kernel")] : [entry.fileKey]
+            guard let key = candidates.first(where: { tensors[$0] != nil }), let tensor = tensors[key] else {
+                report.missing.append(graphName)
+                continue
+            }
+            used.insert(key)
+            guard let spec = graph.node(entry.node)?.weights.first(where: { $0.name == entry.weight }) else { continue }
+            let expected = entry.transform.fileShape(forKeras: spec.shape)
+            guard tensor.shape == expected else {
+                report.mismatched.append(.init(name: graphName, expected: expected, found: tensor.shape))
+                continue
+            }
+            var weight = tensor
+            weight.name = entry.weight
+            if entry.transform != .identity {
+                weight.shape = spec.shape
+                weight.data = TensorData(byteCount: tensor.data.count) { out in
+                    tensor.data.withUnsafeBytes { entry.transform.toKeras($0, kerasShape: spec.shape, elementSize: tensor.dtype.byteSize, into: out) }
+                }
+            }
+            bound[entry.node, default: [:]][entry.weight] = weight
+            report.matched.append(graphName)
+        }
+        report.unexpected = order.filter { !used.contains($0) && !map.isIgnorable($0) }
+        if mode == .strict && !report.isComplete {
+            throw BindingError.incomplete(file: file, report: report)
+        }
+        return BoundModel(graph: graph, weights: bound, report: report, scheme: scheme)
+    }
+}
+
+/// A graph with weights bound to its layers (Keras layout), and the report of how they fit.
+public struct BoundModel: Sendable {
+    public var graph: Graph
+    /// Layer name -> weight name -> tensor.
+    public var weights: [String: [String: Weight]]
+    public var report: BindingReport
+    /// The naming scheme the weights were read with.
+    public var scheme: NamingScheme
+
+    /// The bound weights as a checkpoint in Keras naming and `model.layers` order, every layer
+    /// listed (weightless ones too), ready for `CheckpointWriter`.
+    public func checkpoint(format: CheckpointFormat, kerasVersion: String? = nil, backend: String? = nil, modelConfig: String? = nil) -> Checkpoint {
+        let layers = graph.nodes.map { node in
+            CheckpointLayer(name: node.name, className: node.op.kerasClassName, weights: node.weights.compactMap { spec in
+                guard var weight = weights[node.name]?[spec.name] else { return nil }
+                weight.storedName = "\(node.name)/\(spec.name)"
+                weight.path = ""
+                return weight
+            })
+        }
+        return Checkpoint(format: format, kerasVersion: kerasVersion, backend: backend, layers: layers, modelConfig: modelConfig)
+    }
+}

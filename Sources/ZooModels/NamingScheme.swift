@@ -1,0 +1,34 @@
+import ZooFormats
+
+/// How a file names its weights.
+public enum NamingScheme: String, Codable, CaseIterable, Sendable {
+    /// tf.keras / Keras >= 2.3 / Keras 3 layer names: `conv1_conv`, `conv2_block1_0_conv`, `predictions`.
+    case keras
+    /// Keras <= 2.2.4 ResNet names: `conv1`, `bn_conv1`, `res2a_branch2a`, `res2a_branch1`, `fc1000`
+    /// (BatchNormalization epsilon 1e-3). VGG names did not change between eras.
+    case kerasV1 = "keras-v1"
+    /// Keras 3 `.weights.h5` object paths: `conv2d_N`, `batch_normalization_N`, ... by class and counter.
+    case keras3 = "keras3"
+    /// torchvision state-dict names (`conv1.weight`, `layer1.0.downsample.0.weight`, `fc.weight`;
+    /// VGG `features.N`, `classifier.N`), with OIHW convs and `(out, in)` Dense weights.
+    case torchvision
+
+    /// Detects a checkpoint's scheme from its names.
+    public static func detect(_ checkpoint: Checkpoint) -> NamingScheme {
+        let names = checkpoint.layers.filter { !$0.weights.isEmpty }.map(\.name)
+        if names.contains(where: { $0.hasPrefix("layer1.") || $0.hasPrefix("features.") || $0.hasPrefix("classifier.") || $0 == "fc" || $0 == "conv1" && checkpoint.layers.contains { $0.name == "bn1" } }) {
+            return .torchvision
+        }
+        if names.contains(where: { $0 == "bn_conv1" || $0 == "fc1000" || ($0.hasPrefix("res") && $0.contains("_branch")) }) {
+            return .kerasV1
+        }
+        if checkpoint.format == .keras3Weights,
+           names.contains(where: { KerasNaming.classesBySnakeCase[KerasNaming.splitCounter($0).base] != nil }) {
+            return .keras3
+        }
+        return .keras
+    }
+
+    /// The separator between layer and weight in this scheme's full tensor names.
+    var separator: String { self == .torchvision ? "." : "/" }
+}

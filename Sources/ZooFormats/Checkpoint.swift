@@ -9,6 +9,10 @@ public struct Checkpoint: Sendable, Equatable {
     public var modelConfig: String?
     /// The training config JSON of a compiled full-model HDF5.
     public var trainingConfig: String?
+    /// SwiftZoo's provenance record (JSON: parent architecture, source file and SHA-256, cut
+    /// point, ...) for files SwiftZoo derived from another; stored as the root attribute
+    /// `swiftzoo_provenance` in HDF5 layouts and under `swiftzoo` in an archive's metadata.json.
+    public var provenance: String?
 
     public init(format: CheckpointFormat, kerasVersion: String? = nil, backend: String? = nil,
                 layers: [CheckpointLayer], modelConfig: String? = nil, trainingConfig: String? = nil) {

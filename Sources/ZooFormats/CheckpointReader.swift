@@ -28,6 +28,12 @@ public enum CheckpointReader {
         if KerasArchive.isZip(path) { return try KerasArchive.read(path) }
         let file = try FormatError.wrapping { try HDF5File.open(path) }
         let root = try FormatError.wrapping { try file.root() }
+        var checkpoint = try read(root: root, path: path)
+        checkpoint.provenance = try stringAttribute(root, "swiftzoo_provenance")
+        return checkpoint
+    }
+
+    private static func read(root: HDF5Group, path: String) throws -> Checkpoint {
         let format = try detectFormat(root: root)
         let kerasVersion = try stringAttribute(root, "keras_version")
         let backend = try stringAttribute(root, "backend")

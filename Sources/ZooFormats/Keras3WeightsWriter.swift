@@ -21,8 +21,9 @@ enum Keras3WeightsWriter {
         try FormatError.wrapping {
             let vars = try root.createGroup("vars")
             try vars.setAttribute("name", .string("functional"))
-            try file.flush()
         }
+        try LegacyH5Writer.writeProvenance(checkpoint, root)
+        try FormatError.wrapping { try file.flush() }
     }
 
     /// The group name of each layer, or nil for weightless layers whose class is unknown.

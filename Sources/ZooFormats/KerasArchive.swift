@@ -39,14 +39,20 @@ enum KerasArchive {
         let weights = try member(weightsMember)
         let config = try KerasModelConfig(json: configText, file: "\(path):config.json")
         var kerasVersion: String?
+        var provenance: String?
         if let object = try? JSONSerialization.jsonObject(with: metadata) as? [String: Any] {
             kerasVersion = object["keras_version"] as? String
+            if let record = object["swiftzoo"], let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
+                provenance = String(decoding: data, as: UTF8.self)
+            }
         }
         let innerName = "\(path):\(weightsMember)"
         let file = try FormatError.wrapping { try HDF5File.open(image: [UInt8](weights), name: innerName) }
         let root = try FormatError.wrapping { try file.root() }
         let layers = try Keras3WeightsReader.read(root: root, config: config)
-        return Checkpoint(format: .kerasArchive, kerasVersion: kerasVersion, backend: nil, layers: layers, modelConfig: configText)
+        var checkpoint = Checkpoint(format: .kerasArchive, kerasVersion: kerasVersion, backend: nil, layers: layers, modelConfig: configText)
+        checkpoint.provenance = provenance
+        return checkpoint
     }
 
     /// Writes an archive: `config.json` from the checkpoint's config, `metadata.json`, and the
@@ -58,7 +64,10 @@ enum KerasArchive {
         let weightsPath = scratchDirectory + "/" + weightsMember
         try Keras3WeightsWriter.write(checkpoint, to: weightsPath)
         defer { try? FileManager.default.removeItem(atPath: weightsPath) }
-        let metadata: [String: Any] = ["keras_version": checkpoint.kerasVersion ?? "3.0.0", "date_saved": Self.dateString()]
+        var metadata: [String: Any] = ["keras_version": checkpoint.kerasVersion ?? "3.0.0", "date_saved": Self.dateString()]
+        if let provenance = checkpoint.provenance, let object = try? JSONSerialization.jsonObject(with: Data(provenance.utf8)) {
+            metadata["swiftzoo"] = object
+        }
         let metadataData = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
         do {
             let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)

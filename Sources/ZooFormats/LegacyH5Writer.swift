@@ -9,7 +9,9 @@ enum LegacyH5Writer {
     /// Writes a weights-only file.
     static func writeWeights(_ checkpoint: Checkpoint, to path: String) throws {
         let file = try FormatError.wrapping { try HDF5File.create(path) }
-        try writeLayers(checkpoint, into: try FormatError.wrapping { try file.root() })
+        let root = try FormatError.wrapping { try file.root() }
+        try writeLayers(checkpoint, into: root)
+        try writeProvenance(checkpoint, root)
         try FormatError.wrapping { try file.flush() }
     }
 
@@ -28,7 +30,14 @@ enum LegacyH5Writer {
         }
         let weightsGroup = try FormatError.wrapping { try root.createGroup("model_weights") }
         try writeLayers(checkpoint, into: weightsGroup)
+        try writeProvenance(checkpoint, root)
         try FormatError.wrapping { try file.flush() }
+    }
+
+    /// Stores SwiftZoo's provenance record as a root attribute (Keras ignores unknown attributes).
+    static func writeProvenance(_ checkpoint: Checkpoint, _ root: HDF5Group) throws {
+        guard let provenance = checkpoint.provenance else { return }
+        try FormatError.wrapping { try root.setAttribute("swiftzoo_provenance", .string(provenance)) }
     }
 
     static func writeLayers(_ checkpoint: Checkpoint, into group: HDF5Group) throws {

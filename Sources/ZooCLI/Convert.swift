@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZooFormats
+import ZooModels
 
 /// `zoo convert IN OUT`: rewrite a checkpoint in another Keras layout.
 struct Convert: ParsableCommand {
@@ -22,15 +23,34 @@ struct Convert: ParsableCommand {
     @Option(help: "Output layout: keras-h5-weights, keras-h5-model, keras3-weights or keras-archive.")
     var layout: String?
 
+    @Option(help: "Rename (and relayout) the weights into this scheme: keras, keras-v1, torchvision (OIHW convs, (out, in) Dense).")
+    var naming: String?
+
+    @Option(help: "Architecture of a source without a config (default: detected from the names).")
+    var arch: String?
+
+    @Option(name: .customLong("from-naming"), help: "Naming scheme of the source (default: detected from the names).")
+    var fromNaming: String?
+
     func run() throws {
-        let format = try outputFormat()
-        let checkpoint = try CheckpointReader.read(input)
+        let format = try Self.outputFormat(layout: layout, output: output)
+        var checkpoint = try CheckpointReader.read(input)
+        if let naming {
+            guard let target = NamingScheme(rawValue: naming), target != .keras3 else {
+                throw ValidationError("unknown --naming '\(naming)'; expected keras, keras-v1 or torchvision")
+            }
+            let source = ModelOptions.with(arch: arch, naming: fromNaming)
+            let loaded = try source.loader(mode: .strict).load(checkpoint, file: input)
+            checkpoint = try loaded.model.checkpoint(naming: target, format: format)
+            checkpoint.kerasVersion = loaded.checkpoint.kerasVersion
+            checkpoint.backend = loaded.checkpoint.backend
+        }
         try CheckpointWriter.write(checkpoint, to: output, format: format)
         let layers = checkpoint.layers.filter { !$0.weights.isEmpty }.count
         FileHandle.standardError.write(Data("zoo: wrote \(output) (\(format.rawValue), \(layers) layers with weights, \(checkpoint.parameterCount) parameters)\n".utf8))
     }
 
-    func outputFormat() throws -> CheckpointFormat {
+    static func outputFormat(layout: String?, output: String) throws -> CheckpointFormat {
         if let layout {
             guard let format = CheckpointFormat(rawValue: layout), CheckpointFormat.writable.contains(format) else {
                 throw ValidationError("unknown --layout '\(layout)'; expected one of \(CheckpointFormat.writable.map(\.rawValue).joined(separator: ", "))")

@@ -6,9 +6,9 @@ import Foundation
 struct Zoo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoo",
-        abstract: "Inspect and convert pretrained Keras vision backbones (ResNet, VGG, ...).",
+        abstract: "Inspect, convert and slice pretrained Keras vision backbones (ResNet, VGG, ...).",
         version: "0.1.0",
-        subcommands: [Inspect.self, Convert.self]
+        subcommands: [Inspect.self, Summary.self, Models.self, Convert.self, Slice.self]
     )
 
     /// Runs the command; every failure becomes one `zoo: error: ...` line on stderr and exit 1.

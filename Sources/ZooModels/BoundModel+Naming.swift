@@ -30,6 +30,25 @@ extension BoundModel {
                 layers.append(CheckpointLayer(name: entry.fileLayer, className: className, weights: [renamed]))
             }
         }
+        if scheme == .kerasV1 { layers = Self.kerasV1Order(layers) }
         return Checkpoint(format: format, layers: layers)
+    }
+
+    /// Keras 2.2.4 listed a conv block's `branch2c` before its `branch1` (current Keras lists
+    /// `_0_conv` before `_3_conv`); files loaded by position must keep the old order, or the two
+    /// same-shaped convs swap.
+    static func kerasV1Order(_ layers: [CheckpointLayer]) -> [CheckpointLayer] {
+        var result = layers
+        var i = 0
+        while i + 1 < result.count {
+            let (a, b) = (result[i].name, result[i + 1].name)
+            if a.hasSuffix("_branch1"), b.hasSuffix("_branch2c"), a.dropLast("_branch1".count) == b.dropLast("_branch2c".count) {
+                result.swapAt(i, i + 1)
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        return result
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import ZooGraph
 
 /// Builds a `Graph` from a Keras model config JSON.
@@ -12,43 +11,49 @@ import ZooGraph
 ///   inbound nodes as nested lists `[[["layer", 0, 0, {}], ...]]`.
 ///
 /// Functional models (`Functional`, `Model`) keep their layer order and wiring. Sequential
-/// models (`{"layers": [...]}` or Keras 2.2's bare layer list) are chained in order; their input
+/// models (`{"layers": [...]}` or Keras 2.0's bare layer list) are chained in order; their input
 /// node is the config's `InputLayer` or, when there is none, a node named `input_layer` (as
 /// Keras 3 names it) built from the first layer's `batch_input_shape` / `batch_shape`.
 ///
 /// Every other class, a nested model used as a layer, a shared layer (called more than once)
 /// and an option the graph cannot represent (an activation other than linear, relu, softmax,
-/// sigmoid, tanh; `channels_first`; ...) throw `GraphError.unsupportedLayer` naming the layer;
-/// malformed JSON throws `GraphError.invalidConfig`.
+/// sigmoid, tanh; `channels_first`; ...) throw `GraphError.unsupportedLayer` naming the layer
+/// (the option is named after the class: "ReLU with max_value=6.0"); malformed JSON or a config
+/// that is not a Keras model throws `GraphError.invalidConfig`.
+///
+/// Numbers are parsed with Swift's correctly rounded `Double(_:)` (Foundation's Linux
+/// `JSONSerialization` can be off by one ulp, e.g. for Rescaling's 1/255), so an exported
+/// config re-imports to an equal graph.
 public enum KerasConfigImporter {
     /// Parses a Keras model config JSON string into a graph.
     public static func graph(fromJSON json: String) throws -> Graph {
-        guard let data = json.data(using: .utf8), !data.isEmpty,
-              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            throw GraphError.invalidConfig("the text is not valid JSON")
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(json)
+        } catch let error as JSONValue.ParseError {
+            throw GraphError.invalidConfig("the text is not valid JSON: \(error.reason)")
         }
-        return try graph(fromObject: object)
+        return try graph(from: root)
     }
 
-    /// Builds a graph from an already-parsed config (`JSONSerialization` objects).
-    public static func graph(fromObject object: Any) throws -> Graph {
-        guard let model = object as? [String: Any] else {
-            // Keras 2.2 Sequential configs are sometimes stored as a bare list of layers.
-            if let layers = object as? [Any] { return try sequential(layers: try layerObjects(layers), buildInputShape: nil) }
+    static func graph(from root: JSONValue) throws -> Graph {
+        guard let model = root.object else {
+            // Keras 2.0 Sequential configs are sometimes stored as a bare list of layers.
+            if let layers = root.array { return try sequential(layers: try layerObjects(layers), buildInputShape: nil) }
             throw GraphError.invalidConfig("expected a JSON object with 'class_name' and 'config'")
         }
-        guard let className = model["class_name"] as? String else {
+        guard let className = model["class_name"]?.string else {
             throw GraphError.invalidConfig("the model has no 'class_name'")
         }
         switch className {
         case "Functional", "Model":
-            guard let config = model["config"] as? [String: Any] else {
+            guard let config = model["config"]?.object else {
                 throw GraphError.invalidConfig("the \(className) model has no 'config' object")
             }
             return try functional(config: config)
         case "Sequential":
-            if let layers = model["config"] as? [Any] { return try sequential(layers: try layerObjects(layers), buildInputShape: nil) }
-            guard let config = model["config"] as? [String: Any], let layers = config["layers"] as? [Any] else {
+            if let layers = model["config"]?.array { return try sequential(layers: try layerObjects(layers), buildInputShape: nil) }
+            guard let config = model["config"]?.object, let layers = config["layers"]?.array else {
                 throw GraphError.invalidConfig("the Sequential model has no 'config.layers' list")
             }
             return try sequential(layers: try layerObjects(layers), buildInputShape: config["build_input_shape"])
@@ -59,34 +64,33 @@ public enum KerasConfigImporter {
 
     // MARK: - Models
 
-    private static func layerObjects(_ list: [Any]) throws -> [[String: Any]] {
+    private static func layerObjects(_ list: [JSONValue]) throws -> [LayerEntry] {
         try list.enumerated().map { index, item in
-            guard let layer = item as? [String: Any] else { throw GraphError.invalidConfig("layer #\(index) is not a JSON object") }
-            return layer
+            guard let layer = item.object else { throw GraphError.invalidConfig("layer #\(index) is not a JSON object") }
+            return try LayerEntry(layer, index: index)
         }
     }
 
-    private static func functional(config: [String: Any]) throws -> Graph {
-        guard let rawLayers = config["layers"] as? [Any] else {
+    private static func functional(config: [String: JSONValue]) throws -> Graph {
+        guard let rawLayers = config["layers"]?.array else {
             throw GraphError.invalidConfig("the functional model has no 'layers' list")
         }
         var graph = Graph()
-        for (index, layer) in try layerObjects(rawLayers).enumerated() {
-            let entry = try LayerEntry(layer, index: index)
+        for entry in try layerObjects(rawLayers) {
             let inputs = try inboundLayerNames(entry)
             if entry.className == "InputLayer" {
                 guard inputs.isEmpty else { throw GraphError.invalidConfig("InputLayer '\(entry.name)' has inbound nodes") }
             } else if inputs.isEmpty {
                 throw GraphError.invalidConfig("layer '\(entry.name)' (\(entry.className)) has no inbound nodes")
             }
-            let op = try makeOp(entry, inputShapes: inputShapes(inputs, in: graph))
+            let op = try makeOp(entry, inputShapes: inputShapes(inputs, of: entry, in: graph))
             try graph.add(entry.name, op, inputs: inputs, trainable: entry.trainable)
         }
         graph.outputs = try tensorNames(config["output_layers"], what: "output_layers")
         for output in graph.outputs where graph.node(output) == nil {
             throw GraphError.invalidConfig("output layer '\(output)' is not a layer of the model")
         }
-        if let inputs = config["input_layers"], !(inputs is NSNull) {
+        if let inputs = config["input_layers"], !inputs.isNull {
             for input in try tensorNames(inputs, what: "input_layers") {
                 guard let node = graph.node(input), case .input = node.op else {
                     throw GraphError.invalidConfig("input layer '\(input)' is not an InputLayer of the model")
@@ -96,43 +100,43 @@ public enum KerasConfigImporter {
         return graph
     }
 
-    private static func sequential(layers: [[String: Any]], buildInputShape: Any?) throws -> Graph {
-        var entries = try layers.enumerated().map { try LayerEntry($1, index: $0) }
+    private static func sequential(layers: [LayerEntry], buildInputShape: JSONValue?) throws -> Graph {
+        var entries = layers
         guard !entries.isEmpty else { throw GraphError.invalidConfig("the Sequential model has no layers") }
         var graph = Graph()
         var previous: String
         if entries[0].className == "InputLayer" {
             let input = entries.removeFirst()
-            try graph.add(input.name, try makeOp(input, inputShapes: []), trainable: input.trainable)
-            previous = input.name
+            previous = try graph.add(input.name, try makeOp(input, inputShapes: []), trainable: input.trainable)
         } else {
             // No InputLayer: the first layer carries the batch input shape (Keras 2), or the model
             // its build_input_shape (Keras 3). Keras 3 names the input it creates "input_layer".
             let first = entries[0]
-            let batchShape = first.config["batch_input_shape"] ?? first.config["batch_shape"] ?? buildInputShape
-            guard let batchShape, !(batchShape is NSNull) else {
+            if isNestedModel(first) { throw nestedModelError(first) }
+            let batchShape = [first.config["batch_input_shape"], first.config["batch_shape"], buildInputShape]
+                .compactMap { $0 }.first { !$0.isNull }
+            guard let batchShape else {
                 throw GraphError.invalidConfig("the Sequential model has no InputLayer and its first layer '\(first.name)' has no 'batch_input_shape'")
             }
-            let shape = try dropBatch(batchShape, layer: first.name, key: "batch_input_shape")
-            previous = try graph.add("input_layer", .input(shape: shape))
+            previous = try graph.add("input_layer", .input(shape: try dropBatch(batchShape, layer: first.name, key: "batch_input_shape")))
         }
         for entry in entries {
-            if !entry.inboundNodes.isEmpty, entry.className == "InputLayer" {
-                throw GraphError.invalidConfig("InputLayer '\(entry.name)' is not the first layer of the Sequential model")
-            }
             guard entry.className != "InputLayer" else {
                 throw GraphError.invalidConfig("InputLayer '\(entry.name)' is not the first layer of the Sequential model")
             }
-            let op = try makeOp(entry, inputShapes: inputShapes([previous], in: graph))
+            if isNestedModel(entry) { throw nestedModelError(entry) }
+            let op = try makeOp(entry, inputShapes: inputShapes([previous], of: entry, in: graph))
             previous = try graph.add(entry.name, op, inputs: [previous], trainable: entry.trainable)
         }
         graph.outputs = [previous]
         return graph
     }
 
-    private static func inputShapes(_ names: [String], in graph: Graph) throws -> [[Int]] {
+    private static func inputShapes(_ names: [String], of entry: LayerEntry, in graph: Graph) throws -> [[Int]] {
         try names.map { name in
-            guard let node = graph.node(name) else { throw GraphError.invalidConfig("an inbound layer '\(name)' is not an earlier layer of the model") }
+            guard let node = graph.node(name) else {
+                throw GraphError.invalidConfig("layer '\(entry.name)' reads '\(name)', which is not an earlier layer of the model")
+            }
             return node.outputShape
         }
     }
@@ -143,36 +147,32 @@ public enum KerasConfigImporter {
     private struct LayerEntry {
         var className: String
         var name: String
-        var config: [String: Any]
+        var config: [String: JSONValue]
         var trainable: Bool
-        var inboundNodes: [Any]
+        var inboundNodes: [JSONValue]
 
-        init(_ layer: [String: Any], index: Int) throws {
-            guard let className = layer["class_name"] as? String else {
+        init(_ layer: [String: JSONValue], index: Int) throws {
+            guard let className = layer["class_name"]?.string else {
                 throw GraphError.invalidConfig("layer #\(index) has no 'class_name'")
             }
-            let config: [String: Any]
-            if let object = layer["config"] as? [String: Any] {
-                config = object
-            } else if layer["config"] == nil || layer["config"] is NSNull {
-                config = [:]
-            } else if className == "Sequential", layer["config"] is [Any] {
-                config = ["layers": layer["config"]!]
-            } else {
-                throw GraphError.invalidConfig("layer #\(index) (\(className)) has a 'config' that is not an object")
+            let config: [String: JSONValue]
+            switch layer["config"] {
+            case .object(let object)?: config = object
+            case nil, .null?: config = [:]
+            case .array(let list)? where className == "Sequential": config = ["layers": .array(list)]
+            default: throw GraphError.invalidConfig("layer #\(index) (\(className)) has a 'config' that is not an object")
             }
-            guard let name = (config["name"] as? String) ?? (layer["name"] as? String) else {
+            guard let name = config["name"]?.string ?? layer["name"]?.string else {
                 throw GraphError.invalidConfig("layer #\(index) (\(className)) has no name")
             }
             self.className = className
             self.name = name
             self.config = config
-            self.trainable = (config["trainable"] as? Bool) ?? (layer["trainable"] as? Bool) ?? true
-            if let nodes = layer["inbound_nodes"], !(nodes is NSNull) {
-                guard let list = nodes as? [Any] else { throw GraphError.invalidConfig("layer '\(name)' has 'inbound_nodes' that is not a list") }
-                self.inboundNodes = list
-            } else {
-                self.inboundNodes = []
+            self.trainable = config["trainable"]?.bool ?? layer["trainable"]?.bool ?? true
+            switch layer["inbound_nodes"] {
+            case nil, .null?: self.inboundNodes = []
+            case .array(let list)?: self.inboundNodes = list
+            default: throw GraphError.invalidConfig("layer '\(name)' has 'inbound_nodes' that is not a list")
             }
         }
     }
@@ -182,46 +182,50 @@ public enum KerasConfigImporter {
         if isNestedModel(entry) { throw nestedModelError(entry) }
         guard !entry.inboundNodes.isEmpty else { return [] }
         guard entry.inboundNodes.count == 1 else {
-            throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) (shared layer called \(entry.inboundNodes.count) times; not supported)")
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) (a shared layer called \(entry.inboundNodes.count) times; not supported)")
         }
-        var history: [[Any]] = []
-        let node = entry.inboundNodes[0]
-        if let legacy = node as? [Any] {
+        var history: [[JSONValue]] = []
+        switch entry.inboundNodes[0] {
+        case .array(let legacy):
             // tf-keras 2.x / Keras 2: [["layer", node_index, tensor_index, {kwargs}], ...]
             for item in legacy {
-                guard let tensor = item as? [Any], tensor.count >= 3 else {
+                guard let tensor = item.array, tensor.count >= 3 else {
                     throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound tensor that is not [name, node_index, tensor_index, ...]")
                 }
                 history.append(tensor)
             }
-        } else if let call = node as? [String: Any] {
-            // Keras 3: {"args": [...], "kwargs": {...}}, keras tensors anywhere in args.
-            guard let args = call["args"] as? [Any] else {
+        case .object(let call):
+            // Keras 3: {"args": [...], "kwargs": {...}}; the keras tensors are in args, nested in a
+            // list for merge layers.
+            guard let args = call["args"]?.array else {
                 throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound node without an 'args' list")
             }
-            try collectKerasTensors(args, into: &history, layer: entry.name)
-        } else {
+            try collectKerasTensors(.array(args), into: &history, layer: entry.name)
+        default:
             throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound node that is neither a list nor an object")
         }
         return try history.map { tensor in
-            guard let name = tensor[0] as? String, let nodeIndex = tensor[1] as? Int, let tensorIndex = tensor[2] as? Int else {
+            guard let name = tensor[0].string, let nodeIndex = tensor[1].int, let tensorIndex = tensor[2].int else {
                 throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound tensor that is not [name, node_index, tensor_index]")
             }
             guard nodeIndex == 0, tensorIndex == 0 else {
-                throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) (reads output \(tensorIndex) of call \(nodeIndex) of '\(name)'; shared layers and multi-output layers are not supported)")
+                throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) (reads output \(tensorIndex) of call \(nodeIndex) of '\(name)'; shared and multi-output layers are not supported)")
             }
             return name
         }
     }
 
-    private static func collectKerasTensors(_ value: Any, into history: inout [[Any]], layer: String) throws {
-        if let list = value as? [Any] {
+    private static func collectKerasTensors(_ value: JSONValue, into history: inout [[JSONValue]], layer: String) throws {
+        switch value {
+        case .array(let list):
             for item in list { try collectKerasTensors(item, into: &history, layer: layer) }
-        } else if let object = value as? [String: Any], object["class_name"] as? String == "__keras_tensor__" {
-            guard let config = object["config"] as? [String: Any], let keras = config["keras_history"] as? [Any], keras.count >= 3 else {
-                throw GraphError.invalidConfig("layer '\(layer)' has a keras tensor without 'keras_history'")
+        case .object(let object) where object["class_name"]?.string == "__keras_tensor__":
+            guard let keras = object["config"]?.object?["keras_history"]?.array, keras.count >= 3 else {
+                throw GraphError.invalidConfig("layer '\(layer)' has a keras tensor without a 'keras_history' list")
             }
             history.append(keras)
+        default:
+            break
         }
     }
 
@@ -241,68 +245,72 @@ public enum KerasConfigImporter {
         let name = entry.name
         let cls = entry.className
         func unsupported(_ what: String) -> GraphError { .unsupportedLayer(name: name, className: "\(cls) with \(what)") }
-        func requireChannelsLast() throws {
-            if let format = c["data_format"], !(format is NSNull) {
-                guard let text = format as? String else { throw invalid("'data_format' is not a string") }
-                guard text == "channels_last" else { throw unsupported("data_format '\(text)' (only channels_last is supported)") }
-            }
-        }
         func invalid(_ reason: String) -> GraphError { .invalidConfig("layer '\(name)' (\(cls)): \(reason)") }
-        func int(_ key: String, default value: Int? = nil) throws -> Int {
-            guard let raw = c[key], !(raw is NSNull) else {
-                if let value { return value }
+        func value(_ key: String) -> JSONValue? {
+            guard let raw = c[key], !raw.isNull else { return nil }
+            return raw
+        }
+        func requireChannelsLast() throws {
+            guard let format = value("data_format") else { return }
+            guard let text = format.string else { throw invalid("'data_format' is not a string") }
+            guard text == "channels_last" else { throw unsupported("data_format '\(text)' (only channels_last is supported)") }
+        }
+        func int(_ key: String, default fallback: Int? = nil) throws -> Int {
+            guard let raw = value(key) else {
+                if let fallback { return fallback }
                 throw invalid("missing '\(key)'")
             }
-            guard let number = exactInt(raw) else { throw invalid("'\(key)' is not an integer") }
+            guard let number = raw.int else { throw invalid("'\(key)' is not an integer") }
             return number
         }
-        func double(_ key: String, default value: Double) throws -> Double {
-            guard let raw = c[key], !(raw is NSNull) else { return value }
-            guard let number = raw as? NSNumber, !isBool(raw) else { throw invalid("'\(key)' is not a number") }
-            return number.doubleValue
+        func double(_ key: String, default fallback: Double) throws -> Double {
+            guard let raw = value(key) else { return fallback }
+            guard let number = raw.double else { throw invalid("'\(key)' is not a number") }
+            return number
         }
-        func bool(_ key: String, default value: Bool) throws -> Bool {
-            guard let raw = c[key], !(raw is NSNull) else { return value }
-            guard let flag = raw as? Bool else { throw invalid("'\(key)' is not a boolean") }
+        func bool(_ key: String, default fallback: Bool) throws -> Bool {
+            guard let raw = value(key) else { return fallback }
+            guard let flag = raw.bool else { throw invalid("'\(key)' is not a boolean") }
             return flag
         }
-        func pair(_ key: String, default value: [Int]? = nil) throws -> [Int] {
-            guard let raw = c[key], !(raw is NSNull) else {
-                if let value { return value }
+        func pair(_ key: String, default fallback: [Int]? = nil) throws -> [Int] {
+            guard let raw = value(key) else {
+                if let fallback { return fallback }
                 throw invalid("missing '\(key)'")
             }
-            if let single = exactInt(raw) { return [single, single] }
-            if let list = raw as? [Any], list.count == 2, let a = exactInt(list[0]), let b = exactInt(list[1]) { return [a, b] }
-            if let list = raw as? [Any], list.count == 1, let a = exactInt(list[0]) { return [a, a] }
+            if let single = raw.int { return [single, single] }
+            if let list = raw.array {
+                let values = list.compactMap(\.int)
+                if values.count == list.count, values.count == 2 { return values }
+                if values.count == list.count, values.count == 1 { return [values[0], values[0]] }
+            }
             throw invalid("'\(key)' is not an integer or a pair of integers")
         }
         func padding() throws -> Padding {
-            guard let raw = c["padding"], !(raw is NSNull) else { return .valid }
-            guard let text = raw as? String else { throw invalid("'padding' is not a string") }
+            guard let raw = value("padding") else { return .valid }
+            guard let text = raw.string else { throw invalid("'padding' is not a string") }
             guard let mode = Padding(rawValue: text.lowercased()) else { throw unsupported("padding '\(text)'") }
             return mode
         }
         func activation() throws -> Activation {
-            guard let raw = c["activation"], !(raw is NSNull) else { return .linear }
-            guard let text = raw as? String else {
-                let described = (raw as? [String: Any])?["class_name"] as? String ?? "a non-string value"
-                throw unsupported("activation \(described) (supported: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")))")
+            let supported = Activation.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let raw = value("activation") else { return .linear }
+            guard let text = raw.string else {
+                throw unsupported("activation \(raw.object?["class_name"]?.string ?? "object") (supported: \(supported))")
             }
-            guard let activation = Activation(rawValue: text) else {
-                throw unsupported("activation '\(text)' (supported: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
+            guard let activation = Activation(rawValue: text) else { throw unsupported("activation '\(text)' (supported: \(supported))") }
             return activation
         }
 
         switch cls {
         case "InputLayer":
-            if let batch = c["batch_shape"] ?? c["batch_input_shape"], !(batch is NSNull) {
+            if let batch = value("batch_shape") ?? value("batch_input_shape") {
                 return .input(shape: try dropBatch(batch, layer: name, key: "batch_shape"))
             }
-            if let shape = c["shape"] ?? c["input_shape"], !(shape is NSNull) {
-                guard let list = shape as? [Any] else { throw invalid("'shape' is not a list") }
+            if let shape = value("shape") ?? value("input_shape") {
+                guard let list = shape.array else { throw invalid("'shape' is not a list") }
                 return .input(shape: try list.map { item in
-                    guard let size = exactInt(item) else { throw unsupported("an unknown (None) dimension in its shape") }
+                    guard let size = item.int else { throw unsupported("an unknown (None) dimension in its shape") }
                     return size
                 })
             }
@@ -325,18 +333,18 @@ public enum KerasConfigImporter {
 
         case "BatchNormalization":
             var axis = -1
-            if let raw = c["axis"], !(raw is NSNull) {
-                if let single = exactInt(raw) {
+            if let raw = value("axis") {
+                if let single = raw.int {
                     axis = single
-                } else if let list = raw as? [Any], list.count == 1, let single = exactInt(list[0]) {
-                    axis = single
-                } else if let list = raw as? [Any], list.count > 1 {
-                    throw unsupported("several axes \(list.compactMap(exactInt))")
+                } else if let list = raw.array, list.count == 1, let single = list[0].int {
+                    axis = single // tf-keras 2.x writes the built layer's axis as a list: [3]
+                } else if let list = raw.array, list.count > 1 {
+                    throw unsupported("several axes \(list.map { $0.int.map(String.init) ?? "?" })")
                 } else {
                     throw invalid("'axis' is not an integer or a list of one integer")
                 }
             }
-            // Only the channel (last) axis: the graph's weights have the last dimension's size.
+            // Only the channel (last) axis: the graph's weights take the last dimension's size.
             let rank = (inputShapes.first?.count ?? 0) + 1
             guard axis == -1 || axis == rank - 1 else { throw unsupported("axis \(axis) (only the last axis is supported)") }
             if try bool("renorm", default: false) { throw unsupported("renorm=True") }
@@ -347,7 +355,7 @@ public enum KerasConfigImporter {
             return .activation(try activation())
 
         case "ReLU":
-            if let max = c["max_value"], !(max is NSNull) { throw unsupported("max_value=\(max)") }
+            if let max = value("max_value") { throw unsupported("max_value=\(max.double.map { "\($0)" } ?? "?")") }
             let slope = try double("negative_slope", default: 0)
             guard slope == 0 else { throw unsupported("negative_slope=\(slope)") }
             let threshold = try double("threshold", default: 0)
@@ -356,15 +364,15 @@ public enum KerasConfigImporter {
 
         case "ZeroPadding2D":
             try requireChannelsLast()
-            let raw = c["padding"] ?? NSNumber(value: 1)
-            if let all = exactInt(raw) { return .zeroPadding2D(top: all, bottom: all, left: all, right: all) }
-            if let list = raw as? [Any], list.count == 2 {
-                if let vertical = exactInt(list[0]), let horizontal = exactInt(list[1]) {
+            let raw = value("padding") ?? .number("1")
+            if let all = raw.int { return .zeroPadding2D(top: all, bottom: all, left: all, right: all) }
+            if let list = raw.array, list.count == 2 {
+                if let vertical = list[0].int, let horizontal = list[1].int {
                     return .zeroPadding2D(top: vertical, bottom: vertical, left: horizontal, right: horizontal)
                 }
-                if let rows = list[0] as? [Any], let cols = list[1] as? [Any], rows.count == 2, cols.count == 2,
-                   let top = exactInt(rows[0]), let bottom = exactInt(rows[1]), let left = exactInt(cols[0]), let right = exactInt(cols[1]) {
-                    return .zeroPadding2D(top: top, bottom: bottom, left: left, right: right)
+                if let rows = list[0].array?.compactMap(\.int), let cols = list[1].array?.compactMap(\.int),
+                   rows.count == 2, cols.count == 2, list[0].array?.count == 2, list[1].array?.count == 2 {
+                    return .zeroPadding2D(top: rows[0], bottom: rows[1], left: cols[0], right: cols[1])
                 }
             }
             throw invalid("'padding' is not an integer, [rows, cols] or [[top, bottom], [left, right]]")
@@ -372,8 +380,7 @@ public enum KerasConfigImporter {
         case "MaxPooling2D", "AveragePooling2D":
             try requireChannelsLast()
             let size = try pair("pool_size", default: [2, 2])
-            let strides = try pair("strides", default: size)
-            let attributes = PoolAttributes(size: size, strides: strides, padding: try padding())
+            let attributes = PoolAttributes(size: size, strides: try pair("strides", default: size), padding: try padding())
             return cls == "MaxPooling2D" ? .maxPooling2D(attributes) : .averagePooling2D(attributes)
 
         case "GlobalAveragePooling2D", "GlobalMaxPooling2D":
@@ -398,59 +405,225 @@ public enum KerasConfigImporter {
             return .dropout(rate: try double("rate", default: 0))
 
         case "Rescaling":
-            if c["scale"] is [Any] || c["offset"] is [Any] { throw unsupported("a per-channel scale or offset") }
+            if value("scale")?.array != nil || value("offset")?.array != nil { throw unsupported("a per-channel scale or offset") }
             return .rescaling(scale: try double("scale", default: 1), offset: try double("offset", default: 0))
 
         default:
-            if isNestedModel(entry) { throw nestedModelError(entry) }
             throw GraphError.unsupportedLayer(name: name, className: cls)
         }
     }
 
-    // MARK: - JSON helpers
+    // MARK: - Config helpers
 
     /// A batch shape `[null, d1, d2, ...]` without its batch dimension.
-    private static func dropBatch(_ raw: Any, layer: String, key: String) throws -> [Int] {
-        guard let list = raw as? [Any], !list.isEmpty else {
+    private static func dropBatch(_ raw: JSONValue, layer: String, key: String) throws -> [Int] {
+        guard let list = raw.array, !list.isEmpty else {
             throw GraphError.invalidConfig("layer '\(layer)': '\(key)' is not a non-empty list")
         }
         return try list.dropFirst().map { item in
-            guard let size = exactInt(item) else {
-                throw GraphError.unsupportedLayer(name: layer, className: "InputLayer with an unknown (None) dimension in \(key) \(list.map { exactInt($0).map(String.init) ?? "None" })")
+            guard let size = item.int else {
+                let shown = list.map { $0.int.map(String.init) ?? "None" }.joined(separator: ", ")
+                throw GraphError.unsupportedLayer(name: layer, className: "InputLayer with an unknown (None) dimension in \(key) [\(shown)]")
             }
             return size
         }
     }
 
-    /// Names of `[["name", 0, 0], ...]` or a single `["name", 0, 0]`.
-    private static func tensorNames(_ raw: Any?, what: String) throws -> [String] {
-        guard let list = raw as? [Any], !list.isEmpty else {
+    /// Names of `[["name", 0, 0], ...]` or of a single `["name", 0, 0]`.
+    private static func tensorNames(_ raw: JSONValue?, what: String) throws -> [String] {
+        guard let list = raw?.array, !list.isEmpty else {
             throw GraphError.invalidConfig("'\(what)' is missing or empty")
         }
-        if list.first is String { return [list[0] as! String] }
+        if let single = list[0].string { return [single] }
         return try list.map { item in
-            guard let tensor = item as? [Any], let name = tensor.first as? String else {
+            guard let name = item.array?.first?.string else {
                 throw GraphError.invalidConfig("'\(what)' holds an entry that is not [name, node_index, tensor_index]")
             }
             return name
         }
     }
+}
 
-    private static func isBool(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        // JSONSerialization gives booleans as NSNumber; tell them apart from 0 and 1.
-        return type(of: number) == type(of: NSNumber(value: true)) && CFGetTypeIDIsBool(number)
-    }
+// MARK: - JSON
 
-    private static func CFGetTypeIDIsBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" && (number == NSNumber(value: true) || number == NSNumber(value: false))
-    }
+extension KerasConfigImporter {
+    /// A parsed JSON value. Numbers keep their text, so integers stay exact and doubles are
+    /// rounded once, correctly, by `Double(_:)`.
+    indirect enum JSONValue: Equatable, Sendable {
+        case null
+        case bool(Bool)
+        case number(String)
+        case string(String)
+        case array([JSONValue])
+        case object([String: JSONValue])
 
-    /// An integer JSON number (not a boolean, not a fraction).
-    private static func exactInt(_ value: Any) -> Int? {
-        guard let number = value as? NSNumber, !isBool(value) else { return nil }
-        let double = number.doubleValue
-        guard double.rounded() == double, abs(double) < 9.0e15 else { return nil }
-        return number.intValue
+        struct ParseError: Error {
+            var reason: String
+        }
+
+        var isNull: Bool { self == .null }
+        var string: String? { if case .string(let s) = self { return s } else { return nil } }
+        var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+        var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+        var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+        var double: Double? { if case .number(let text) = self { return Double(text) } else { return nil } }
+
+        /// An integral number (`3`, or `3.0` as Python may write a float that holds an integer).
+        var int: Int? {
+            guard case .number(let text) = self else { return nil }
+            if let exact = Int(text) { return exact }
+            guard let value = Double(text), value.isFinite, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
+            return Int(value)
+        }
+
+        static func parse(_ text: String) throws -> JSONValue {
+            var parser = Parser(bytes: Array(text.utf8))
+            parser.skipWhitespace()
+            let value = try parser.value(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
+            return value
+        }
+
+        private struct Parser {
+            let bytes: [UInt8]
+            var index = 0
+
+            init(bytes: [UInt8]) { self.bytes = bytes }
+
+            func error(_ reason: String) -> ParseError { ParseError(reason: "\(reason) at byte \(index)") }
+
+            mutating func skipWhitespace() {
+                while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            }
+
+            mutating func literal(_ word: String) -> Bool {
+                let utf8 = Array(word.utf8)
+                guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else { return false }
+                index += utf8.count
+                return true
+            }
+
+            mutating func value(depth: Int) throws -> JSONValue {
+                guard depth < 512 else { throw error("nesting is too deep") }
+                guard index < bytes.count else { throw error("unexpected end of text") }
+                switch bytes[index] {
+                case UInt8(ascii: "{"):
+                    index += 1
+                    var object: [String: JSONValue] = [:]
+                    skipWhitespace()
+                    if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                    while true {
+                        skipWhitespace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                        let key = try string()
+                        skipWhitespace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                        index += 1
+                        skipWhitespace()
+                        object[key] = try value(depth: depth + 1)
+                        skipWhitespace()
+                        guard index < bytes.count else { throw error("unexpected end of text in an object") }
+                        if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                        if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                        throw error("expected ',' or '}'")
+                    }
+                case UInt8(ascii: "["):
+                    index += 1
+                    var array: [JSONValue] = []
+                    skipWhitespace()
+                    if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                    while true {
+                        skipWhitespace()
+                        array.append(try value(depth: depth + 1))
+                        skipWhitespace()
+                        guard index < bytes.count else { throw error("unexpected end of text in a list") }
+                        if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                        if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                        throw error("expected ',' or ']'")
+                    }
+                case UInt8(ascii: "\""):
+                    return .string(try string())
+                default:
+                    if literal("true") { return .bool(true) }
+                    if literal("false") { return .bool(false) }
+                    if literal("null") { return .null }
+                    // Python's json module writes these for non-finite floats.
+                    if literal("NaN") { return .number("nan") }
+                    if literal("Infinity") { return .number("inf") }
+                    if literal("-Infinity") { return .number("-inf") }
+                    return try number()
+                }
+            }
+
+            mutating func number() throws -> JSONValue {
+                let start = index
+                func digits() -> Int {
+                    let from = index
+                    while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+                    return index - from
+                }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+                guard digits() > 0 else { index = start; throw error("unexpected character") }
+                if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                    index += 1
+                    guard digits() > 0 else { throw error("expected digits after '.'") }
+                }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                    index += 1
+                    if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                    guard digits() > 0 else { throw error("expected digits in the exponent") }
+                }
+                return .number(String(decoding: bytes[start..<index], as: UTF8.self))
+            }
+
+            mutating func hex4() throws -> UInt16 {
+                guard bytes.count - index >= 4, let value = UInt16(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+                    throw error("bad \\u escape")
+                }
+                index += 4
+                return value
+            }
+
+            mutating func string() throws -> String {
+                index += 1 // opening quote
+                var units: [UInt16] = []
+                var run: [UInt8] = []
+                func flush() {
+                    if !run.isEmpty { units += String(decoding: run, as: UTF8.self).utf16; run.removeAll() }
+                }
+                while true {
+                    guard index < bytes.count else { throw error("unterminated string") }
+                    let byte = bytes[index]
+                    index += 1
+                    switch byte {
+                    case UInt8(ascii: "\""):
+                        flush()
+                        return String(decoding: units, as: UTF16.self)
+                    case UInt8(ascii: "\\"):
+                        flush()
+                        guard index < bytes.count else { throw error("unterminated escape") }
+                        let escape = bytes[index]
+                        index += 1
+                        switch escape {
+                        case UInt8(ascii: "\""): units.append(0x22)
+                        case UInt8(ascii: "\\"): units.append(0x5C)
+                        case UInt8(ascii: "/"): units.append(0x2F)
+                        case UInt8(ascii: "b"): units.append(0x08)
+                        case UInt8(ascii: "f"): units.append(0x0C)
+                        case UInt8(ascii: "n"): units.append(0x0A)
+                        case UInt8(ascii: "r"): units.append(0x0D)
+                        case UInt8(ascii: "t"): units.append(0x09)
+                        case UInt8(ascii: "u"): units.append(try hex4())
+                        default: throw error("bad escape")
+                        }
+                    case 0x00..<0x20:
+                        throw error("control character in a string")
+                    default:
+                        run.append(byte)
+                    }
+                }
+            }
+        }
     }
 }

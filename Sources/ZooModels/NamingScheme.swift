@@ -16,7 +16,7 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
     /// Detects a checkpoint's scheme from its names.
     public static func detect(_ checkpoint: Checkpoint) -> NamingScheme {
         let names = checkpoint.layers.filter { !$0.weights.isEmpty }.map(\.name)
-        if names.contains(where: { $0.hasPrefix("layer1.") || $0.hasPrefix("features.") || $0.hasPrefix("classifier.") || $0 == "fc" || $0 == "conv1" && checkpoint.layers.contains { $0.name == "bn1" } }) {
+        if names.contains(where: { $0.hasPrefix("layer1.") || $0.hasPrefix("features.") || $0.hasPrefix("classifier.") }) {
             return .torchvision
         }
         if names.contains(where: { $0 == "bn_conv1" || $0 == "fc1000" || ($0.hasPrefix("res") && $0.contains("_branch")) }) {

@@ -1,0 +1,84 @@
+import ArgumentParser
+import ZooFormats
+import ZooGraph
+import ZooModels
+
+/// `zoo summary FILE`: the model a file holds, as Keras's `model.summary()` plus a binding report.
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the model a weight file holds, and how its weights bind.",
+        discussion: "Uses the file's config when it has one; otherwise detects the architecture and naming from the weight names (or use --arch / --naming)."
+    )
+
+    @Argument(help: "A Keras weight file in any layout.")
+    var file: String
+
+    @OptionGroup var model: ModelOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let loaded = try model.loader().load(file)
+        let graph = loaded.model.graph
+        let report = loaded.model.report
+        if json {
+            print(Self.json(graph: graph, architecture: loaded.architecture, scheme: loaded.model.scheme, report: report).rendered())
+        } else {
+            print(Self.table(graph: graph, title: loaded.architecture?.kerasName ?? "model from the file's config", scheme: loaded.model.scheme), terminator: "")
+            print(report.text)
+        }
+    }
+
+    static func shapeText(_ shape: [Int]) -> String { "(None" + shape.map { ", \($0)" }.joined() + ")" }
+
+    static func json(graph: Graph, architecture: Architecture?, scheme: NamingScheme, report: BindingReport) -> JSONValue {
+        let layers: [JSONValue] = graph.nodes.map { node in
+            .object([
+                ("name", .string(node.name)), ("type", .string(node.op.kerasClassName)),
+                ("output_shape", .array([.null] + node.outputShape.map { .int($0) })),
+                ("params", .int(node.parameterCount)), ("trainable", .bool(node.trainable)),
+                ("inputs", .array(node.inputs.map { .string($0) })),
+            ])
+        }
+        let binding: JSONValue = .object([
+            ("matched", .int(report.matched.count)),
+            ("missing", .array(report.missing.map { .string($0) })),
+            ("unexpected", .array(report.unexpected.map { .string($0) })),
+            ("mismatched", .array(report.mismatched.map { m in
+                .object([("name", .string(m.name)), ("expected", .array(m.expected.map { .int($0) })), ("found", .array(m.found.map { .int($0) }))])
+            })),
+        ])
+        return .object([
+            ("architecture", architecture.map { .string($0.rawValue) } ?? .null),
+            ("naming", .string(scheme.rawValue)),
+            ("layers", .array(layers)),
+            ("total_params", .int(graph.totalParameterCount)),
+            ("trainable_params", .int(graph.trainableParameterCount)),
+            ("non_trainable_params", .int(graph.nonTrainableParameterCount)),
+            ("binding", binding),
+        ])
+    }
+
+    static func table(graph: Graph, title: String, scheme: NamingScheme) -> String {
+        var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #", "Connected to"]]
+        for node in graph.nodes {
+            rows.append(["\(node.name) (\(node.op.kerasClassName))\(node.trainable ? "" : " [frozen]")", shapeText(node.outputShape),
+                         InspectReport.grouped(node.parameterCount), node.inputs.isEmpty ? "-" : node.inputs.joined(separator: ", ")])
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let rule = String(repeating: "=", count: widths.reduce(0, +) + 6)
+        func line(_ row: [String]) -> String {
+            row.enumerated().map { column, cell in
+                column == 3 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+            }.joined(separator: "  ")
+        }
+        var out = "Model: \(title) (naming: \(scheme.rawValue))\n\(rule)\n\(line(rows[0]))\n\(rule)\n"
+        for row in rows.dropFirst() { out += line(row) + "\n" }
+        out += "\(rule)\n"
+        out += "Total params: \(InspectReport.grouped(graph.totalParameterCount)) (\(InspectReport.bytes(graph.totalParameterCount * 4)))\n"
+        out += "Trainable params: \(InspectReport.grouped(graph.trainableParameterCount))\n"
+        out += "Non-trainable params: \(InspectReport.grouped(graph.nonTrainableParameterCount))\n\n"
+        return out
+    }
+}

@@ -1,0 +1,278 @@
+import ZooGraph
+
+/// Writes a `Graph` as a Keras 3 functional model config: the JSON `model.to_json()` of Keras
+/// 3.15 returns, field for field (module, class_name, full layer configs with the DTypePolicy
+/// object and default initializers, build_config, inbound nodes as keras tensors). Real Keras
+/// 3 accepts it in `keras.models.model_from_json`, as `config.json` of a `.keras` archive and
+/// as the `model_config` attribute of a legacy full-model `.h5` (`keras.models.load_model`).
+///
+/// Keys keep Keras's order and the text uses Python `json.dumps` separators, so the output of
+/// an imported `to_json()` string has the same layout as the original.
+public enum KerasConfigExporter {
+    /// The config of `graph` as a Keras 3 `Functional` model named `modelName`.
+    public static func json(for graph: Graph, modelName: String = "functional") throws -> String {
+        guard !graph.nodes.isEmpty else { throw GraphError.invalidConfig("cannot export an empty graph") }
+        let inputs = graph.inputNodes.map(\.name)
+        guard !inputs.isEmpty else { throw GraphError.invalidConfig("cannot export a graph without an input layer") }
+        let outputs = graph.effectiveOutputs
+        for output in outputs where graph.node(output) == nil { throw GraphError.unknownNode(output) }
+
+        let layers = try graph.nodes.map { try layer($0, in: graph) }
+        let model: JSON = .object([
+            ("module", "keras.src.models.functional"),
+            ("class_name", "Functional"),
+            ("config", .object([
+                ("name", .string(modelName)),
+                ("trainable", true),
+                ("layers", .array(layers)),
+                ("input_layers", tensorList(inputs)),
+                ("output_layers", tensorList(outputs)),
+            ])),
+            ("registered_name", "Functional"),
+            ("build_config", .object([("input_shape", .null)])),
+            ("compile_config", .object([])),
+        ])
+        var text = ""
+        try model.write(to: &text)
+        return text
+    }
+
+    /// `["name", 0, 0]` for one tensor, `[["a", 0, 0], ["b", 0, 0]]` for several (as Keras
+    /// writes a model built with a single tensor or with a list).
+    private static func tensorList(_ names: [String]) -> JSON {
+        let entries = names.map { JSON.array([.string($0), 0, 0]) }
+        return entries.count == 1 ? entries[0] : .array(entries)
+    }
+
+    // MARK: - Layers
+
+    private static func layer(_ node: Node, in graph: Graph) throws -> JSON {
+        let inputShapes = try node.inputs.map { input -> [Int] in
+            guard let source = graph.node(input) else { throw GraphError.unknownInput(node: node.name, input: input) }
+            return source.outputShape
+        }
+        if case .input(let shape) = node.op {
+            var config: [(String, JSON)] = [
+                ("batch_shape", batchShape(shape)),
+                ("dtype", "float32"),
+                ("sparse", false),
+                ("ragged", false),
+                ("name", .string(node.name)),
+                ("optional", false),
+            ]
+            // Keras never writes `trainable` for an InputLayer (it has no weights) but accepts it;
+            // it is kept only when false, so that a frozen input survives a round trip.
+            if !node.trainable { config.append(("trainable", false)) }
+            return .object([
+                ("module", "keras.layers"),
+                ("class_name", "InputLayer"),
+                ("config", .object(config)),
+                ("registered_name", .null),
+                ("name", .string(node.name)),
+                ("inbound_nodes", .array([])),
+            ])
+        }
+
+        var config: [(String, JSON)] = [("name", .string(node.name)), ("trainable", .bool(node.trainable)), ("dtype", dtypePolicy)]
+        config += try options(of: node)
+        var entry: [(String, JSON)] = [
+            ("module", "keras.layers"),
+            ("class_name", .string(node.op.kerasClassName)),
+            ("config", .object(config)),
+            ("registered_name", .null),
+        ]
+        if hasBuildConfig(node.op) {
+            let shape: JSON = inputShapes.count == 1 ? batchShape(inputShapes[0]) : .array(inputShapes.map(batchShape))
+            entry.append(("build_config", .object([("input_shape", shape)])))
+        }
+        let tensors = zip(node.inputs, inputShapes).map { kerasTensor(layer: $0, shape: $1) }
+        let args: JSON = isMerge(node.op) ? .array([.array(tensors)]) : .array(tensors)
+        entry.append(("name", .string(node.name)))
+        entry.append(("inbound_nodes", .array([.object([("args", args), ("kwargs", callKeywords(node.op))])])))
+        return .object(entry)
+    }
+
+    /// The class-specific part of a layer config, in Keras's key order.
+    private static func options(of node: Node) throws -> [(String, JSON)] {
+        switch node.op {
+        case .input:
+            return []
+        case .conv2D(let a):
+            return [
+                ("filters", .int(a.filters)), ("kernel_size", ints(a.kernel)), ("strides", ints(a.strides)),
+                ("padding", .string(a.padding.rawValue)), ("data_format", "channels_last"), ("dilation_rate", ints(a.dilation)),
+                ("groups", 1), ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
+                ("kernel_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
+                ("kernel_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
+                ("kernel_constraint", .null), ("bias_constraint", .null),
+            ]
+        case .depthwiseConv2D(let a):
+            return [
+                ("depth_multiplier", .int(a.filters)), ("kernel_size", ints(a.kernel)), ("strides", ints(a.strides)),
+                ("padding", .string(a.padding.rawValue)), ("data_format", "channels_last"), ("dilation_rate", ints(a.dilation)),
+                ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
+                ("depthwise_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
+                ("depthwise_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
+                ("depthwise_constraint", .null), ("bias_constraint", .null),
+            ]
+        case .batchNormalization(let a):
+            return [
+                ("axis", .int(a.axis)), ("momentum", .double(0.99)), ("epsilon", try number(a.epsilon, node, "epsilon")),
+                ("center", .bool(a.center)), ("scale", .bool(a.scale)),
+                ("beta_initializer", initializer("Zeros")), ("gamma_initializer", initializer("Ones")),
+                ("moving_mean_initializer", initializer("Zeros")), ("moving_variance_initializer", initializer("Ones")),
+                ("beta_regularizer", .null), ("gamma_regularizer", .null), ("beta_constraint", .null), ("gamma_constraint", .null),
+                ("synchronized", false), ("renorm", false), ("renorm_clipping", .null), ("renorm_momentum", .double(0.99)),
+            ]
+        case .activation(let activation):
+            return [("activation", .string(activation.rawValue))]
+        case .relu:
+            return [("max_value", .null), ("negative_slope", .double(0)), ("threshold", .double(0))]
+        case .zeroPadding2D(let top, let bottom, let left, let right):
+            return [("padding", .array([ints([top, bottom]), ints([left, right])])), ("data_format", "channels_last")]
+        case .maxPooling2D(let a), .averagePooling2D(let a):
+            return [("pool_size", ints(a.size)), ("padding", .string(a.padding.rawValue)), ("strides", ints(a.strides)),
+                    ("data_format", "channels_last")]
+        case .globalAveragePooling2D, .globalMaxPooling2D:
+            return [("data_format", "channels_last"), ("keepdims", false)]
+        case .add:
+            return []
+        case .concatenate(let axis):
+            return [("axis", .int(axis))]
+        case .flatten:
+            return [("data_format", "channels_last")]
+        case .dense(let a):
+            return [
+                ("units", .int(a.units)), ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
+                ("kernel_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
+                ("kernel_regularizer", .null), ("bias_regularizer", .null), ("kernel_constraint", .null), ("bias_constraint", .null),
+                ("quantization_config", .null),
+            ]
+        case .dropout(let rate):
+            return [("rate", try number(rate, node, "rate")), ("seed", .null), ("noise_shape", .null)]
+        case .rescaling(let scale, let offset):
+            return [("scale", try number(scale, node, "scale")), ("offset", try number(offset, node, "offset"))]
+        }
+    }
+
+    /// Keras 3 writes `build_config` for the layers that define `build()`.
+    private static func hasBuildConfig(_ op: Op) -> Bool {
+        switch op {
+        case .conv2D, .depthwiseConv2D, .batchNormalization, .zeroPadding2D, .add, .concatenate, .flatten, .dense, .rescaling:
+            return true
+        case .input, .activation, .relu, .maxPooling2D, .averagePooling2D, .globalAveragePooling2D, .globalMaxPooling2D, .dropout:
+            return false
+        }
+    }
+
+    /// Merge layers take their inputs as one list argument.
+    private static func isMerge(_ op: Op) -> Bool {
+        switch op {
+        case .add, .concatenate: return true
+        default: return false
+        }
+    }
+
+    /// The call keywords Keras records for a layer built symbolically.
+    private static func callKeywords(_ op: Op) -> JSON {
+        switch op {
+        case .batchNormalization: return .object([("mask", .null)])
+        case .dropout: return .object([("training", false)])
+        default: return .object([])
+        }
+    }
+
+    private static func kerasTensor(layer: String, shape: [Int]) -> JSON {
+        .object([
+            ("class_name", "__keras_tensor__"),
+            ("config", .object([("shape", batchShape(shape)), ("dtype", "float32"), ("keras_history", .array([.string(layer), 0, 0]))])),
+        ])
+    }
+
+    private static func batchShape(_ shape: [Int]) -> JSON { .array([.null] + shape.map(JSON.int)) }
+    private static func ints(_ values: [Int]) -> JSON { .array(values.map(JSON.int)) }
+
+    private static func number(_ value: Double, _ node: Node, _ key: String) throws -> JSON {
+        guard value.isFinite else { throw GraphError.invalidConfig("layer '\(node.name)': \(key) \(value) is not a finite number") }
+        return .double(value)
+    }
+
+    private static let dtypePolicy: JSON = .object([
+        ("module", "keras"), ("class_name", "DTypePolicy"), ("config", .object([("name", "float32")])), ("registered_name", .null),
+    ])
+
+    private static let glorotUniform: JSON = .object([
+        ("module", "keras.initializers"), ("class_name", "GlorotUniform"),
+        ("config", .object([("seed", .null), ("input_axes", .null), ("output_axes", .null)])), ("registered_name", .null),
+    ])
+
+    private static func initializer(_ className: String) -> JSON {
+        .object([("module", "keras.initializers"), ("class_name", .string(className)), ("config", .object([])), ("registered_name", .null)])
+    }
+}
+
+/// A JSON value with ordered object keys, written like Python's `json.dumps` (separators
+/// `", "` and `": "`, `ensure_ascii`, floats as `repr`).
+private indirect enum JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object([(String, JSON)])
+
+    init(stringLiteral value: String) { self = .string(value) }
+    init(booleanLiteral value: Bool) { self = .bool(value) }
+    init(integerLiteral value: Int) { self = .int(value) }
+
+    func write(to out: inout String) throws {
+        switch self {
+        case .null: out += "null"
+        case .bool(let value): out += value ? "true" : "false"
+        case .int(let value): out += String(value)
+        case .double(let value):
+            guard value.isFinite else { throw GraphError.invalidConfig("\(value) cannot be written as JSON") }
+            // Swift's shortest round-trip form matches Python's repr for the values configs hold
+            // (0.99, 0.001, 1.001e-05, 0.0, 0.00392156862745098).
+            out += value.description
+        case .string(let value): JSON.writeString(value, to: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += ", " }
+                try item.write(to: &out)
+            }
+            out += "]"
+        case .object(let pairs):
+            out += "{"
+            for (i, pair) in pairs.enumerated() {
+                if i > 0 { out += ", " }
+                JSON.writeString(pair.0, to: &out)
+                out += ": "
+                try pair.1.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func writeString(_ value: String, to out: inout String) {
+        out += "\""
+        for unit in value.utf16 {
+            switch unit {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x08: out += "\\b"
+            case 0x0C: out += "\\f"
+            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+            default:
+                let hex = String(unit, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            }
+        }
+        out += "\""
+    }
+}

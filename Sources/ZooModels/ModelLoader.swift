@@ -1,0 +1,48 @@
+import ZooFormats
+import ZooGraph
+
+/// Loads any weight file onto a graph: the file's own config when it carries one, otherwise the
+/// architecture detected from its names (or forced), bound with a full report.
+public struct ModelLoader: Sendable {
+    /// What the loader found and built.
+    public struct Loaded: Sendable {
+        public var checkpoint: Checkpoint
+        public var model: BoundModel
+        /// The architecture, nil when the graph came from the file's own config.
+        public var architecture: Architecture?
+        public var options: ArchitectureOptions?
+    }
+
+    public var architecture: Architecture?
+    public var scheme: NamingScheme?
+    public var mode: Binder.Mode
+
+    public init(architecture: Architecture? = nil, scheme: NamingScheme? = nil, mode: Binder.Mode = .lenient) {
+        self.architecture = architecture
+        self.scheme = scheme
+        self.mode = mode
+    }
+
+    public func load(_ path: String) throws -> Loaded {
+        try load(CheckpointReader.read(path), file: path)
+    }
+
+    public func load(_ checkpoint: Checkpoint, file: String) throws -> Loaded {
+        if architecture == nil, let config = checkpoint.modelConfig, scheme == nil || scheme == .keras {
+            let graph = try ConfigGraph.graph(fromJSON: config)
+            let model = try Binder.bind(checkpoint, to: graph, scheme: .keras, mode: mode, file: file)
+            return Loaded(checkpoint: checkpoint, model: model, architecture: nil, options: nil)
+        }
+        let detection = try ModelDetector.detect(checkpoint, architecture: architecture, scheme: scheme, file: file)
+        let graph = try detection.architecture.build(detection.options)
+        let model = try Binder.bind(checkpoint, to: graph, scheme: detection.scheme, mode: mode, file: file)
+        return Loaded(checkpoint: checkpoint, model: model, architecture: detection.architecture, options: detection.options)
+    }
+}
+
+/// Indirection to the Keras config importer (kept in its own file).
+enum ConfigGraph {
+    static func graph(fromJSON json: String) throws -> Graph {
+        throw GraphError.invalidConfig("reading a graph from a model config is not available yet")
+    }
+}

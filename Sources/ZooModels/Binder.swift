@@ -54,6 +54,13 @@ public enum Binder {
             bound[entry.node, default: [:]][entry.weight] = weight
             report.matched.append(graphName)
         }
+        for name in map.unmapped {
+            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let spec = graph.node(parts[0])?.weights.first(where: { $0.name == parts[1] }) else { continue }
+            let zeros = TensorData(byteCount: spec.elementCount * 4) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+            bound[parts[0], default: [:]][parts[1]] = Weight(name: parts[1], path: "", storedName: name, dtype: .float32, shape: spec.shape, data: zeros)
+            report.zeroFilled.append(name)
+        }
         report.unexpected = order.filter { !used.contains($0) && !map.isIgnorable($0) }
         if mode == .strict && !report.isComplete {
             throw BindingError.incomplete(file: file, report: report)

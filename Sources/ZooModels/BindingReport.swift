@@ -17,6 +17,9 @@ public struct BindingReport: Codable, Equatable, Sendable {
     /// File tensors (in the file's own names) that no graph weight takes.
     public var unexpected: [String] = []
     public var mismatched: [Mismatch] = []
+    /// Graph weights the file's naming scheme does not have, set to zero because that is what
+    /// the source model computes (torchvision ResNet convs have no bias).
+    public var zeroFilled: [String] = []
 
     /// True when every graph weight was loaded and the file had nothing else.
     public var isComplete: Bool { missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty }
@@ -27,6 +30,7 @@ public struct BindingReport: Codable, Equatable, Sendable {
         for name in missing { lines.append("  missing:    \(name)") }
         for name in unexpected { lines.append("  unexpected: \(name)") }
         for m in mismatched { lines.append("  mismatched: \(m.name) expected \(m.expected) found \(m.found)") }
+        if !zeroFilled.isEmpty { lines.append("  zero-filled (the file's scheme has no such weight): \(zeroFilled.count) weights, e.g. \(zeroFilled[0])") }
         return lines.joined(separator: "\n")
     }
 }

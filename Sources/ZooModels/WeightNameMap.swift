@@ -16,6 +16,9 @@ public struct WeightNameMap: Sendable {
 
     public let scheme: NamingScheme
     public let entries: [Entry]
+    /// Graph weights (`layer/weight`) the scheme has no name for (torchvision ResNets have no
+    /// conv biases); binding reports them as missing.
+    public let unmapped: [String]
     /// File tensor names that belong to the scheme but carry no Keras weight
     /// (torchvision's `num_batches_tracked`); never reported as unexpected.
     public func isIgnorable(_ fileKey: String) -> Bool {
@@ -26,6 +29,7 @@ public struct WeightNameMap: Sendable {
     public init(graph: Graph, scheme: NamingScheme) throws {
         self.scheme = scheme
         var entries: [Entry] = []
+        var unmapped: [String] = []
         let keras3Groups = scheme == .keras3 ? Self.keras3GroupNames(graph) : [:]
         for node in graph.nodes where !node.weights.isEmpty {
             for spec in node.weights {
@@ -38,7 +42,10 @@ public struct WeightNameMap: Sendable {
                 case .keras3:
                     (layer, weight, transform) = (keras3Groups[node.name] ?? node.name, spec.name, .identity)
                 case .torchvision:
-                    guard let mapped = try Self.torchvisionName(node: node, weight: spec.name, graph: graph) else { continue }
+                    guard let mapped = try Self.torchvisionName(node: node, weight: spec.name, graph: graph) else {
+                        unmapped.append("\(node.name)/\(spec.name)")
+                        continue
+                    }
                     (layer, weight, transform) = mapped
                 }
                 entries.append(Entry(node: node.name, weight: spec.name, fileLayer: layer, fileWeight: weight, transform: transform,
@@ -46,6 +53,7 @@ public struct WeightNameMap: Sendable {
             }
         }
         self.entries = entries
+        self.unmapped = unmapped
     }
 
     /// The key a checkpoint weight has in this scheme.

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+import ZooFormats
+import ZooGraph
+@testable import ZooModels
+
+/// A checkpoint for `graph` in Keras naming whose every element is distinct, so any swap,
+/// transpose or misplacement changes values.
+func syntheticCheckpoint(_ graph: Graph, format: CheckpointFormat = .kerasH5Weights) -> Checkpoint {
+    var counter: Float = 0
+    let layers = graph.nodes.map { node in
+        CheckpointLayer(name: node.name, className: node.op.kerasClassName, weights: node.weights.map { spec in
+            let start = counter
+            counter += Float(spec.elementCount)
+            let data = TensorData(byteCount: spec.elementCount * 4) { raw in
+                let floats = raw.bindMemory(to: Float.self)
+                for i in 0..<floats.count { floats[i] = start + Float(i) }
+            }
+            return Weight(name: spec.name, path: "", storedName: "\(node.name)/\(spec.name)", dtype: .float32, shape: spec.shape, data: data)
+        })
+    }
+    return Checkpoint(format: format, layers: layers)
+}
+
+func sourceData(_ checkpoint: Checkpoint, _ layer: String, _ weight: String) -> TensorData? {
+    checkpoint.layers.first { $0.name == layer }?.weights.first { $0.name == weight }?.data
+}
+
+@Suite struct BinderTests {
+    static let resnet = try! Architecture.resnet50.build(ArchitectureOptions(includeTop: true, classes: 10))
+
+    @Test func kerasNamesBindCompletely() throws {
+        let source = syntheticCheckpoint(Self.resnet)
+        let model = try Binder.bind(source, to: Self.resnet, scheme: .keras, mode: .strict, file: "x.h5")
+        #expect(model.report.isComplete)
+        #expect(model.report.matched.count == 320)
+        for node in Self.resnet.nodes {
+            for spec in node.weights {
+                #expect(model.weights[node.name]?[spec.name]?.data == sourceData(source, node.name, spec.name), "\(node.name)/\(spec.name)")
+            }
+        }
+    }
+
+    @Test func kerasV1FilesBindByMeaningNotOrder() throws {
+        let source = syntheticCheckpoint(Self.resnet)
+        let keras = try Binder.bind(source, to: Self.resnet, scheme: .keras, mode: .strict, file: "x")
+        let v1 = try keras.checkpoint(naming: .kerasV1, format: .kerasH5Weights)
+        #expect(v1.layers.map(\.name).prefix(4) == ["conv1", "bn_conv1", "res2a_branch2a", "bn2a_branch2a"])
+        #expect(NamingScheme.detect(v1) == .kerasV1)
+        let detection = try ModelDetector.detect(v1, file: "v1.h5")
+        #expect(detection.architecture == .resnet50)
+        #expect(detection.scheme == .kerasV1)
+        #expect(detection.options.batchNormEpsilon == 1e-3)
+        #expect(detection.options.classes == 10)
+        let graph = try detection.architecture.build(detection.options)
+        if case .batchNormalization(let bn) = graph.node("conv1_bn")?.op { #expect(bn.epsilon == 1e-3) } else { Issue.record("no conv1_bn") }
+        let model = try Binder.bind(v1, to: graph, scheme: .kerasV1, mode: .strict, file: "v1.h5")
+        // The shortcut conv and the last conv of a block have the same shape; they must not swap.
+        #expect(model.weights["conv2_block1_0_conv"]?["kernel"]?.data == sourceData(source, "conv2_block1_0_conv", "kernel"))
+        #expect(model.weights["conv2_block1_3_conv"]?["kernel"]?.data == sourceData(source, "conv2_block1_3_conv", "kernel"))
+        #expect(model.weights["conv2_block1_0_conv"]?["kernel"]?.data != model.weights["conv2_block1_3_conv"]?["kernel"]?.data)
+        #expect(model.weights["predictions"]?["kernel"]?.data == sourceData(source, "predictions", "kernel"))
+    }
+
+    @Test func keras3ObjectPathsBindThroughLayerOrder() throws {
+        let dir = NSTemporaryDirectory() + "binder-\(UUID().uuidString).weights.h5"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = syntheticCheckpoint(Self.resnet)
+        try CheckpointWriter.write(source, to: dir, format: .keras3Weights)
+        let file = try CheckpointReader.read(dir)
+        #expect(file.layers.contains { $0.name == "conv2d_52" })
+        #expect(NamingScheme.detect(file) == .keras3)
+        let detection = try ModelDetector.detect(file, file: dir)
+        #expect(detection.architecture == .resnet50)
+        let model = try Binder.bind(file, to: Self.resnet, scheme: .keras3, mode: .strict, file: dir)
+        #expect(model.report.matched.count == 320)
+        for name in ["conv2_block1_0_conv", "conv2_block1_3_conv", "conv5_block3_3_bn", "predictions"] {
+            let specs: [WeightSpec] = Self.resnet.node(name)?.weights ?? []
+            for spec in specs {
+                let bound: TensorData? = model.weights[name]?[spec.name]?.data
+                #expect(bound == sourceData(source, name, spec.name), "\(name)/\(spec.name)")
+            }
+        }
+    }
+
+    @Test func torchvisionVGGRoundTripsThroughItsLayouts() throws {
+        let vgg = try Architecture.vgg16.build(ArchitectureOptions(classes: 7, inputShape: [64, 64, 3]))
+        let source = syntheticCheckpoint(vgg)
+        let keras = try Binder.bind(source, to: vgg, scheme: .keras, mode: .strict, file: "x")
+        let torch = try keras.checkpoint(naming: .torchvision, format: .kerasH5Weights)
+        #expect(torch.layers.map(\.name) == ["features.0", "features.2", "features.5", "features.7", "features.10", "features.12", "features.14",
+                                             "features.17", "features.19", "features.21", "features.24", "features.26", "features.28",
+                                             "classifier.0", "classifier.3", "classifier.6"])
+        let conv = try #require(torch.layers.first?.weights.first)
+        #expect(conv.shape == [64, 3, 3, 3])
+        // OIHW element (o=1, i=2, h=0, w=1) is Keras HWIO element (h=0, w=1, i=2, o=1).
+        let keras0: [Float] = try #require(sourceData(source, "block1_conv1", "kernel")).array(of: Float.self)
+        let torch0: [Float] = conv.data.array(of: Float.self)
+        let torchIndex: Int = ((1 * 3 + 2) * 3 + 0) * 3 + 1
+        let kerasIndex: Int = ((0 * 3 + 1) * 3 + 2) * 64 + 1
+        #expect(torch0[torchIndex] == keras0[kerasIndex])
+        let fc1 = try #require(torch.layers.first { $0.name == "classifier.0" }?.weights.first)
+        #expect(fc1.shape == [4096, 2 * 2 * 512])
+        // Row o, NCHW input (c=5, h=1, w=0) is Keras row NHWC (h=1, w=0, c=5), column o.
+        let kerasFC1: [Float] = try #require(sourceData(source, "fc1", "kernel")).array(of: Float.self)
+        let torchFC1: [Float] = fc1.data.array(of: Float.self)
+        let (o, c, h, w) = (3, 5, 1, 0)
+        let torchRow: Int = o * 2048 + (c * 2 + h) * 2 + w
+        let kerasRow: Int = ((h * 2 + w) * 512 + c) * 4096 + o
+        #expect(torchFC1[torchRow] == kerasFC1[kerasRow])
+        #expect(NamingScheme.detect(torch) == .torchvision)
+        let back = try Binder.bind(torch, to: vgg, scheme: .torchvision, mode: .strict, file: "t")
+        for node in vgg.nodes {
+            for spec in node.weights {
+                #expect(back.weights[node.name]?[spec.name]?.data == sourceData(source, node.name, spec.name), "\(node.name)/\(spec.name)")
+            }
+        }
+    }
+
+    @Test func torchvisionResNetHasNoConvBiases() throws {
+        let source = syntheticCheckpoint(Self.resnet)
+        let keras = try Binder.bind(source, to: Self.resnet, scheme: .keras, mode: .strict, file: "x")
+        let torch = try keras.checkpoint(naming: .torchvision, format: .kerasH5Weights)
+        #expect(torch.layers.contains { $0.name == "layer1.0.downsample.0" })
+        #expect(torch.layers.first { $0.name == "layer3.5.bn2" }?.weights.map(\.name) == ["weight", "bias", "running_mean", "running_var"])
+        #expect(torch.layers.first { $0.name == "fc" }?.weights.first?.shape == [10, 2048])
+        let back = try Binder.bind(torch, to: Self.resnet, scheme: .torchvision, mode: .strict, file: "t")
+        #expect(back.report.zeroFilled.count == 53)
+        #expect(back.report.zeroFilled.allSatisfy { $0.hasSuffix("_conv/bias") })
+        #expect(back.weights["conv1_conv"]?["bias"]?.data.array(of: Float.self) == [Float](repeating: 0, count: 64))
+        #expect(back.report.isComplete)
+        #expect(back.weights["conv3_block2_2_conv"]?["kernel"]?.data == sourceData(source, "conv3_block2_2_conv", "kernel"))
+    }
+
+    @Test func reportListsEveryProblemAtOnce() throws {
+        var source = syntheticCheckpoint(Self.resnet)
+        source.layers.removeAll { $0.name == "conv3_block2_1_conv" }
+        let index = try #require(source.layers.firstIndex { $0.name == "predictions" })
+        source.layers[index].weights[0].shape = [2048, 11]
+        source.layers.append(CheckpointLayer(name: "extra_dense", weights: [
+            Weight(name: "kernel", path: "", storedName: "extra_dense/kernel", dtype: .float32, shape: [1], data: TensorData(values: [Float(1)]))]))
+        do {
+            _ = try Binder.bind(source, to: Self.resnet, scheme: .keras, mode: .strict, file: "bad.h5")
+            Issue.record("strict binding accepted a broken file")
+        } catch BindingError.incomplete(let file, let report) {
+            #expect(file == "bad.h5")
+            #expect(report.missing == ["conv3_block2_1_conv/kernel", "conv3_block2_1_conv/bias"])
+            #expect(report.mismatched == [.init(name: "predictions/kernel", expected: [2048, 10], found: [2048, 11])])
+            #expect(report.unexpected == ["extra_dense/kernel"])
+            #expect(report.matched.count == 317)
+        }
+        let lenient = try Binder.bind(source, to: Self.resnet, scheme: .keras, mode: .lenient, file: "bad.h5")
+        #expect(lenient.weights["conv3_block2_1_conv"] == nil)
+        #expect(lenient.weights["predictions"]?["kernel"] == nil)
+        #expect(lenient.weights["predictions"]?["bias"] != nil)
+        #expect(lenient.report.text.contains("mismatched: predictions/kernel expected [2048, 10] found [2048, 11]"))
+    }
+
+    @Test func architecturesAreDetectedFromNames() throws {
+        for (arch, options) in [(Architecture.vgg19, ArchitectureOptions(includeTop: false)), (.resnet101, ArchitectureOptions(includeTop: false)),
+                                (.vgg16, ArchitectureOptions()), (.resnet152, ArchitectureOptions(classes: 5))] {
+            let graph = try arch.build(options)
+            let names = Checkpoint(format: .kerasH5Weights, layers: graph.nodes.map { node in
+                CheckpointLayer(name: node.name, weights: node.weights.map {
+                    Weight(name: $0.name, path: "", storedName: "", dtype: .float32, shape: $0.shape, data: TensorData(values: [UInt8]()))
+                })
+            })
+            let detection = try ModelDetector.detect(names, file: "f")
+            #expect(detection.architecture == arch)
+            #expect(detection.options.includeTop == options.includeTop)
+            if options.includeTop { #expect(detection.options.classes == options.classes) }
+        }
+        #expect(throws: BindingError.self) { try ModelDetector.detect(Checkpoint(format: .kerasH5Weights, layers: []), file: "f") }
+    }
+}

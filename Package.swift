@@ -45,6 +45,6 @@ let package = Package(
         .testTarget(name: "ZooFormatsTests", dependencies: ["ZooFormats", "ZooHDF5"]),
         .testTarget(name: "ZooGraphTests", dependencies: ["ZooGraph"]),
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooGraph", "ZooFormats"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats"]),
     ]
 )

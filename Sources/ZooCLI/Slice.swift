@@ -41,17 +41,10 @@ struct Slice: ParsableCommand {
                                  headClasses: headClasses, headPooling: head.map { _ in pooling })
         var checkpoint = sliced.checkpoint(format: format, kerasVersion: loaded.checkpoint.kerasVersion ?? "3.0.0",
                                            backend: loaded.checkpoint.backend ?? "tensorflow",
-                                           modelConfig: format == .kerasH5Model || format == .kerasArchive ? try ConfigText.json(for: sliced.graph) : nil)
+                                           modelConfig: format == .kerasH5Model || format == .kerasArchive ? try KerasConfigExporter.json(for: sliced.graph) : nil)
         checkpoint.provenance = record.json
         try CheckpointWriter.write(checkpoint, to: output, format: format)
         let graph = sliced.graph
         FileHandle.standardError.write(Data("zoo: wrote \(output) (\(format.rawValue), \(graph.nodes.count) layers up to \(at), \(graph.totalParameterCount) parameters, \(graph.trainableParameterCount) trainable)\n".utf8))
-    }
-}
-
-/// Indirection to the config exporter.
-enum ConfigText {
-    static func json(for graph: Graph) throws -> String {
-        throw ValidationError("writing a model config is not available yet; write a weights file (.h5 or .weights.h5)")
     }
 }

@@ -34,12 +34,15 @@ struct Summary: ParsableCommand {
 
     static func json(graph: Graph, architecture: Architecture?, scheme: NamingScheme, report: BindingReport) -> JSONValue {
         let layers: [JSONValue] = graph.nodes.map { node in
-            .object([
+            var fields: [(String, JSONValue)] = [
                 ("name", .string(node.name)), ("type", .string(node.op.kerasClassName)),
                 ("output_shape", .array([.null] + node.outputShape.map { .int($0) })),
                 ("params", .int(node.parameterCount)), ("trainable", .bool(node.trainable)),
                 ("inputs", .array(node.inputs.map { .string($0) })),
-            ])
+            ]
+            // The epsilon decides the outputs, and it differs between Keras eras.
+            if case .batchNormalization(let bn) = node.op { fields.append(("epsilon", .double(bn.epsilon))) }
+            return .object(fields)
         }
         let binding: JSONValue = .object([
             ("matched", .int(report.matched.count)),

@@ -29,7 +29,7 @@ public struct ModelLoader: Sendable {
 
     public func load(_ checkpoint: Checkpoint, file: String) throws -> Loaded {
         if architecture == nil, let config = checkpoint.modelConfig, scheme == nil || scheme == .keras {
-            let graph = try ConfigGraph.graph(fromJSON: config)
+            let graph = try KerasConfigImporter.graph(fromJSON: config)
             let model = try Binder.bind(checkpoint, to: graph, scheme: .keras, mode: mode, file: file)
             return Loaded(checkpoint: checkpoint, model: model, architecture: nil, options: nil)
         }
@@ -37,12 +37,5 @@ public struct ModelLoader: Sendable {
         let graph = try detection.architecture.build(detection.options)
         let model = try Binder.bind(checkpoint, to: graph, scheme: detection.scheme, mode: mode, file: file)
         return Loaded(checkpoint: checkpoint, model: model, architecture: detection.architecture, options: detection.options)
-    }
-}
-
-/// Indirection to the Keras config importer (kept in its own file).
-enum ConfigGraph {
-    static func graph(fromJSON json: String) throws -> Graph {
-        throw GraphError.invalidConfig("reading a graph from a model config is not available yet")
     }
 }

@@ -45,6 +45,18 @@ struct Convert: ParsableCommand {
             checkpoint.kerasVersion = loaded.checkpoint.kerasVersion
             checkpoint.backend = loaded.checkpoint.backend
         }
+        else if checkpoint.format == .keras3Weights, format == .kerasH5Weights || format == .kerasH5Model, checkpoint.modelConfig == nil {
+            // A Keras 3 weights file does not record layer order, which legacy files load by;
+            // recover it from the architecture when the names tell it.
+            if let loaded = try? ModelOptions.with(arch: arch, naming: fromNaming).loader(mode: .strict).load(checkpoint, file: input) {
+                var ordered = loaded.model.checkpoint(format: format)
+                ordered.kerasVersion = checkpoint.kerasVersion
+                ordered.backend = checkpoint.backend
+                checkpoint = ordered
+            } else {
+                FileHandle.standardError.write(Data("zoo: warning: \(input) records no layer order and its architecture is unknown; layers are written by class and counter, so load with by_name=True (or pass --arch)\n".utf8))
+            }
+        }
         try CheckpointWriter.write(checkpoint, to: output, format: format)
         let layers = checkpoint.layers.filter { !$0.weights.isEmpty }.count
         FileHandle.standardError.write(Data("zoo: wrote \(output) (\(format.rawValue), \(layers) layers with weights, \(checkpoint.parameterCount) parameters)\n".utf8))

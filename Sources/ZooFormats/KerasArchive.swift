@@ -72,13 +72,33 @@ enum KerasArchive {
         do {
             let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
             try add(archive, "metadata.json", metadataData)
-            try add(archive, "config.json", Data(configText.utf8))
+            try add(archive, "config.json", Data(Self.keras3Config(configText).utf8))
             try archive.addEntry(with: weightsMember, fileURL: URL(fileURLWithPath: weightsPath), compressionMethod: .none)
         } catch let error as FormatError {
             throw error
         } catch {
             throw FormatError.io(file: path, reason: "cannot write the zip archive (\(error))")
         }
+    }
+
+    /// Keras 3 locates the model class of an archive's config through `module` and
+    /// `registered_name`, which legacy `model_config` attributes lack; adds them (as text, so no
+    /// number in the config is re-rounded) when missing.
+    static func keras3Config(_ text: String) -> String {
+        guard let data = text.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              object["module"] == nil, let className = object["class_name"] as? String,
+              let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}") else { return text }
+        let module: String
+        switch className {
+        case "Sequential": module = "keras.src.models.sequential"
+        case "Functional", "Model": module = "keras.src.models.functional"
+        default: return text
+        }
+        var result = text
+        result.insert(contentsOf: ", \"registered_name\": \"\(className == "Model" ? "Functional" : className)\"", at: close)
+        result.insert(contentsOf: "\"module\": \"\(module)\", ", at: result.index(after: open))
+        return result
     }
 
     private static func add(_ archive: Archive, _ name: String, _ data: Data) throws {

@@ -42,12 +42,12 @@ enum LegacyH5Writer {
 
     static func writeLayers(_ checkpoint: Checkpoint, into group: HDF5Group) throws {
         try FormatError.wrapping {
-            try setStringList(group, "layer_names", checkpoint.layers.map(\.name))
+            try setStringList(group, "layer_names", checkpoint.layers.map(legacyName))
             try group.setAttribute("backend", .string(checkpoint.backend ?? "tensorflow"))
             try group.setAttribute("keras_version", .string(checkpoint.kerasVersion ?? "3.0.0"))
         }
         for layer in checkpoint.layers {
-            let layerGroup = try FormatError.wrapping { try group.createGroup(layer.name) }
+            let layerGroup = try FormatError.wrapping { try group.createGroup(legacyName(layer)) }
             let storedNames = layer.weights.map { storedName(of: $0, in: layer) }
             try FormatError.wrapping {
                 if storedNames.isEmpty {
@@ -66,7 +66,13 @@ enum LegacyH5Writer {
     /// The legacy weight name: kept from a legacy source (`conv1/kernel:0`), made up as
     /// `<layer>/<short name>` otherwise.
     static func storedName(of weight: Weight, in layer: CheckpointLayer) -> String {
-        weight.storedName.contains("/") ? weight.storedName : "\(layer.name)/\(weight.name)"
+        weight.storedName.contains("/") ? weight.storedName : "\(legacyName(layer))/\(weight.name)"
+    }
+
+    /// The layer name a legacy file gets: the real Keras name when a Keras 3 file recorded it
+    /// beside its class-and-counter group name, else the name as read.
+    static func legacyName(_ layer: CheckpointLayer) -> String {
+        layer.kerasName ?? layer.name
     }
 
     /// Writes a string list the way Keras does: one attribute, or chunks `name0`, `name1`, ...

@@ -76,6 +76,8 @@ struct InspectReport {
         case .kerasH5Model: return "legacy Keras full-model HDF5"
         case .keras3Weights: return "Keras 3 .weights.h5"
         case .kerasArchive: return "Keras 3 .keras archive"
+        case .safetensors: return "safetensors"
+        case .zoo: return "SwiftZoo native .zoo"
         }
     }
 

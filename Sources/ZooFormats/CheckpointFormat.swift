@@ -8,6 +8,10 @@ public enum CheckpointFormat: String, Codable, CaseIterable, Sendable {
     case keras3Weights = "keras3-weights"
     /// Keras 3 `.keras` zip archive (`config.json`, `metadata.json`, `model.weights.h5`).
     case kerasArchive = "keras-archive"
+    /// safetensors: 8-byte header length, JSON header, raw tensor data.
+    case safetensors = "safetensors"
+    /// SwiftZoo's native `.zoo` (see Docs/FORMAT.md).
+    case zoo = "zoo"
 
     /// The layouts `CheckpointWriter` can write.
     public static let writable: [CheckpointFormat] = [.kerasH5Weights, .kerasH5Model, .keras3Weights, .kerasArchive]

@@ -60,8 +60,8 @@ public enum CheckpointReader {
         case .keras3Weights:
             let layers = try Keras3WeightsReader.read(root: root, config: nil)
             return Checkpoint(format: format, kerasVersion: kerasVersion, backend: backend, layers: layers)
-        case .kerasArchive:
-            return try KerasArchive.read(path)
+        case .kerasArchive, .safetensors, .zoo:
+            throw FormatError.notKeras(file: path, reason: "expected an HDF5 Keras layout")
         }
     }
 

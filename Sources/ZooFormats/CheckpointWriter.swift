@@ -10,6 +10,8 @@ public enum CheckpointWriter {
         try validate(checkpoint, for: format, path: path)
         try AtomicOutput.write(to: path) { temporary in
             switch format {
+            case .safetensors, .zoo:
+                throw FormatError.cannotWrite(file: path, reason: "\(format.rawValue) is written by its own writer")
             case .kerasH5Weights:
                 try LegacyH5Writer.writeWeights(checkpoint, to: temporary)
             case .kerasH5Model:
@@ -38,6 +40,8 @@ public enum CheckpointWriter {
             if format == .kerasArchive { _ = try Keras3WeightsWriter.groupNames(for: checkpoint, file: path) }
         case .keras3Weights:
             _ = try Keras3WeightsWriter.groupNames(for: checkpoint, file: path)
+        case .safetensors, .zoo:
+            return
         }
     }
 }

@@ -25,6 +25,15 @@ public struct TensorData: Sendable, Equatable {
         }
     }
 
+    /// A view of `count` bytes at `start` that stays valid while `owner` (a memory mapping or any
+    /// buffer owner) is alive; nothing is copied.
+    public init(viewing start: UnsafeRawPointer, count: Int, owner: AnyObject & Sendable) {
+        storage = TensorStorage(view: start, count: count, owner: owner)
+    }
+
+    /// Whether the bytes are a view into memory owned elsewhere (such as a file mapping).
+    public var isView: Bool { storage.owner != nil }
+
     /// Copies an array of plain values.
     public init<T: BitwiseCopyable>(values: [T]) {
         self = values.withUnsafeBytes { TensorData(copying: $0) }
@@ -55,17 +64,29 @@ public struct TensorData: Sendable, Equatable {
     }
 }
 
-/// The owner of one aligned allocation; written only inside `TensorData.init(byteCount:fill:)`.
+/// The owner of one aligned allocation (written only inside `TensorData.init(byteCount:fill:)`),
+/// or a view into memory another object owns and keeps alive.
 final class TensorStorage: @unchecked Sendable {
     static let alignment = 64
     let byteCount: Int
     let mutableBytes: UnsafeMutableRawBufferPointer
+    /// Set for views: the object whose lifetime keeps `mutableBytes` valid.
+    let owner: (AnyObject & Sendable)?
 
     init(byteCount: Int) {
         self.byteCount = byteCount
         let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: Self.alignment)
         mutableBytes = UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
+        owner = nil
     }
 
-    deinit { mutableBytes.baseAddress.map { $0.deallocate() } }
+    init(view start: UnsafeRawPointer, count: Int, owner: AnyObject & Sendable) {
+        byteCount = count
+        mutableBytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: start), count: count)
+        self.owner = owner
+    }
+
+    deinit {
+        if owner == nil { mutableBytes.baseAddress.map { $0.deallocate() } }
+    }
 }

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory mapping of a whole file, unmapped when the last reference goes away.
+/// `TensorData` views into it keep it alive, so tensors can outlive the reader that made them.
+public final class MappedFile: @unchecked Sendable {
+    /// The path as given, for error messages.
+    public let path: String
+    /// The mapped bytes (empty for an empty file).
+    public let bytes: UnsafeRawBufferPointer
+    private let mapped: Bool
+
+    /// Maps `path`; with `populate`, asks the kernel to read every page now (MAP_POPULATE).
+    /// Falls back to reading into memory where mmap is not possible (pipes, some filesystems).
+    public init(path: String, populate: Bool = false) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FormatError.io(file: path, reason: "cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FormatError.io(file: path, reason: "cannot stat (\(String(cString: strerror(errno))))") }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw FormatError.io(file: path, reason: "is a directory, expected a file") }
+        let size = Int(info.st_size)
+        if (info.st_mode & S_IFMT) == S_IFREG, size > 0 {
+            var flags = MAP_PRIVATE
+            #if os(Linux)
+            if populate { flags |= MAP_POPULATE }
+            #endif
+            let address = mmap(nil, size, PROT_READ, flags, fd, 0)
+            if let address, address != MAP_FAILED {
+                bytes = UnsafeRawBufferPointer(start: address, count: size)
+                mapped = true
+                return
+            }
+        }
+        // Not mappable: read everything (pipes, tiny or special files).
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 { throw FormatError.io(file: path, reason: "read failed (\(String(cString: strerror(errno))))") }
+            if count == 0 { break }
+            data += chunk[0..<count]
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 4096)
+        data.withUnsafeBytes { if $0.count > 0 { buffer.baseAddress?.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<data.count])
+        mapped = false
+    }
+
+    /// Wraps bytes already in memory (copied into page-aligned storage).
+    public init(copying source: UnsafeRawBufferPointer, name: String) {
+        path = name
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 4096)
+        if source.count > 0, let base = source.baseAddress { buffer.baseAddress?.copyMemory(from: base, byteCount: source.count) }
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<source.count])
+        mapped = false
+    }
+
+    /// Whether the bytes are a kernel mapping (false when they were read into memory).
+    public var isMapped: Bool { mapped }
+
+    deinit {
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        } else {
+            UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate()
+        }
+    }
+}

@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers go one way: CHDF5 (C shim) -> ZooHDF5 (safe wrapper) -> ZooFormats (Keras layouts)
-// -> ZooModels (architectures, naming, binding; built on the ZooGraph value types) -> ZooCLI.
+// -> ZooNative (the .zoo format, holding a ZooGraph) -> ZooModels (architectures, naming,
+// binding) -> ZooCLI.
 // Nothing lower imports anything higher.
 let package = Package(
     name: "SwiftZoo",
@@ -11,6 +12,7 @@ let package = Package(
         .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
         .library(name: "ZooFormats", targets: ["ZooFormats"]),
         .library(name: "ZooGraph", targets: ["ZooGraph"]),
+        .library(name: "ZooNative", targets: ["ZooNative"]),
         .library(name: "ZooModels", targets: ["ZooModels"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
     ],
@@ -31,7 +33,8 @@ let package = Package(
             dependencies: ["ZooHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "ZooGraph"),
-        .target(name: "ZooModels", dependencies: ["ZooGraph", "ZooFormats"]),
+        .target(name: "ZooNative", dependencies: ["ZooGraph", "ZooFormats"]),
+        .target(name: "ZooModels", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -44,6 +47,7 @@ let package = Package(
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"]),
         .testTarget(name: "ZooFormatsTests", dependencies: ["ZooFormats", "ZooHDF5"]),
         .testTarget(name: "ZooGraphTests", dependencies: ["ZooGraph"]),
+        .testTarget(name: "ZooNativeTests", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats"]),
     ]

@@ -13,6 +13,10 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
+    /// Address alignment of the mapping's start: file offsets aligned to up to 64 KiB stay that
+    /// aligned in memory (a GPU runtime can wrap such a region without copying).
+    public static let baseAlignment = 65536
+
     /// Maps `path`; with `populate`, asks the kernel to read every page now (MAP_POPULATE).
     /// Falls back to reading into memory where mmap is not possible (pipes, some filesystems).
     public init(path: String, populate: Bool = false) throws {
@@ -29,8 +33,7 @@ public final class MappedFile: @unchecked Sendable {
             #if os(Linux)
             if populate { flags |= MAP_POPULATE }
             #endif
-            let address = mmap(nil, size, PROT_READ, flags, fd, 0)
-            if let address, address != MAP_FAILED {
+            if let address = Self.alignedMap(fd: fd, size: size, flags: flags) {
                 bytes = UnsafeRawBufferPointer(start: address, count: size)
                 mapped = true
                 return
@@ -45,16 +48,35 @@ public final class MappedFile: @unchecked Sendable {
             if count == 0 { break }
             data += chunk[0..<count]
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 4096)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: Self.baseAlignment)
         data.withUnsafeBytes { if $0.count > 0 { buffer.baseAddress?.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
         bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<data.count])
         mapped = false
     }
 
+    /// Maps the file at a `baseAlignment`-aligned address: reserve a larger inaccessible region,
+    /// map the file over its aligned part (MAP_FIXED), and release the rest.
+    private static func alignedMap(fd: Int32, size: Int, flags: Int32) -> UnsafeMutableRawPointer? {
+        let reserve = size + baseAlignment
+        guard let region = mmap(nil, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), region != MAP_FAILED else { return nil }
+        let start = Int(bitPattern: region)
+        let aligned = (start + baseAlignment - 1) / baseAlignment * baseAlignment
+        guard let target = UnsafeMutableRawPointer(bitPattern: aligned),
+              let mapped = mmap(target, size, PROT_READ, flags | MAP_FIXED, fd, 0), mapped != MAP_FAILED else {
+            munmap(region, reserve)
+            return nil
+        }
+        if aligned > start { munmap(region, aligned - start) }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let usedEnd = (aligned + size + pageSize - 1) / pageSize * pageSize
+        if start + reserve > usedEnd, let tail = UnsafeMutableRawPointer(bitPattern: usedEnd) { munmap(tail, start + reserve - usedEnd) }
+        return mapped
+    }
+
     /// Wraps bytes already in memory (copied into page-aligned storage).
     public init(copying source: UnsafeRawBufferPointer, name: String) {
         path = name
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 4096)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: Self.baseAlignment)
         if source.count > 0, let base = source.baseAddress { buffer.baseAddress?.copyMemory(from: base, byteCount: source.count) }
         bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<source.count])
         mapped = false

@@ -2,29 +2,40 @@ import ArgumentParser
 import Foundation
 import ZooFormats
 import ZooModels
+import ZooNative
 
-/// `zoo convert IN OUT`: rewrite a checkpoint in another Keras layout.
+/// `zoo convert IN OUT`: rewrite a checkpoint in another format, layout, naming or dtype.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rewrite a Keras weight file in another layout.",
+        abstract: "Convert between Keras layouts, .zoo and safetensors; rename, change dtype, fold BatchNormalization.",
         discussion: """
-        The layout comes from --layout or from OUT's name (.weights.h5: keras3-weights, \
-        .keras: keras-archive, .model.h5: keras-h5-model, other .h5: keras-h5-weights). \
+        The output format comes from --format or from OUT's name (.zoo, .safetensors, .weights.h5: \
+        keras3-weights, .keras: keras-archive, .model.h5: keras-h5-model, other .h5: keras-h5-weights). \
         The output is written to a temporary file and renamed, so a failed run leaves nothing behind.
         """
     )
 
-    @Argument(help: "The file to read (any Keras layout).")
+    @Argument(help: "The file to read (any format zoo reads).")
     var input: String
 
     @Argument(help: "The file to write.")
     var output: String
 
-    @Option(help: "Output layout: keras-h5-weights, keras-h5-model, keras3-weights or keras-archive.")
-    var layout: String?
+    @Option(name: [.customLong("format"), .customLong("layout")],
+            help: "Output format: keras-h5-weights, keras-h5-model, keras3-weights, keras-archive, zoo, safetensors.")
+    var format: String?
 
     @Option(help: "Rename (and relayout) the weights into this scheme: keras, keras-v1, torchvision (OIHW convs, (out, in) Dense).")
     var naming: String?
+
+    @Option(help: "Store float weights as float32, float16 or bfloat16 (round to nearest even); prints the max abs error per tensor.")
+    var dtype: String?
+
+    @Flag(name: .customLong("fold-bn"), help: "Fold inference BatchNormalization into the preceding convolution and drop it from the graph.")
+    var foldBN = false
+
+    @Option(help: "Tensor alignment in a .zoo file: a power of two from 64 to 65536.")
+    var align: Int = 64
 
     @Option(help: "Architecture of a source without a config (default: detected from the names).")
     var arch: String?
@@ -33,44 +44,98 @@ struct Convert: ParsableCommand {
     var fromNaming: String?
 
     func run() throws {
-        let format = try Self.outputFormat(layout: layout, output: output)
-        var checkpoint = try CheckpointReader.read(input)
-        if let naming {
-            guard let target = NamingScheme(rawValue: naming), target != .keras3 else {
-                throw ValidationError("unknown --naming '\(naming)'; expected keras, keras-v1 or torchvision")
+        let target = try Self.outputFormat(layout: format, output: output)
+        let targetDType = try dtype.map { name -> DType in
+            guard let value = DType(rawValue: name), [.float32, .float16, .bfloat16].contains(value) else {
+                throw ValidationError("unknown --dtype '\(name)'; expected float32, float16 or bfloat16")
             }
-            let source = ModelOptions.with(arch: arch, naming: fromNaming)
-            let loaded = try source.loader(mode: .strict).load(checkpoint, file: input)
-            checkpoint = try loaded.model.checkpoint(naming: target, format: format)
-            checkpoint.kerasVersion = loaded.checkpoint.kerasVersion
-            checkpoint.backend = loaded.checkpoint.backend
+            return value
         }
-        else if checkpoint.format == .keras3Weights, format == .kerasH5Weights || format == .kerasH5Model, checkpoint.modelConfig == nil {
-            // A Keras 3 weights file does not record layer order, which legacy files load by;
-            // recover it from the architecture when the names tell it.
-            if let loaded = try? ModelOptions.with(arch: arch, naming: fromNaming).loader(mode: .strict).load(checkpoint, file: input) {
-                var ordered = loaded.model.checkpoint(format: format)
-                ordered.kerasVersion = checkpoint.kerasVersion
-                ordered.backend = checkpoint.backend
-                checkpoint = ordered
+        let source = ModelOptions.with(arch: arch, naming: fromNaming)
+        let (raw, storedGraph, _) = try AnyCheckpointReader.read(input)
+        var report: [String: Double] = [:]
+
+        if target == .zoo {
+            let options = ZooExport.Options(dtype: targetDType, foldBatchNorm: foldBN, alignment: align)
+            let sha = try SHA256.hexDigest(ofFile: input)
+            let name = URL(fileURLWithPath: input).lastPathComponent
+            if let loaded = try? source.loader(mode: .strict).load(raw, file: input, graph: storedGraph) {
+                report = try ZooExport.write(loaded, sourceFile: name, sourceSHA256: sha, to: output, options: options)
             } else {
-                FileHandle.standardError.write(Data("zoo: warning: \(input) records no layer order and its architecture is unknown; layers are written by class and counter, so load with by_name=True (or pass --arch)\n".utf8))
+                guard !foldBN else {
+                    throw ValidationError("--fold-bn needs the model's graph, and \(input)'s architecture is unknown; pass --arch")
+                }
+                FileHandle.standardError.write(Data("zoo: warning: \(input) does not bind to a known graph; writing its tensors without a graph (pass --arch to add one)\n".utf8))
+                report = try ZooExport.writeUnbound(raw, sourceFile: name, sourceSHA256: sha, to: output, options: options)
+            }
+        } else {
+            var checkpoint = raw
+            let needsGraph = naming != nil || foldBN || (target == .kerasH5Model || target == .kerasArchive) && raw.modelConfig == nil
+                || raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model)
+            if needsGraph {
+                do {
+                    var loaded = try source.loader(mode: .strict).load(raw, file: input, graph: storedGraph)
+                    if foldBN {
+                        guard target != .kerasH5Weights && target != .keras3Weights else {
+                            throw ValidationError("a folded model no longer matches its architecture; write .zoo, .safetensors, .model.h5 or .keras")
+                        }
+                        loaded.model = try BatchNormFolding.fold(loaded.model).model
+                    }
+                    let scheme = try naming.map { name -> NamingScheme in
+                        guard let value = NamingScheme(rawValue: name), value != .keras3 else {
+                            throw ValidationError("unknown --naming '\(name)'; expected keras, keras-v1 or torchvision")
+                        }
+                        return value
+                    } ?? .keras
+                    var renamed = try loaded.model.checkpoint(naming: scheme, format: target)
+                    renamed.kerasVersion = raw.kerasVersion
+                    renamed.backend = raw.backend
+                    renamed.provenance = raw.provenance
+                    if target == .kerasH5Model || target == .kerasArchive {
+                        renamed.modelConfig = foldBN || raw.modelConfig == nil ? try KerasConfigExporter.json(for: loaded.model.graph) : raw.modelConfig
+                        renamed.trainingConfig = foldBN ? nil : raw.trainingConfig
+                    }
+                    checkpoint = renamed
+                } catch is BindingError where naming == nil && !foldBN {
+                    // Without a graph the writer says what is missing; a Keras 3 source gets a hint.
+                    if raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model) {
+                        FileHandle.standardError.write(Data("zoo: warning: \(input) records no layer order and its architecture is unknown; layers are written by class and counter, so load with by_name=True (or pass --arch)\n".utf8))
+                    }
+                }
+            }
+            if let targetDType {
+                for l in checkpoint.layers.indices {
+                    for w in checkpoint.layers[l].weights.indices {
+                        let (converted, error) = DTypeConversion.convert(checkpoint.layers[l].weights[w], to: targetDType)
+                        checkpoint.layers[l].weights[w] = converted
+                        report["\(checkpoint.layers[l].name)/\(converted.name)"] = error
+                    }
+                }
+            }
+            if target == .safetensors {
+                try SafetensorsFile.write(checkpoint, to: output)
+            } else {
+                try CheckpointWriter.write(checkpoint, to: output, format: target)
             }
         }
-        try CheckpointWriter.write(checkpoint, to: output, format: format)
-        let layers = checkpoint.layers.filter { !$0.weights.isEmpty }.count
-        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(format.rawValue), \(layers) layers with weights, \(checkpoint.parameterCount) parameters)\n".utf8))
+        if targetDType != nil {
+            for (name, error) in report.sorted(by: { $0.key < $1.key }) { print("\(name)\tmax_abs_error=\(error)") }
+        }
+        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(target.rawValue), \(raw.layers.filter { !$0.weights.isEmpty }.count) layers with weights, \(raw.parameterCount) parameters)\n".utf8))
     }
 
     static func outputFormat(layout: String?, output: String) throws -> CheckpointFormat {
         if let layout {
-            guard let format = CheckpointFormat(rawValue: layout), CheckpointFormat.writable.contains(format) else {
-                throw ValidationError("unknown --layout '\(layout)'; expected one of \(CheckpointFormat.writable.map(\.rawValue).joined(separator: ", "))")
+            guard let format = CheckpointFormat(rawValue: layout) else {
+                throw ValidationError("unknown --format '\(layout)'; expected one of \(CheckpointFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return format
         }
+        let lower = output.lowercased()
+        if lower.hasSuffix(".zoo") { return .zoo }
+        if lower.hasSuffix(".safetensors") { return .safetensors }
         guard let format = CheckpointFormat.guess(fromOutputName: output) else {
-            throw ValidationError("cannot tell the output layout from '\(output)'; name it .h5, .model.h5, .weights.h5 or .keras, or pass --layout")
+            throw ValidationError("cannot tell the output format from '\(output)'; name it .zoo, .safetensors, .h5, .model.h5, .weights.h5 or .keras, or pass --format")
         }
         return format
     }

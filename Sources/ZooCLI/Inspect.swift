@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ZooFormats
 import ZooHDF5
+import ZooNative
 
 /// `zoo inspect FILE`: what a checkpoint holds, as a table, JSON or the raw HDF5 tree.
 struct Inspect: ParsableCommand {
@@ -30,7 +31,7 @@ struct Inspect: ParsableCommand {
             print(try HDF5TreePrinter.render(file: file), terminator: "")
             return
         }
-        let checkpoint = try CheckpointReader.read(file)
+        let checkpoint = try AnyCheckpointReader.read(file).checkpoint
         let report = InspectReport(checkpoint: checkpoint, includeStatistics: stats)
         if json {
             print(try report.json())

@@ -20,6 +20,8 @@ public enum CheckpointFormat: String, Codable, CaseIterable, Sendable {
     public static func guess(fromOutputName name: String) -> CheckpointFormat? {
         let lower = name.lowercased()
         if lower.hasSuffix(".weights.h5") { return .keras3Weights }
+        if lower.hasSuffix(".safetensors") { return .safetensors }
+        if lower.hasSuffix(".zoo") { return .zoo }
         if lower.hasSuffix(".keras") { return .kerasArchive }
         if lower.hasSuffix(".model.h5") { return .kerasH5Model }
         if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") { return .kerasH5Weights }

@@ -8,6 +8,7 @@ public enum CheckpointWriter {
     /// was a full-model file or an archive). The Keras 3 layout needs each weighted layer's class.
     public static func write(_ checkpoint: Checkpoint, to path: String, format: CheckpointFormat) throws {
         try validate(checkpoint, for: format, path: path)
+        if format == .safetensors { return try SafetensorsFile.write(checkpoint, to: path) }
         try AtomicOutput.write(to: path) { temporary in
             switch format {
             case .safetensors, .zoo:

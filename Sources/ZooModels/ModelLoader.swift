@@ -1,5 +1,6 @@
 import ZooFormats
 import ZooGraph
+import ZooNative
 
 /// Loads any weight file onto a graph: the file's own config when it carries one, otherwise the
 /// architecture detected from its names (or forced), bound with a full report.
@@ -24,10 +25,19 @@ public struct ModelLoader: Sendable {
     }
 
     public func load(_ path: String) throws -> Loaded {
-        try load(CheckpointReader.read(path), file: path)
+        let (checkpoint, graph, architecture) = try AnyCheckpointReader.read(path)
+        var loaded = try load(checkpoint, file: path, graph: graph)
+        if loaded.architecture == nil, let name = architecture { loaded.architecture = Architecture(rawValue: name) }
+        return loaded
     }
 
-    public func load(_ checkpoint: Checkpoint, file: String) throws -> Loaded {
+    /// Binds `checkpoint`; a `graph` stored with it (a `.zoo` file's) takes precedence over
+    /// configs and detection unless an architecture is forced.
+    public func load(_ checkpoint: Checkpoint, file: String, graph stored: Graph? = nil) throws -> Loaded {
+        if architecture == nil, let stored, scheme == nil || scheme == .keras {
+            let model = try Binder.bind(checkpoint, to: stored, scheme: .keras, mode: mode, file: file)
+            return Loaded(checkpoint: checkpoint, model: model, architecture: nil, options: nil)
+        }
         if architecture == nil, let config = checkpoint.modelConfig, scheme == nil || scheme == .keras {
             let graph = try KerasConfigImporter.graph(fromJSON: config)
             let model = try Binder.bind(checkpoint, to: graph, scheme: .keras, mode: mode, file: file)

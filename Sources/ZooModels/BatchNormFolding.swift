@@ -1,0 +1,65 @@
+import ZooFormats
+import ZooGraph
+
+/// Folds inference BatchNormalization into the convolution (or Dense) before it:
+/// `w' = w * gamma / sqrt(var + eps)` per output channel and
+/// `b' = (b - mean) * gamma / sqrt(var + eps) + beta`, then drops the BatchNormalization node and
+/// points its consumers at the convolution. Computed in float64, stored as float32.
+public enum BatchNormFolding {
+    /// The folded model and the names of the BatchNormalization layers it removed (each mapped
+    /// to the layer that now produces its output).
+    public static func fold(_ model: BoundModel) throws -> (model: BoundModel, folded: [String: String]) {
+        let graph = model.graph
+        var consumers: [String: Int] = [:]
+        for node in graph.nodes { for input in node.inputs { consumers[input, default: 0] += 1 } }
+        var replaced: [String: String] = [:]  // BN name -> producer name
+        var weights = model.weights
+        var newOps: [String: Op] = [:]
+        for node in graph.nodes {
+            guard case .batchNormalization(let bn) = node.op, node.inputs.count == 1, let producer = graph.node(node.inputs[0]),
+                  consumers[producer.name] == 1, !graph.effectiveOutputs.contains(producer.name) else { continue }
+            let channels = node.outputShape.last ?? 0
+            switch producer.op {
+            case .conv2D(let a) where a.activation == .linear:
+                var attributes = a
+                attributes.useBias = true
+                newOps[producer.name] = .conv2D(attributes)
+            case .depthwiseConv2D(let a) where a.activation == .linear:
+                var attributes = a
+                attributes.useBias = true
+                newOps[producer.name] = .depthwiseConv2D(attributes)
+            case .dense(let a) where a.activation == .linear:
+                var attributes = a
+                attributes.useBias = true
+                newOps[producer.name] = .dense(attributes)
+            default:
+                continue
+            }
+            guard let bnWeights = weights[node.name], let kernelWeight = weights[producer.name]?[producer.weights[0].name],
+                  let mean = bnWeights["moving_mean"], let variance = bnWeights["moving_variance"] else { continue }
+            let gamma = bnWeights["gamma"].map(DTypeConversion.floats) ?? [Float](repeating: 1, count: channels)
+            let beta = bnWeights["beta"].map(DTypeConversion.floats) ?? [Float](repeating: 0, count: channels)
+            let means = DTypeConversion.floats(mean), variances = DTypeConversion.floats(variance)
+            let scale = (0..<channels).map { Double(gamma[$0]) / (Double(variances[$0]) + bn.epsilon).squareRoot() }
+            // Output channels are the kernel's last axis in Keras layout (HWIO, HWIM, IO).
+            var kernel = DTypeConversion.floats(kernelWeight)
+            for i in kernel.indices { kernel[i] = Float(Double(kernel[i]) * scale[i % channels]) }
+            let oldBias = weights[producer.name]?["bias"].map(DTypeConversion.floats) ?? [Float](repeating: 0, count: channels)
+            let bias = (0..<channels).map { Float((Double(oldBias[$0]) - Double(means[$0])) * scale[$0] + Double(beta[$0])) }
+            var newKernel = kernelWeight
+            newKernel.dtype = .float32
+            newKernel.data = TensorData(values: kernel)
+            weights[producer.name] = [producer.weights[0].name: newKernel,
+                                      "bias": Weight(name: "bias", path: "", storedName: "\(producer.name)/bias", dtype: .float32, shape: [channels], data: TensorData(values: bias))]
+            weights[node.name] = nil
+            replaced[node.name] = producer.name
+        }
+        var result = Graph()
+        for node in graph.nodes where replaced[node.name] == nil {
+            let inputs = node.inputs.map { replaced[$0] ?? $0 }
+            try result.add(node.name, newOps[node.name] ?? node.op, inputs: inputs, trainable: node.trainable)
+        }
+        result.outputs = graph.effectiveOutputs.map { replaced[$0] ?? $0 }
+        return (BoundModel(graph: result, weights: weights, report: model.report, scheme: model.scheme), replaced)
+    }
+}

@@ -1,0 +1,97 @@
+import ZooFormats
+import ZooGraph
+import ZooNative
+
+/// Writes a bound model as a `.zoo` file: graph, typed metadata and tensors in Keras naming
+/// and layout (HWIO convs, IO Dense).
+public enum ZooExport {
+    public struct Options: Sendable {
+        public var dtype: DType?
+        public var foldBatchNorm = false
+        public var alignment = 64
+        public init(dtype: DType? = nil, foldBatchNorm: Bool = false, alignment: Int = 64) {
+            self.dtype = dtype
+            self.foldBatchNorm = foldBatchNorm
+            self.alignment = alignment
+        }
+    }
+
+    /// The max abs error per tensor of a dtype conversion (empty without one).
+    public typealias ConversionReport = [String: Double]
+
+    @discardableResult
+    public static func write(_ loaded: ModelLoader.Loaded, sourceFile: String, sourceSHA256: String, to path: String, options: Options) throws -> ConversionReport {
+        var model = loaded.model
+        if options.foldBatchNorm { model = try BatchNormFolding.fold(model).model }
+        var metadata = ZooMetadata()
+        metadata.architecture = loaded.architecture?.rawValue
+        metadata.naming = NamingScheme.keras.rawValue
+        metadata.inputShape = model.graph.inputNodes.first?.outputShape
+        if loaded.architecture != nil { metadata.preprocessing = .caffe }
+        if let classifier = model.graph.nodes.last(where: { if case .dense = $0.op { return true } else { return false } }),
+           case .dense(let dense) = classifier.op, model.graph.effectiveOutputs.contains(classifier.name) {
+            metadata.classes = dense.units
+            metadata.classifierLayer = classifier.name
+        }
+        var epsilons: [String: Double] = [:]
+        for node in model.graph.nodes { if case .batchNormalization(let bn) = node.op { epsilons[node.name] = bn.epsilon } }
+        metadata.batchNormEpsilon = epsilons.isEmpty ? nil : epsilons
+        metadata.source = .init(file: sourceFile, sha256: sourceSHA256, format: loaded.checkpoint.format.rawValue,
+                                kerasVersion: loaded.checkpoint.kerasVersion, backend: loaded.checkpoint.backend)
+        metadata.slice = loaded.checkpoint.provenance
+        metadata.foldedBatchNorm = options.foldBatchNorm ? true : nil
+        if !options.foldBatchNorm {
+            metadata.kerasModelConfig = loaded.checkpoint.modelConfig
+            metadata.kerasTrainingConfig = loaded.checkpoint.trainingConfig
+        }
+        var report: ConversionReport = [:]
+        var tensors: [ZooFileWriter.Tensor] = []
+        for node in model.graph.nodes {
+            for spec in node.weights {
+                guard var weight = model.weights[node.name]?[spec.name] else { continue }
+                let name = "\(node.name)/\(spec.name)"
+                if let target = options.dtype {
+                    let (converted, error) = DTypeConversion.convert(weight, to: target)
+                    weight = converted
+                    report[name] = error
+                }
+                let layout: TensorLayout
+                switch (node.op, spec.shape.count) {
+                case (.conv2D, 4), (.depthwiseConv2D, 4): layout = .hwio
+                case (.dense, 2): layout = .io
+                default: layout = .plain
+                }
+                tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: layout, data: weight.data))
+            }
+        }
+        if options.dtype != nil { metadata.dtypeConversion = report }
+        try ZooFileWriter.write(tensors, metadata: metadata, graph: model.graph, to: path, alignment: options.alignment)
+        return report
+    }
+
+    /// Writes a checkpoint that could not be bound to any graph: tensors only, as stored.
+    public static func writeUnbound(_ checkpoint: Checkpoint, sourceFile: String, sourceSHA256: String, to path: String, options: Options) throws -> ConversionReport {
+        var metadata = ZooMetadata()
+        metadata.source = .init(file: sourceFile, sha256: sourceSHA256, format: checkpoint.format.rawValue,
+                                kerasVersion: checkpoint.kerasVersion, backend: checkpoint.backend)
+        metadata.kerasModelConfig = checkpoint.modelConfig
+        metadata.slice = checkpoint.provenance
+        var report: ConversionReport = [:]
+        var tensors: [ZooFileWriter.Tensor] = []
+        for layer in checkpoint.layers {
+            for var weight in layer.weights {
+                let separator = layer.name.contains(".") && !layer.name.contains("/") ? "." : "/"
+                let name = layer.name + separator + weight.name
+                if let target = options.dtype {
+                    let (converted, error) = DTypeConversion.convert(weight, to: target)
+                    weight = converted
+                    report[name] = error
+                }
+                tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: .plain, data: weight.data))
+            }
+        }
+        if options.dtype != nil { metadata.dtypeConversion = report }
+        try ZooFileWriter.write(tensors, metadata: metadata, graph: nil, to: path, alignment: options.alignment)
+        return report
+    }
+}

@@ -44,6 +44,12 @@ let package = Package(
             dependencies: ["ZooFormats", "ZooHDF5"],
             path: "Benchmarks/ZooBench"
         ),
+        // libFuzzer harness for the .zoo and safetensors header parsers; see Tests/Fuzz/README.md.
+        .executableTarget(
+            name: "ZooFuzz",
+            dependencies: ["ZooNative", "ZooFormats"],
+            path: "Tests/Fuzz/ZooFuzz"
+        ),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"]),
         .testTarget(name: "ZooFormatsTests", dependencies: ["ZooFormats", "ZooHDF5"]),
         .testTarget(name: "ZooGraphTests", dependencies: ["ZooGraph"]),

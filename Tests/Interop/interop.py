@@ -40,6 +40,7 @@ Set ZOO_INTEROP_KEEP=1 to keep the converted files.
 
 import argparse
 import gc
+import hashlib
 import io
 import json
 import os
@@ -444,6 +445,435 @@ def check_converts(report, zoo, workdir, name, model, originals):
 
 
 # ------------------------------------------------------------------------------------------
+# Model zoo: summary, keras-v1 and torchvision naming, binding problems, slicing
+
+ARCH_OF = {"resnet50_top": "resnet50", "resnet50_notop": "resnet50", "vgg16_top": "vgg16", "vgg16_notop": "vgg16"}
+# Naming `zoo summary` reports for each layout (files with a config are read as Keras names).
+NAMING_OF_LAYOUT = {"keras-h5-weights": "keras", "keras-h5-model": "keras", "keras3-weights": "keras3", "keras-archive": "keras"}
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+RESNET50_STAGES = [(2, 3), (3, 4), (4, 6), (5, 3)]
+
+
+def zoo_json(report, zoo, label, *args):
+    """Runs zoo with --json; the parsed object, or None after a FAIL line."""
+    proc, seconds = run_zoo(zoo, *args)
+    if proc.returncode != 0:
+        report.check(f"{label}: exit 0", False, f"exit {proc.returncode}: {proc.stderr.strip()[:400]}")
+        return None
+    try:
+        return json.loads(proc.stdout)
+    except ValueError as error:
+        report.check(f"{label}: JSON parses", False, str(error))
+        return None
+
+
+def zoo_ok(report, label, zoo, *args):
+    """Runs zoo; True on exit 0 (a FAIL line otherwise)."""
+    proc, seconds = run_zoo(zoo, *args)
+    return report.check(f"{label}: exit 0", proc.returncode == 0,
+                        f"{seconds:.1f} s" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip()[:400]}")
+
+
+def param_split(model):
+    trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+    return model.count_params(), trainable, model.count_params() - trainable
+
+
+def keras_inputs(layer):
+    nodes = getattr(layer, "_inbound_nodes", [])
+    if not nodes:
+        return []
+    return [t._keras_history.operation.name for t in nodes[0].input_tensors]
+
+
+def keras_layer_rows(model):
+    """What `zoo summary --json` should list per layer, read from the Keras model."""
+    rows = []
+    for layer in model.layers:
+        row = {"name": layer.name, "type": type(layer).__name__, "output_shape": list(layer.output.shape),
+               "params": layer.count_params(), "trainable": layer.trainable, "inputs": keras_inputs(layer)}
+        if isinstance(layer, keras.layers.BatchNormalization):
+            row["epsilon"] = layer.epsilon
+        rows.append(row)
+    return rows
+
+
+def layer_differences(got_layers, want_rows):
+    problems = []
+    if [l.get("name") for l in got_layers] != [r["name"] for r in want_rows]:
+        return [f"layer names differ: {len(got_layers)} vs {len(want_rows)} layers"]
+    for got, want in zip(got_layers, want_rows):
+        for key, value in want.items():
+            if key == "epsilon":
+                ok = isinstance(got.get(key), (int, float)) and abs(got[key] - value) <= 1e-12
+            else:
+                ok = got.get(key) == value
+            if not ok:
+                problems.append(f"{want['name']}.{key}: zoo {got.get(key)!r} vs Keras {value!r}")
+    return problems
+
+
+def binding_problems(binding):
+    return {key: binding.get(key) for key in ("missing", "unexpected", "mismatched") if binding.get(key)}
+
+
+def check_summary(report, zoo, path, layout, model, name):
+    label = f"summary {os.path.basename(path)}"
+    got = zoo_json(report, zoo, label, "summary", path, "--json")
+    if got is None:
+        return
+    arch = ARCH_OF[name]
+    want_arch = None if layout in HAS_CONFIG else arch
+    want_naming = NAMING_OF_LAYOUT[layout]
+    binding = got.get("binding", {})
+    weights = len(model.weights)
+    total, trainable, frozen = param_split(model)
+    ok = (got.get("architecture") == want_arch and got.get("naming") == want_naming and binding.get("matched") == weights
+          and not binding_problems(binding))
+    report.check(f"{label}: architecture {want_arch or 'null (config)'}, naming {want_naming}, {weights} matched, no binding problems", ok,
+                 f"architecture {got.get('architecture')!r}, naming {got.get('naming')!r}, matched {binding.get('matched')}, "
+                 f"problems {binding_problems(binding) or 'none'}")
+    got_split = (got.get("total_params"), got.get("trainable_params"), got.get("non_trainable_params"))
+    report.check(f"{label}: total/trainable/non-trainable params = Keras", got_split == (total, trainable, frozen),
+                 f"zoo {got_split} vs Keras {(total, trainable, frozen)}")
+    problems = layer_differences(got.get("layers", []), keras_layer_rows(model))
+    report.check(f"{label}: layers = Keras (name, type, output shape, params, trainable, inputs, BN epsilon)", not problems,
+                 f"{len(model.layers)} layers" if not problems else f"{len(problems)} differences, first {problems[:3]}")
+
+
+def zoo_workdir(workdir, name):
+    directory = os.path.join(workdir, "converted", name + "-zoo")
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory)
+    return directory
+
+
+def cleanup(*paths):
+    if os.environ.get("ZOO_INTEROP_KEEP") == "1":
+        return
+    for path in paths:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.remove(path)
+
+
+def by_path(model, originals):
+    return {v.path: o for v, o in zip(model.weights, originals)}
+
+
+def keras_v1_name(name):
+    """The Keras <= 2.2.4 name of a Keras 3 ResNet50 layer (None for weightless layers)."""
+    fixed = {"conv1_conv": "conv1", "conv1_bn": "bn_conv1", "predictions": "fc1000"}
+    if name in fixed:
+        return fixed[name]
+    match = re.fullmatch(r"conv(\d)_block(\d+)_(\d)_(conv|bn)", name)
+    if not match:
+        return None
+    stage, block, index, kind = match.groups()
+    branch = "branch1" if index == "0" else "branch2" + "abc"[int(index) - 1]
+    return ("res" if kind == "conv" else "bn") + f"{stage}{LETTERS[int(block) - 1]}_{branch}"
+
+
+def keras_v1_layer_order(top):
+    """model.layers of Keras 2.2.4's ResNet50: in a conv block branch2c comes before branch1."""
+    order = ["input_1", "conv1_pad", "conv1", "bn_conv1", "activation_1", "pool1_pad", "max_pooling2d_1"]
+    activation, add = 1, 0
+    for stage, blocks in RESNET50_STAGES:
+        for block in range(blocks):
+            p = f"{stage}{LETTERS[block]}"
+            order += [f"res{p}_branch2a", f"bn{p}_branch2a", f"activation_{activation + 1}",
+                      f"res{p}_branch2b", f"bn{p}_branch2b", f"activation_{activation + 2}"]
+            if block == 0:
+                order += [f"res{p}_branch2c", f"res{p}_branch1", f"bn{p}_branch2c", f"bn{p}_branch1"]
+            else:
+                order += [f"res{p}_branch2c", f"bn{p}_branch2c"]
+            order += [f"add_{add + 1}", f"activation_{activation + 3}"]
+            activation, add = activation + 3, add + 1
+    if top:
+        order += ["avg_pool", "fc1000"]
+    return order
+
+
+def write_keras_v1(source, out, top):
+    """Rewrites a Keras 3 legacy ResNet50 weights file the way Keras 2.2.4 on h5py 2 wrote it.
+
+    Fixed-length byte-string attributes, weight names with ':0', all layers listed (weightless
+    ones with an empty float64 weight_names, as Keras 2 stored it), Keras 2.2.4's layer order.
+    Returns {v1 layer name: [(Keras 3 weight path, v1 weight name)]}."""
+    written = {}
+    with h5py.File(source, "r") as src:
+        weights_of = {}
+        for layer in string_list_attr(src, "layer_names"):
+            names = string_list_attr(src[layer], "weight_names") or []
+            if names:
+                weights_of[keras_v1_name(layer)] = (layer, names)
+        order = keras_v1_layer_order(top)
+        missing = set(weights_of) - set(order)
+        if missing or None in weights_of:
+            raise RuntimeError(f"no Keras 2.2.4 place for {sorted(map(str, missing))}")
+        with h5py.File(out, "w") as dst:
+            dst.attrs["layer_names"] = np.array([n.encode("utf-8") for n in order])  # fixed-length |S
+            dst.attrs["backend"] = np.bytes_(b"tensorflow")
+            dst.attrs["keras_version"] = np.bytes_(b"2.2.4")
+            for v1 in order:
+                group = dst.create_group(v1)
+                if v1 not in weights_of:
+                    group.attrs["weight_names"] = np.array([], dtype=np.float64)
+                    continue
+                layer, names = weights_of[v1]
+                v1_names = []
+                for stored in names:
+                    short = stored.split("/")[-1]
+                    v1_name = f"{v1}/{short}:0"
+                    group.create_dataset(v1_name, data=src[layer][stored][()])
+                    v1_names.append(v1_name)
+                    written.setdefault(v1, []).append((f"{layer}/{short}", v1_name))
+                group.attrs["weight_names"] = np.array([n.encode("utf-8") for n in v1_names])
+    return written
+
+
+def check_keras_v1(report, zoo, workdir, name, model, originals):
+    directory = zoo_workdir(workdir, name)
+    source = os.path.join(workdir, mm.file_name(name, "keras-h5-weights"))
+    v1 = os.path.join(directory, "v1.h5")
+    back = os.path.join(directory, "v1-back.h5")
+    ours = os.path.join(directory, "zoo-v1.h5")
+    label = f"keras-v1 {name}"
+    try:
+        written = write_keras_v1(source, v1, top=name.endswith("_top"))
+        got = zoo_json(report, zoo, f"{label}: summary v1.h5", "summary", v1, "--json")
+        if got is not None:
+            binding = got.get("binding", {})
+            epsilons = sorted({l.get("epsilon") for l in got.get("layers", []) if l.get("type") == "BatchNormalization"}, key=str)
+            bn_count = sum(1 for l in got.get("layers", []) if l.get("type") == "BatchNormalization")
+            ok = (got.get("naming") == "keras-v1" and got.get("architecture") == "resnet50" and epsilons == [0.001]
+                  and binding.get("matched") == len(model.weights) and not binding_problems(binding)
+                  and got.get("total_params") == model.count_params())
+            report.check(f"{label}: summary says keras-v1, resnet50, BN epsilon 0.001, {len(model.weights)} matched, no problems", ok,
+                         f"naming {got.get('naming')!r}, architecture {got.get('architecture')!r}, epsilons {epsilons} over {bn_count} BN layers, "
+                         f"matched {binding.get('matched')}, problems {binding_problems(binding) or 'none'}, total {got.get('total_params')}")
+        if zoo_ok(report, f"{label}: convert v1.h5 --naming keras", zoo, "convert", v1, back, "--naming", "keras"):
+            load_and_compare(report, f"{label}: converted back to keras naming", back, "keras-h5-weights", model, originals, "keras-h5-weights")
+        # The other direction: zoo's own keras-v1 file holds what the hand-made one holds.
+        if zoo_ok(report, f"{label}: convert {os.path.basename(source)} --naming keras-v1", zoo, "convert", source, ours, "--naming", "keras-v1"):
+            want = [(v1_layer, [n.split(":")[0] for _, n in pairs]) for v1_layer, pairs in
+                    ((l, written[l]) for l in keras_v1_layer_order(name.endswith("_top")) if l in written)]
+            values = by_path(model, originals)
+            problems = []
+            with h5py.File(ours, "r") as f:
+                got_layers = [(l, string_list_attr(f[l], "weight_names") or []) for l in string_list_attr(f, "layer_names")]
+                got_layers = [(l, [n.split(":")[0] for n in names]) for l, names in got_layers if names]
+                if got_layers != want:
+                    first = next((i for i, (a, b) in enumerate(zip(got_layers, want)) if a != b), min(len(got_layers), len(want)))
+                    problems.append(f"layers differ at #{first}: zoo {got_layers[first:first + 2]} vs Keras 2.2.4 {want[first:first + 2]}")
+                else:
+                    for v1_layer, pairs in written.items():
+                        for keras_path, v1_name in pairs:
+                            stored = next(n for n in string_list_attr(f[v1_layer], "weight_names") if n.split(":")[0] == v1_name.split(":")[0])
+                            data = f[v1_layer][stored][()]
+                            if data.dtype != np.float32 or not np.array_equal(data, values[keras_path]):
+                                problems.append(f"{v1_layer}/{stored} is not {keras_path}")
+            report.check(f"{label}: zoo's keras-v1 output = the Keras 2.2.4 layer order, weight names and values", not problems,
+                         f"{len(want)} weighted layers" if not problems else "; ".join(problems[:3]))
+    finally:
+        cleanup(directory)
+
+
+def rewrite_string_list(obj, name, values):
+    del obj.attrs[name]
+    obj.attrs.create(name, np.array(values, dtype=h5py.string_dtype()))
+
+
+def check_binding_problems(report, zoo, workdir, name, model):
+    """A ResNet50 file with one weighted layer deleted and one weight reshaped."""
+    directory = zoo_workdir(workdir, name)
+    source = os.path.join(workdir, mm.file_name(name, "keras-h5-weights"))
+    broken = os.path.join(directory, "broken.h5")
+    out = os.path.join(directory, "broken-out.h5")
+    deleted = "conv3_block2_1_conv"
+    # The classifier when there is one, else the last convolution.
+    layer, weight, shape = ("predictions", "kernel", (2048, 999)) if name.endswith("_top") else ("conv5_block3_3_conv", "kernel", (1, 1, 512, 2047))
+    label = f"binding {name} without {deleted}, {layer}/{weight} reshaped to {list(shape)}"
+    try:
+        shutil.copyfile(source, broken)
+        with h5py.File(broken, "r+") as f:
+            expected = list(f[layer][f"{layer}/{weight}"].shape)
+            rewrite_string_list(f, "layer_names", [n for n in string_list_attr(f, "layer_names") if n != deleted])
+            del f[deleted]
+            del f[layer][f"{layer}/{weight}"]
+            f[layer].create_dataset(f"{layer}/{weight}", data=np.zeros(shape, np.float32))
+        got = zoo_json(report, zoo, f"{label}: summary", "summary", broken, "--json")
+        if got is not None:
+            binding = got.get("binding", {})
+            want = {"missing": [f"{deleted}/kernel", f"{deleted}/bias"], "unexpected": [],
+                    "mismatched": [{"name": f"{layer}/{weight}", "expected": expected, "found": list(shape)}]}
+            got_problems = {key: binding.get(key) for key in want}
+            report.check(f"{label}: summary lists exactly these problems", got_problems == want and binding.get("matched") == len(model.weights) - 3,
+                         f"zoo {got_problems}, matched {binding.get('matched')}" if got_problems != want or binding.get("matched") != len(model.weights) - 3
+                         else f"{binding.get('matched')} matched")
+        # Renaming needs a complete binding: convert --naming must refuse, leaving nothing.
+        proc, _ = run_zoo(zoo, "convert", broken, out, "--naming", "keras")
+        errors = [l for l in proc.stderr.splitlines() if l.startswith("zoo: error:")]
+        report.check(f"{label}: convert --naming keras fails with a 'zoo: error:', no output",
+                     proc.returncode == 1 and bool(errors) and not os.path.exists(out) and not leftovers(out),
+                     f"exit {proc.returncode}, stderr {proc.stderr.strip()[:300]!r}, output exists {os.path.exists(out)}")
+    finally:
+        cleanup(directory)
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_slice_output(report, label, out, sub, values, head=None):
+    """Loads one `zoo slice` output with Keras and compares it with `sub`, the Keras cut of the original."""
+    want_names = [l.name for l in sub.layers]
+    if out.endswith(".model.h5") or out.endswith(".keras"):
+        try:
+            loaded = keras.models.load_model(out, compile=False)
+        except Exception as error:  # noqa: BLE001
+            report.check(f"{label}: keras.models.load_model", False, f"{type(error).__name__}: {str(error)[:300]}")
+            return
+        names = [l.name for l in loaded.layers]
+        kept = names[:len(want_names)]
+        report.check(f"{label}: load_model gives the cut's layer names", kept == want_names and len(names) == len(want_names) + (2 if head else 0),
+                     f"{len(names)} layers" if kept == want_names else f"{len(names)} layers vs {len(want_names)}; first difference "
+                     f"{next(((a, b) for a, b in zip(kept, want_names) if a != b), None)}")
+        kept_weights = [v for v in loaded.weights if v.path in values]
+        bad = [v.path for v in kept_weights if np.asarray(v.value).dtype != values[v.path].dtype or not np.array_equal(np.asarray(v.value), values[v.path])]
+        want_paths = sorted(v.path for v in sub.weights)
+        report.check(f"{label}: every kept weight bit-identical", not bad and sorted(v.path for v in kept_weights) == want_paths,
+                     f"{len(kept_weights)} weights" if not bad and sorted(v.path for v in kept_weights) == want_paths
+                     else f"{len(kept_weights)} of {len(want_paths)} kept weights found, {len(bad)} differ: {bad[:3]}")
+        if head:
+            classes, frozen_through = head
+            dense = [l for l in loaded.layers[len(want_names):] if isinstance(l, keras.layers.Dense)]
+            kernels = [tuple(l.kernel.shape) for l in dense]
+            want_kernel = (sub.output.shape[-1], classes)
+            report.check(f"{label}: head Dense kernel {want_kernel}", kernels == [want_kernel], f"head Dense kernels {kernels}")
+            cut = want_names.index(frozen_through)
+            trainable = [l.name for l in loaded.layers[:cut + 1] if l.trainable and not isinstance(l, keras.layers.InputLayer)]
+            frozen_head = [l.name for l in loaded.layers[len(want_names):] if not l.trainable]
+            report.check(f"{label}: layers through {frozen_through} trainable False, head trainable", not trainable and not frozen_head,
+                         f"{cut} frozen" if not trainable and not frozen_head else f"trainable {trainable[:5]}, frozen head {frozen_head}")
+            _, trainable_params, _ = param_split(loaded)
+            want_trainable = sum(l.count_params() for l in dense)
+            report.check(f"{label}: Keras counts only the head as trainable", trainable_params == want_trainable,
+                         f"{trainable_params:,} trainable vs head {want_trainable:,}")
+            output = loaded(np.zeros((1,) + tuple(sub.input.shape[1:]), np.float32))
+            report.check(f"{label}: runs a forward pass to (1, {classes})", tuple(output.shape) == (1, classes), f"output {tuple(output.shape)}")
+        del loaded
+        gc.collect()
+        return
+    with h5py.File(out, "r") as f:
+        names = string_list_attr(f, "layer_names")
+    report.check(f"{label}: layer_names are the cut's layers", names == want_names,
+                 f"{len(names)} layers" if names == want_names else f"{len(names)} vs {len(want_names)}")
+    for variable in sub.weights:
+        variable.assign(np.zeros(tuple(variable.shape), dtype=variable.dtype))
+    try:
+        sub.load_weights(out)
+    except Exception as error:  # noqa: BLE001
+        report.check(f"{label}: model.load_weights into the Keras cut", False, f"{type(error).__name__}: {str(error)[:300]}")
+        return
+    bad = [v.path for v in sub.weights if not np.array_equal(np.asarray(v.value), values[v.path])]
+    report.check(f"{label}: model.load_weights into the Keras cut, every weight bit-identical", not bad,
+                 f"{len(sub.weights)} weights" if not bad else f"{len(bad)} differ: {bad[:3]}")
+
+
+def check_slices(report, zoo, workdir, name, model, originals):
+    directory = zoo_workdir(workdir, name)
+    source = os.path.join(workdir, mm.file_name(name, "keras-h5-weights"))
+    values = by_path(model, originals)
+    source_sha = sha256_of(source)
+    arch = ARCH_OF[name]
+    points = ["conv4_block6_out"] if arch == "resnet50" else ["block5_pool"] + (["fc2"] if name.endswith("_top") else [])
+    try:
+        for point in points:
+            sub = keras.Model(model.input, model.get_layer(point).output)
+            for suffix in (".h5", ".model.h5", ".keras"):
+                out = os.path.join(directory, f"cut-{point}{suffix}")
+                label = f"slice {os.path.basename(source)} --at {point} -> {suffix}"
+                if not zoo_ok(report, label, zoo, "slice", source, out, "--at", point):
+                    continue
+                if suffix == ".h5":
+                    with h5py.File(out, "r") as f:
+                        record = json.loads(string_attr(f, "swiftzoo_provenance") or "{}")
+                    ok = record.get("sourceSHA256") == source_sha and record.get("cutPoint") == point and record.get("parentArchitecture") == arch
+                    report.check(f"{label}: provenance names the source's SHA-256 and the cut", ok, json.dumps(record)[:300])
+                check_slice_output(report, label, out, sub, values)
+                cleanup(out)
+            del sub
+        if arch == "resnet50":
+            point = "conv4_block6_out"
+            sub = keras.Model(model.input, model.get_layer(point).output)
+            out = os.path.join(directory, "head.keras")
+            label = f"slice {os.path.basename(source)} --at {point} --head-classes 5 --freeze-through {point} -> .keras"
+            if zoo_ok(report, label, zoo, "slice", source, out, "--at", point, "--head-classes", "5", "--pooling", "avg",
+                      "--freeze-through", point):
+                check_slice_output(report, label, out, sub, values, head=(5, point))
+            del sub
+    finally:
+        cleanup(directory)
+        gc.collect()
+
+
+def check_torchvision(report, zoo, workdir, name, model, originals):
+    directory = zoo_workdir(workdir, name)
+    source = os.path.join(workdir, mm.file_name(name, "keras-h5-weights"))
+    tv = os.path.join(directory, "tv.h5")
+    back = os.path.join(directory, "tv-back.h5")
+    values = by_path(model, originals)
+    top = name.endswith("_top")
+    label = f"torchvision {name}"
+    try:
+        if not zoo_ok(report, f"{label}: convert {os.path.basename(source)} --naming torchvision", zoo, "convert", source, tv, "--naming", "torchvision"):
+            return
+        with h5py.File(tv, "r") as f:
+            def stored(layer, weight):
+                names = string_list_attr(f[layer], "weight_names") or []
+                return f[layer][next(n for n in names if short_name(n) == weight)][()]
+            conv = stored("features.0", "weight")
+            want = values["block1_conv1/kernel"].transpose(3, 2, 0, 1)
+            report.check(f"{label}: features.0/weight = block1_conv1 kernel transposed to (3, 2, 0, 1)",
+                         conv.dtype == np.float32 and np.array_equal(conv, want), f"shape {conv.shape}")
+            if top:
+                dense = stored("classifier.0", "weight")
+                kernel = values["fc1/kernel"]
+                want = kernel.reshape(7, 7, 512, 4096).transpose(2, 0, 1, 3).reshape(25088, 4096).T
+                report.check(f"{label}: classifier.0/weight = fc1 kernel with NCHW-ordered inputs, transposed",
+                             dense.dtype == np.float32 and np.array_equal(dense, want), f"shape {dense.shape}")
+        got = zoo_json(report, zoo, f"{label}: summary tv.h5", "summary", tv, "--json")
+        if got is not None:
+            binding = got.get("binding", {})
+            ok = got.get("naming") == "torchvision" and got.get("architecture") == "vgg16" and binding.get("matched") == len(model.weights) \
+                and not binding_problems(binding)
+            report.check(f"{label}: summary tv.h5 says torchvision, vgg16, {len(model.weights)} matched, no problems", ok,
+                         f"naming {got.get('naming')!r}, architecture {got.get('architecture')!r}, matched {binding.get('matched')}, "
+                         f"problems {binding_problems(binding) or 'none'}")
+        if zoo_ok(report, f"{label}: convert tv.h5 --naming keras", zoo, "convert", tv, back, "--naming", "keras"):
+            load_and_compare(report, f"{label}: converted back to keras naming", back, "keras-h5-weights", model, originals, "keras-h5-weights")
+    finally:
+        cleanup(directory)
+
+
+def check_model_zoo(report, zoo, workdir, name, model, originals):
+    for layout in mm.LAYOUTS:
+        check_summary(report, zoo, os.path.join(workdir, mm.file_name(name, layout)), layout, model, name)
+    if ARCH_OF[name] == "resnet50":
+        check_keras_v1(report, zoo, workdir, name, model, originals)
+        check_binding_problems(report, zoo, workdir, name, model)
+    else:
+        check_torchvision(report, zoo, workdir, name, model, originals)
+    check_slices(report, zoo, workdir, name, model, originals)
+
+
+# ------------------------------------------------------------------------------------------
 
 
 def main(argv=None):
@@ -474,6 +904,7 @@ def main(argv=None):
             for layout in mm.LAYOUTS:
                 check_inspect(report, zoo, os.path.join(workdir, mm.file_name(name, layout)), layout, model, name)
             check_converts(report, zoo, workdir, name, model, originals)
+            check_model_zoo(report, zoo, workdir, name, model, originals)
         except Exception as error:  # noqa: BLE001
             traceback.print_exc()
             report.check(f"{name}: ran to the end", False, f"{type(error).__name__}: {error}")

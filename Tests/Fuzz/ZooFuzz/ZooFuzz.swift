@@ -1,0 +1,2 @@
+// Placeholder: the libFuzzer harness is written by Tests/Fuzz/README.md's owner.
+@main struct ZooFuzzPlaceholder { static func main() {} }

@@ -16,7 +16,7 @@ struct Verify: ParsableCommand {
         let start = DispatchTime.now()
         let format = try AnyCheckpointReader.detectFormat(file)
         if format == .zoo {
-            let reader = try ZooFileReader(path: file)
+            let reader = try ZooFileReader(path: file, populate: true)
             try reader.verify()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             let bytes = reader.entries.reduce(0) { $0 + $1.length }

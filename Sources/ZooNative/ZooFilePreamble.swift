@@ -33,5 +33,16 @@ struct ZooFilePreamble: Equatable {
                                dataOffset: get(40, UInt64.self), headerChecksum: get(48, UInt64.self), fileChecksum: get(56, UInt64.self))
     }
 
+    /// The whole-file checksum: XXH64 over bytes 64 ..< data_offset (header and its zero
+    /// padding) followed by every tensor checksum (u64 little-endian, table order). Together with
+    /// the rule that gaps between tensors are zero, it covers every byte of the file while
+    /// reading each tensor byte only once.
+    static func fileChecksum(headerRegion: UnsafeRawBufferPointer, tensorChecksums: [UInt64]) -> UInt64 {
+        var hasher = XXH64()
+        hasher.update(headerRegion)
+        tensorChecksums.map(\.littleEndian).withUnsafeBytes { hasher.update($0) }
+        return hasher.digest()
+    }
+
     static func roundUp(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
 }

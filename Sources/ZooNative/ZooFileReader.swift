@@ -184,17 +184,45 @@ public final class ZooFileReader: @unchecked Sendable {
         return TensorData(viewing: view.baseAddress ?? UnsafeRawPointer(file.bytes.baseAddress!), count: entry.length, owner: file)
     }
 
-    /// Checks every tensor's checksum and the whole-file checksum; throws naming the first bad tensor.
+    /// Checks every tensor's checksum (tensors are split between the cores), that every gap
+    /// between tensors is zero, and the whole-file checksum; throws naming the first bad tensor.
     public func verify() throws {
-        for (i, entry) in entries.enumerated() {
-            let view = UnsafeRawBufferPointer(rebasing: file.bytes[entry.offset..<(entry.offset + entry.length)])
-            guard XXH64.hash(view) == entry.checksum else { throw ZooFileError.checksumMismatch(file: path, tensor: entry.name) }
-            lock.lock()
-            verified[i] = true
-            lock.unlock()
+        let count = entries.count
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        // Balance by bytes: each worker takes tensors round-robin in size order.
+        let order = entries.indices.sorted { entries[$0].length > entries[$1].length }
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
+        results.initialize(repeating: false)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var k = worker
+            while k < count {
+                let i = order[k]
+                let entry = entries[i]
+                let view = UnsafeRawBufferPointer(rebasing: file.bytes[entry.offset..<(entry.offset + entry.length)])
+                results[i] = XXH64.hash(view) == entry.checksum
+                k += workers
+            }
         }
-        let rest = UnsafeRawBufferPointer(rebasing: file.bytes[ZooFilePreamble.size...])
-        guard XXH64.hash(rest) == preamble.fileChecksum else { throw ZooFileError.fileChecksumMismatch(file: path) }
+        for (i, entry) in entries.enumerated() {
+            guard results[i] else { throw ZooFileError.checksumMismatch(file: path, tensor: entry.name) }
+        }
+        lock.lock()
+        for i in verified.indices { verified[i] = true }
+        lock.unlock()
+        // Gaps (header padding, alignment padding) must be zero.
+        let bytes = file.bytes
+        var position = ZooFilePreamble.size + Int(preamble.tableLength + preamble.metadataLength + preamble.graphLength)
+        for entry in entries.sorted(by: { $0.offset < $1.offset }) + [ZooTensorEntry(name: "", dtype: .uint8, layout: .plain, shape: [0], offset: bytes.count, length: 0, checksum: 0)] {
+            if position < entry.offset, bytes[position..<entry.offset].contains(where: { $0 != 0 }) {
+                throw ZooFileError.fileChecksumMismatch(file: path)
+            }
+            position = max(position, entry.offset + entry.length)
+        }
+        let headerRegion = UnsafeRawBufferPointer(rebasing: bytes[ZooFilePreamble.size..<Int(preamble.dataOffset)])
+        guard ZooFilePreamble.fileChecksum(headerRegion: headerRegion, tensorChecksums: entries.map(\.checksum)) == preamble.fileChecksum else {
+            throw ZooFileError.fileChecksumMismatch(file: path)
+        }
     }
 
     /// The metadata, decoded on demand.

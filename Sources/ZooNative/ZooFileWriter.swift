@@ -77,12 +77,10 @@ public enum ZooFileWriter {
         try AtomicOutput.write(to: path) { temporary in
             guard let handle = fopen(temporary, "wb") else { throw ZooFileError.cannotWrite(file: path, reason: "cannot create the temporary file") }
             defer { fclose(handle) }
-            var fileHash = XXH64()
             func emit(_ bytes: UnsafeRawBufferPointer, hashed: Bool = true) throws {
                 guard bytes.count == 0 || fwrite(bytes.baseAddress, 1, bytes.count, handle) == bytes.count else {
                     throw ZooFileError.cannotWrite(file: path, reason: "write failed (\(String(cString: strerror(errno))))")
                 }
-                if hashed { fileHash.update(bytes) }
             }
             // A zero preamble until everything else is on disk: a torn write never opens as valid.
             try [UInt8](repeating: 0, count: ZooFilePreamble.size).withUnsafeBytes { try emit($0, hashed: false) }
@@ -94,9 +92,10 @@ public enum ZooFileWriter {
                 try tensor.data.withUnsafeBytes { try emit($0) }
                 position = entry.offset + entry.length
             }
+            let fileChecksum = header.withUnsafeBytes { ZooFilePreamble.fileChecksum(headerRegion: $0, tensorChecksums: entries.map(\.checksum)) }
             let preamble = ZooFilePreamble(alignment: UInt32(alignment), tableLength: UInt64(tableLength), metadataLength: UInt64(metadataBytes.count),
                                            graphLength: UInt64(graphBytes.count), dataOffset: UInt64(dataOffset),
-                                           headerChecksum: headerChecksum, fileChecksum: fileHash.digest())
+                                           headerChecksum: headerChecksum, fileChecksum: fileChecksum)
             guard fseek(handle, 0, SEEK_SET) == 0 else { throw ZooFileError.cannotWrite(file: path, reason: "seek failed") }
             try preamble.encoded().withUnsafeBytes { try emit($0, hashed: false) }
             guard fflush(handle) == 0 else { throw ZooFileError.cannotWrite(file: path, reason: "flush failed (\(String(cString: strerror(errno))))") }

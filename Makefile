@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 VENV         ?= .venv
 PYTHON       ?= python3
-APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config
+APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config libssl-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR     ?= $(or $(TMPDIR),/tmp)/swiftzoo-demo
 INTEROP_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-interop

@@ -27,10 +27,16 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev", "pkg-config"])]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
         .target(
             name: "ZooFormats",
-            dependencies: ["ZooHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["ZooHDF5", "COpenSSL", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "ZooGraph"),
         .target(name: "ZooNative", dependencies: ["ZooGraph", "ZooFormats"]),

@@ -30,15 +30,23 @@ release: deps
 test: deps
 	$(SWIFT) test
 
-## demo: the main job on the shipped fixtures: inspect, convert between layouts, inspect again
+## demo: the main job on the shipped fixtures: inspect, bind, slice, convert (Keras layouts, .zoo,
+## safetensors, torchvision naming), verify and diff
 demo: release
-	@mkdir -p $(DEMO_DIR)
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(ZOO_RELEASE) inspect Fixtures/tiny.tfera.h5
 	$(ZOO_RELEASE) convert Fixtures/tiny.tfera.h5 $(DEMO_DIR)/tiny.weights.h5
-	$(ZOO_RELEASE) inspect $(DEMO_DIR)/tiny.weights.h5
+	$(ZOO_RELEASE) inspect --tree $(DEMO_DIR)/tiny.weights.h5
 	$(ZOO_RELEASE) convert Fixtures/tiny.keras $(DEMO_DIR)/tiny.model.h5
 	$(ZOO_RELEASE) inspect --json $(DEMO_DIR)/tiny.model.h5
-	$(ZOO_RELEASE) inspect --tree $(DEMO_DIR)/tiny.weights.h5
+	$(ZOO_RELEASE) summary Fixtures/tiny.keras
+	$(ZOO_RELEASE) slice Fixtures/tiny.keras $(DEMO_DIR)/tiny_cut.keras --at add --freeze-through add --head-classes 3
+	$(ZOO_RELEASE) summary $(DEMO_DIR)/tiny_cut.keras
+	$(ZOO_RELEASE) convert Fixtures/tiny.keras $(DEMO_DIR)/tiny.zoo
+	$(ZOO_RELEASE) verify $(DEMO_DIR)/tiny.zoo
+	$(ZOO_RELEASE) convert $(DEMO_DIR)/tiny.zoo $(DEMO_DIR)/tiny.safetensors --dtype bfloat16
+	$(ZOO_RELEASE) diff $(DEMO_DIR)/tiny.safetensors Fixtures/tiny.keras --rtol 0.01
+	$(ZOO_RELEASE) models
 
 ## venv: Python with real Keras (jax CPU backend), h5py and numpy, for cross-checks only
 venv: $(VENV)/.stamp

@@ -34,6 +34,8 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
+        // C kernels with per-function target attributes and runtime CPU dispatch (no unsafe flags).
+        .target(name: "CZooKernels", path: "Sources/CZooKernels"),
         .target(
             name: "ZooFormats",
             dependencies: ["ZooHDF5", "COpenSSL", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -56,6 +58,7 @@ let package = Package(
             dependencies: ["ZooNative", "ZooFormats"],
             path: "Tests/Fuzz/ZooFuzz"
         ),
+        .testTarget(name: "ZooKernelTests", dependencies: ["CZooKernels"]),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"]),
         .testTarget(name: "ZooFormatsTests", dependencies: ["ZooFormats", "ZooHDF5"]),
         .testTarget(name: "ZooGraphTests", dependencies: ["ZooGraph"]),

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ZooGraph", targets: ["ZooGraph"]),
         .library(name: "ZooNative", targets: ["ZooNative"]),
         .library(name: "ZooModels", targets: ["ZooModels"]),
+        .library(name: "ZooCompute", targets: ["ZooCompute"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
     ],
     dependencies: [
@@ -43,9 +44,10 @@ let package = Package(
         .target(name: "ZooGraph"),
         .target(name: "ZooNative", dependencies: ["ZooGraph", "ZooFormats"]),
         .target(name: "ZooModels", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
+        .target(name: "ZooCompute", dependencies: ["ZooModels", "ZooNative", "ZooGraph", "ZooFormats", "CZooKernels"]),
         .executableTarget(
             name: "ZooCLI",
-            dependencies: ["ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "ZooBench",
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "ZooGraphTests", dependencies: ["ZooGraph"]),
         .testTarget(name: "ZooNativeTests", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooGraph", "ZooFormats"]),
+        .testTarget(name: "ZooComputeTests", dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats"]),
     ]
 )

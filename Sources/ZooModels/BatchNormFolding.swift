@@ -8,7 +8,9 @@ import ZooGraph
 public enum BatchNormFolding {
     /// The folded model and the names of the BatchNormalization layers it removed (each mapped
     /// to the layer that now produces its output).
-    public static func fold(_ model: BoundModel) throws -> (model: BoundModel, folded: [String: String]) {
+    /// Layers in `preserving` keep their own output: a BatchNormalization after one of them is
+    /// not folded into it.
+    public static func fold(_ model: BoundModel, preserving: Set<String> = []) throws -> (model: BoundModel, folded: [String: String]) {
         let graph = model.graph
         var consumers: [String: Int] = [:]
         for node in graph.nodes { for input in node.inputs { consumers[input, default: 0] += 1 } }
@@ -17,7 +19,8 @@ public enum BatchNormFolding {
         var newOps: [String: Op] = [:]
         for node in graph.nodes {
             guard case .batchNormalization(let bn) = node.op, node.inputs.count == 1, let producer = graph.node(node.inputs[0]),
-                  consumers[producer.name] == 1, !graph.effectiveOutputs.contains(producer.name) else { continue }
+                  consumers[producer.name] == 1, !graph.effectiveOutputs.contains(producer.name),
+                  !preserving.contains(producer.name) else { continue }
             let channels = node.outputShape.last ?? 0
             switch producer.op {
             case .conv2D(let a) where a.activation == .linear:

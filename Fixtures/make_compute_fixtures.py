@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Small Keras models whose layer outputs the Swift compute tests compare against.
+
+Usage: python Fixtures/make_compute_fixtures.py [OUTDIR]   (default: Fixtures/compute)
+
+For each model: <name>.keras (real Keras, seeded random weights, BN statistics included) and
+<name>.expected.json = {"input_shape": [...], "input": [flat float32 values, C order],
+"outputs": {layer: {"shape": [...], "values": [...]}}} computed by Keras itself with
+keras.Model(model.input, layer.output).predict(x) on a seeded batch of 2 images.
+Every op the executor implements appears: Conv2D (valid/same, strides, dilation, no bias,
+relu), DepthwiseConv2D (multiplier 2, strides), BatchNormalization (center/scale off, after
+conv, standalone), ZeroPadding2D (asymmetric), MaxPooling2D / AveragePooling2D (valid and same),
+Global pools, Add, Concatenate, Flatten, Dense (relu, softmax), Dropout, Rescaling,
+Activation (relu, sigmoid, tanh, softmax), ReLU.
+"""
+import json, os, sys
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+import numpy as np
+import keras
+from keras import layers as L
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "compute")
+os.makedirs(OUT, exist_ok=True)
+
+
+def seed_weights(model, seed):
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        values = []
+        for w in layer.weights:
+            shape = tuple(w.shape)
+            if "moving_variance" in w.path:
+                values.append((np.abs(rng.standard_normal(shape)) + 0.5).astype("float32"))
+            else:
+                values.append((rng.standard_normal(shape) * 0.5).astype("float32"))
+        if values:
+            layer.set_weights(values)
+
+
+def ops_model():
+    inp = keras.Input((9, 9, 3), name="input_layer")
+    a = L.Conv2D(6, 3, strides=2, padding="same", name="conv_same_s2")(inp)
+    b = L.Conv2D(6, 1, strides=2, padding="valid", use_bias=False, name="conv_valid_s2")(inp)
+    v3 = L.Conv2D(4, 3, padding="valid", name="conv_valid_3x3")(inp)
+    c = L.Conv2D(5, 3, padding="same", dilation_rate=2, activation="relu", name="conv_dilated")(inp)
+    d = L.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, name="depthwise")(inp)
+    bn = L.BatchNormalization(center=False, epsilon=1e-3, name="bn_noshift")(d)
+    pad = L.ZeroPadding2D(((1, 2), (0, 3)), name="pad")(c)
+    mp = L.MaxPooling2D(3, strides=2, padding="same", name="maxpool_same")(pad)
+    ap = L.AveragePooling2D(3, strides=2, padding="same", name="avgpool_same")(pad)
+    ap2 = L.AveragePooling2D(2, name="avgpool_valid")(c)
+    cat = L.Concatenate(name="concat")([mp, ap])
+    bn_in = L.BatchNormalization(scale=False, name="bn_standalone")(inp)
+    resc = L.Rescaling(0.5, offset=-1.0, name="rescale")(bn_in)
+    sig = L.Activation("sigmoid", name="sigmoid")(resc)
+    th = L.Activation("tanh", name="tanh")(a)
+    rl = L.ReLU(name="relu_layer")(b)
+    add = L.Add(name="add")([th, rl, bn])
+    gmax = L.GlobalMaxPooling2D(name="gmax")(cat)
+    gavg = L.GlobalAveragePooling2D(name="gavg")(add)
+    flat = L.Flatten(name="flatten")(ap2)
+    drop = L.Dropout(0.5, name="dropout")(flat)
+    dense = L.Dense(6, activation="relu", name="dense_relu")(drop)
+    merged = L.Concatenate(name="concat_vec")([gmax, gavg, dense, L.GlobalAveragePooling2D(name="gsig")(sig),
+                                                L.GlobalAveragePooling2D(name="gvalid")(v3)])
+    out = L.Dense(3, activation="softmax", name="probs")(merged)
+    return keras.Model(inp, out, name="ops"), ["conv_same_s2", "conv_valid_s2", "conv_valid_3x3", "conv_dilated", "depthwise", "bn_noshift", "pad",
+                                                 "maxpool_same", "avgpool_same", "avgpool_valid", "concat", "bn_standalone", "rescale",
+                                                 "sigmoid", "tanh", "relu_layer", "add", "gmax", "gavg", "flatten", "dense_relu",
+                                                 "concat_vec", "probs"]
+
+
+def resnet_block_model():
+    """A ResNet-style block: conv-BN-relu, conv-BN, shortcut conv-BN, add, relu (fusion paths)."""
+    inp = keras.Input((8, 8, 4), name="input_layer")
+    x = L.Conv2D(8, 1, strides=2, name="b_1_conv")(inp)
+    x = L.BatchNormalization(epsilon=1.001e-5, name="b_1_bn")(x)
+    x = L.Activation("relu", name="b_1_relu")(x)
+    x = L.Conv2D(8, 3, padding="same", name="b_2_conv")(x)
+    x = L.BatchNormalization(epsilon=1.001e-5, name="b_2_bn")(x)
+    s = L.Conv2D(8, 1, strides=2, name="b_0_conv")(inp)
+    s = L.BatchNormalization(epsilon=1.001e-5, name="b_0_bn")(s)
+    y = L.Add(name="b_add")([s, x])
+    y = L.Activation("relu", name="b_out")(y)
+    return keras.Model(inp, y, name="block"), ["b_1_bn", "b_1_relu", "b_2_conv", "b_2_bn", "b_0_bn", "b_add", "b_out"]
+
+
+for name, build, seed in [("ops", ops_model, 11), ("block", resnet_block_model, 12)]:
+    keras.utils.set_random_seed(seed)
+    model, names = build()
+    seed_weights(model, seed)
+    model.save(os.path.join(OUT, f"{name}.keras"))
+    x = np.random.default_rng(seed + 100).standard_normal((2,) + tuple(model.input.shape[1:])).astype("float32")
+    outputs = {}
+    for layer_name in names:
+        sub = keras.Model(model.input, model.get_layer(layer_name).output)
+        y = np.asarray(sub.predict(x, verbose=0), dtype="float32")
+        outputs[layer_name] = {"shape": list(y.shape), "values": [float(v) for v in y.reshape(-1)]}
+    with open(os.path.join(OUT, f"{name}.expected.json"), "w") as f:
+        json.dump({"model": f"{name}.keras", "keras_version": keras.__version__, "input_shape": list(x.shape),
+                   "input": [float(v) for v in x.reshape(-1)], "outputs": outputs}, f, separators=(",", ":"))
+    print(name, model.count_params(), "params", os.path.getsize(os.path.join(OUT, f"{name}.expected.json")), "bytes")

@@ -1,0 +1,153 @@
+import Dispatch
+import Foundation
+import ZooFormats
+import ZooGraph
+import ZooModels
+
+/// A backbone ready to run on the CPU. Plans are made once per batch size and set of requested
+/// outputs and cached; `run` may be called from many threads at once (each run has its own
+/// activation arena; weights are shared read-only).
+public final class CompiledModel: @unchecked Sendable {
+    public let model: BoundModel
+    public let architecture: Architecture?
+    /// Threads each convolution splits its rows across.
+    public let threads: Int
+    private var plans: [String: ExecutionPlan] = [:]
+    private let lock = NSLock()
+
+    public init(model: BoundModel, architecture: Architecture? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.model = model
+        self.architecture = architecture
+        self.threads = max(1, threads)
+    }
+
+    /// The input shape without the batch dimension (height, width, channels).
+    public var inputShape: [Int] { model.graph.inputNodes.first?.outputShape ?? [] }
+
+    /// What a plan costs.
+    public struct PlanInfo: Sendable {
+        public var flops: Double
+        public var peakActivationBytes: Int
+        public var steps: Int
+    }
+
+    public func planInfo(batch: Int, outputs: [String] = []) throws -> PlanInfo {
+        let plan = try self.plan(batch: batch, outputs: outputs)
+        return PlanInfo(flops: plan.flops, peakActivationBytes: plan.peakActivationBytes, steps: plan.steps.count)
+    }
+
+    func plan(batch: Int, outputs: [String]) throws -> ExecutionPlan {
+        let key = "\(batch)|" + outputs.joined(separator: ",")
+        lock.lock()
+        if let plan = plans[key] { lock.unlock(); return plan }
+        lock.unlock()
+        let plan = try ExecutionPlan(model: model, batch: batch, outputs: outputs)
+        lock.lock()
+        plans[key] = plan
+        lock.unlock()
+        return plan
+    }
+
+    /// Runs the model on `input` (NHWC float32, batch first, already preprocessed) and returns
+    /// the requested layers' outputs by name (the model's outputs when `outputs` is empty).
+    public func run(_ input: Tensor, outputs: [String] = []) throws -> [String: Tensor] {
+        guard input.shape.count == inputShape.count + 1, Array(input.shape.dropFirst()) == inputShape, let batch = input.shape.first, batch > 0 else {
+            throw ComputeError.badInput(reason: "expected shape [batch] + \(inputShape), got \(input.shape)")
+        }
+        guard input.data.count == input.elementCount * 4 else {
+            throw ComputeError.badInput(reason: "the data holds \(input.data.count) bytes, not \(input.elementCount) float32 values")
+        }
+        let plan = try self.plan(batch: batch, outputs: outputs)
+        let total = plan.slotSizes.reduce(0, +)
+        let arena = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
+        defer { arena.deallocate() }
+        var offsets: [Int] = []
+        var running = 0
+        for size in plan.slotSizes { offsets.append(running); running += size }
+        let pointer = { (value: Int) -> UnsafeMutablePointer<Float> in arena + offsets[plan.slotOfValue[value]] }
+        for step in plan.steps {
+            try execute(step, plan: plan, pointer: pointer, input: input)
+        }
+        var result: [String: Tensor] = [:]
+        for (name, value) in plan.outputs {
+            let shape = plan.shapes[value]
+            let count = shape.reduce(1, *)
+            let source = pointer(value)
+            result[name] = Tensor(shape: shape, data: TensorData(byteCount: count * 4) { out in
+                out.baseAddress?.copyMemory(from: source, byteCount: count * 4)
+            })
+        }
+        return result
+    }
+
+    private func execute(_ step: Step, plan: ExecutionPlan, pointer: (Int) -> UnsafeMutablePointer<Float>, input: Tensor) throws {
+        let out = pointer(step.output)
+        let outShape = plan.shapes[step.output]
+        let outCount = outShape.reduce(1, *)
+        let inPtr = step.inputs.first.map { UnsafePointer(pointer($0)) }
+        let inShape = step.inputs.first.map { plan.shapes[$0] } ?? []
+        switch step.kind {
+        case .input:
+            input.data.withUnsafeBytes { bytes in
+                if let base = bytes.baseAddress { UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: outCount * 4) }
+            }
+        case .convolution(let kernel, let residual):
+            guard let inPtr else { return }
+            kernel.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, threads: threads)
+        case .depthwise(let g, let multiplier, let kernel, let bias, let activation):
+            guard let inPtr else { return }
+            LayerKernels.depthwise(g, multiplier: multiplier, kernel: kernel, bias: bias, activation: activation, input: inPtr, output: out)
+        case .scaleShift(let scale, let shift):
+            guard let inPtr else { return }
+            let channels = scale.count
+            for i in 0..<outCount { out[i] = inPtr[i] * scale[i % channels] + shift[i % channels] }
+        case .activation(let activation):
+            if let inPtr, inPtr != UnsafePointer(out) { out.update(from: inPtr, count: outCount) }
+            LayerKernels.applyActivation(activation, out, count: outCount, rowLength: outShape.last ?? 1)
+        case .pad(let top, let left):
+            guard let inPtr else { return }
+            LayerKernels.zeroPad(batch: plan.batch, input: Array(inShape.dropFirst()), top: top, left: left,
+                                 output: Array(outShape.dropFirst()), input: inPtr, output: out)
+        case .pool(let isMax, let attributes):
+            guard let inPtr else { return }
+            LayerKernels.pool(max: isMax, batch: plan.batch, input: Array(inShape.dropFirst()), output: Array(outShape.dropFirst()),
+                              attributes: attributes, input: inPtr, output: out)
+        case .globalPool(let isMax):
+            guard let inPtr else { return }
+            LayerKernels.globalPool(max: isMax, batch: plan.batch, pixels: inShape[1] * inShape[2], channels: inShape[3], input: inPtr, output: out)
+        case .add:
+            guard let inPtr else { return }
+            if inPtr != UnsafePointer(out) { out.update(from: inPtr, count: outCount) }
+            for other in step.inputs.dropFirst() {
+                let p = pointer(other)
+                for i in 0..<outCount { out[i] += p[i] }
+            }
+        case .concatenate(let axis):
+            // Copy each input's blocks: outer = product of dims before the axis (batch included).
+            let outer = outShape[..<axis].reduce(1, *)
+            var offset = 0
+            let outInner = outShape[axis...].reduce(1, *)
+            for value in step.inputs {
+                let shape = plan.shapes[value]
+                let inner = shape[axis...].reduce(1, *)
+                let source = pointer(value)
+                for o in 0..<outer { (out + o * outInner + offset).update(from: source + o * inner, count: inner) }
+                offset += inner
+            }
+        case .rescale(let scale, let offset):
+            guard let inPtr else { return }
+            for i in 0..<outCount { out[i] = inPtr[i] * scale + offset }
+        }
+    }
+}
+
+/// Loading models for the compute core.
+public enum Zoo {
+    /// Loads any file `zoo` reads (.zoo mapped zero-copy, Keras layouts, safetensors), binds it
+    /// strictly onto its graph and returns it ready to run.
+    public static func load(_ path: String, architecture: Architecture? = nil, scheme: NamingScheme? = nil,
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> CompiledModel {
+        let loaded = try ModelLoader(architecture: architecture, scheme: scheme, mode: .strict).load(path)
+        return CompiledModel(model: loaded.model, architecture: loaded.architecture, threads: threads)
+    }
+}

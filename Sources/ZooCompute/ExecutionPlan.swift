@@ -1,0 +1,275 @@
+import Dispatch
+import Foundation
+import ZooFormats
+import ZooGraph
+import ZooModels
+
+/// What one step computes.
+enum StepKind: Sendable {
+    case input
+    case convolution(ConvolutionKernel, residual: Int?)
+    case depthwise(ConvGeometry, multiplier: Int, kernel: [Float], bias: [Float]?, activation: Activation)
+    case scaleShift(scale: [Float], shift: [Float])
+    case activation(Activation)
+    case pad(top: Int, left: Int)
+    case pool(max: Bool, PoolAttributes)
+    case globalPool(max: Bool)
+    case add
+    case concatenate(axis: Int)
+    case rescale(scale: Float, offset: Float)
+}
+
+/// One step: reads `inputs` values, writes `output`.
+struct Step: Sendable {
+    let name: String
+    let kind: StepKind
+    let inputs: [Int]
+    let output: Int
+}
+
+/// A model compiled for one batch size and input shape: BatchNormalization folded into the
+/// convolutions, bias / residual add / ReLU fused into their output pass, weights prepared once,
+/// and activations placed in arena slots reused as soon as their last reader has run.
+final class ExecutionPlan: @unchecked Sendable {
+    let batch: Int
+    let steps: [Step]
+    /// Value id -> arena slot, and each slot's size in floats.
+    let slotOfValue: [Int]
+    let slotSizes: [Int]
+    /// Value id -> shape (with the batch dimension).
+    let shapes: [[Int]]
+    /// Requested layer name -> value id.
+    let outputs: [String: Int]
+    let inputValue: Int
+    /// Floating-point operations of the convolutions and Dense layers for one run.
+    let flops: Double
+    /// Values that share another value's memory (Flatten, Dropout, linear Activation).
+    let aliasOf: [Int: Int]
+
+    /// Bytes the activation arena takes for one run.
+    var peakActivationBytes: Int { slotSizes.reduce(0, +) * 4 }
+
+    init(model: BoundModel, batch: Int, outputs requested: [String]) throws {
+        self.batch = batch
+        // Fold BatchNormalization; remember which layer now produces each folded layer's value.
+        let (folded, replaced) = try BatchNormFolding.fold(model, preserving: Set(requested))
+        let graph = folded.graph
+        let resolve: (String) -> String = { name in
+            var current = name
+            while let next = replaced[current] { current = next }
+            return current
+        }
+        let names = requested.isEmpty ? model.graph.effectiveOutputs : requested
+        for name in names where model.graph.node(name) == nil {
+            throw ComputeError.unknownOutput(name, available: model.graph.nodes.map(\.name))
+        }
+        let targets = names.map(resolve)
+        // Only what the outputs need is planned.
+        var needed = Set<String>()
+        for target in targets { needed.formUnion(try graph.ancestors(of: target)) }
+        let order = graph.nodes.filter { needed.contains($0.name) }
+        guard order.filter({ if case .input = $0.op { return true } else { return false } }).count == 1 else {
+            throw ComputeError.badInput(reason: "the model must have exactly one input layer")
+        }
+        var consumers: [String: [String]] = [:]
+        for node in order { for input in node.inputs { consumers[input, default: []].append(node.name) } }
+        let mustMaterialize = Set(targets)
+
+        var valueOf: [String: Int] = [:]
+        var shapes: [[Int]] = []
+        var steps: [Step] = []
+        var flops = 0.0
+        var fusedInto: [String: Int] = [:]  // nodes computed by an earlier fused step -> value
+        var inputValue = -1
+        var aliasOf: [Int: Int] = [:]
+        func newValue(_ shape: [Int]) -> Int { shapes.append([batch] + shape); return shapes.count - 1 }
+        func weight(_ node: Node, _ name: String) throws -> [Float] {
+            guard let w = folded.weights[node.name]?[name] else { throw ComputeError.missingWeight(layer: node.name, weight: name) }
+            return DTypeConversion.floats(w)
+        }
+        func single(_ name: String) -> String? {
+            guard let list = consumers[name], list.count == 1, !mustMaterialize.contains(name) else { return nil }
+            return list[0]
+        }
+        func isRelu(_ name: String) -> Bool {
+            guard let op = graph.node(name)?.op else { return false }
+            if case .activation(.relu) = op { return true }
+            if case .relu = op { return true }
+            return false
+        }
+
+        for node in order {
+            if let value = fusedInto[node.name] { valueOf[node.name] = value; continue }
+            let ins = try node.inputs.map { name -> Int in
+                guard let v = valueOf[name] else { throw ComputeError.unsupported(layer: node.name, reason: "input '\(name)' was not computed") }
+                return v
+            }
+            let inShape = node.inputs.first.flatMap { graph.node($0)?.outputShape } ?? []
+            switch node.op {
+            case .input:
+                let v = newValue(node.outputShape)
+                inputValue = v
+                valueOf[node.name] = v
+                steps.append(Step(name: node.name, kind: .input, inputs: [], output: v))
+            case .flatten, .dropout, .activation(.linear):
+                // Same memory, same values; Flatten only renames the shape.
+                shapes.append([batch] + node.outputShape)
+                aliasOf[shapes.count - 1] = aliasOf[ins[0]] ?? ins[0]
+                valueOf[node.name] = shapes.count - 1
+            case .conv2D, .dense:
+                let isDense: Bool
+                let geometry: ConvGeometry
+                var activation: Activation
+                var useBias: Bool
+                if case .conv2D(let conv) = node.op {
+                    isDense = false
+                    geometry = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: conv, outChannels: conv.filters)
+                    activation = conv.activation
+                    useBias = conv.useBias
+                } else if case .dense(let dense) = node.op {
+                    isDense = true
+                    let features = inShape.last ?? 0
+                    let rows = inShape.dropLast().reduce(1, *)
+                    geometry = ConvGeometry(batch: batch, input: [rows, 1, features], output: [rows, 1],
+                                            attributes: ConvAttributes(filters: dense.units, kernel: [1, 1]), outChannels: dense.units)
+                    activation = dense.activation
+                    useBias = dense.useBias
+                } else { continue }
+                _ = isDense
+                let kernel = try weight(node, "kernel")
+                let bias = useBias ? try weight(node, "bias") : nil
+                let prepared = kernel.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
+                var relu = activation == .relu
+                var residual: Int?
+                var produces = [node.name]
+                var last = node.name
+                if activation == .linear, let next = single(last), let addNode = graph.node(next), case .add = addNode.op,
+                   addNode.inputs.count == 2, let other = addNode.inputs.first(where: { $0 != last }), let otherValue = valueOf[other] {
+                    residual = otherValue
+                    produces.append(next)
+                    last = next
+                }
+                if !relu, activation == .linear || residual != nil, let next = single(last), isRelu(next) {
+                    relu = true
+                    produces.append(next)
+                    last = next
+                }
+                let postActivation: Activation? = (activation == .relu || activation == .linear) ? nil : activation
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .convolution(ConvolutionKernel(geometry: geometry, weights: prepared, bias: bias, relu: relu), residual: residual),
+                                  inputs: ins + (residual.map { [$0] } ?? []), output: v))
+                if let postActivation {
+                    steps.append(Step(name: node.name, kind: .activation(postActivation), inputs: [v], output: v))
+                }
+                flops += 2 * Double(geometry.rows) * Double(geometry.patch) * Double(geometry.outC)
+                valueOf[node.name] = v
+                for name in produces.dropFirst() { fusedInto[name] = v }
+            case .depthwiseConv2D(let a):
+                let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: a, outChannels: inShape[2] * a.filters)
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .depthwise(g, multiplier: a.filters, kernel: try weight(node, "depthwise_kernel"),
+                                                                   bias: a.useBias ? try weight(node, "bias") : nil, activation: a.activation),
+                                  inputs: ins, output: v))
+                flops += 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
+                valueOf[node.name] = v
+            case .batchNormalization(let bn):
+                let channels = node.outputShape.last ?? 0
+                let gamma = bn.scale ? try weight(node, "gamma") : [Float](repeating: 1, count: channels)
+                let beta = bn.center ? try weight(node, "beta") : [Float](repeating: 0, count: channels)
+                let mean = try weight(node, "moving_mean"), variance = try weight(node, "moving_variance")
+                let scale = (0..<channels).map { Float(Double(gamma[$0]) / (Double(variance[$0]) + bn.epsilon).squareRoot()) }
+                let shift = (0..<channels).map { beta[$0] - mean[$0] * scale[$0] }
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .scaleShift(scale: scale, shift: shift), inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .activation(let activation):
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .activation(activation), inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .relu:
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .activation(.relu), inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .zeroPadding2D(let top, _, let left, _):
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .pad(top: top, left: left), inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .maxPooling2D(let a), .averagePooling2D(let a):
+                var isMax = false
+                if case .maxPooling2D = node.op { isMax = true }
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .pool(max: isMax, a), inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .globalAveragePooling2D, .globalMaxPooling2D:
+                var isMax = false
+                if case .globalMaxPooling2D = node.op { isMax = true }
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .globalPool(max: isMax), inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .add:
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .add, inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .concatenate(let axis):
+                let rank = node.outputShape.count
+                let a = axis < 0 ? rank + axis : axis - 1
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .concatenate(axis: a + 1), inputs: ins, output: v))
+                valueOf[node.name] = v
+            case .rescaling(let scale, let offset):
+                let v = newValue(node.outputShape)
+                steps.append(Step(name: node.name, kind: .rescale(scale: Float(scale), offset: Float(offset)), inputs: ins, output: v))
+                valueOf[node.name] = v
+            default:
+                throw ComputeError.unsupported(layer: node.name, reason: "\(node.op.kerasClassName) is not implemented by the executor")
+            }
+        }
+        self.steps = steps
+        self.shapes = shapes
+        self.flops = flops
+        self.inputValue = inputValue
+        var outputs: [String: Int] = [:]
+        for (name, target) in zip(names, targets) {
+            guard let v = valueOf[target] else { throw ComputeError.unknownOutput(name, available: model.graph.nodes.map(\.name)) }
+            outputs[name] = v
+        }
+        self.outputs = outputs
+        self.aliasOf = aliasOf
+        (slotOfValue, slotSizes) = Self.assignSlots(steps: steps, shapes: shapes, aliases: aliasOf, pinned: Set(outputs.values))
+    }
+
+    /// Greedy arena assignment: a value takes a free slot big enough (best fit) or a new one,
+    /// and its slot is freed after its last reader. Outputs and the input are never reused.
+    static func assignSlots(steps: [Step], shapes: [[Int]], aliases: [Int: Int], pinned: Set<Int>) -> ([Int], [Int]) {
+        let root = { (v: Int) -> Int in aliases[v] ?? v }
+        var lastUse = [Int](repeating: -1, count: shapes.count)
+        for (i, step) in steps.enumerated() { for input in step.inputs { lastUse[root(input)] = max(lastUse[root(input)], i) } }
+        var slotOf = [Int](repeating: -1, count: shapes.count)
+        var sizes: [Int] = []
+        var free: [Int] = []
+        let pinnedRoots = Set(pinned.map(root))
+        for (i, step) in steps.enumerated() {
+            let v = root(step.output)
+            if slotOf[v] < 0 {
+                let need = shapes[v].reduce(1, *)
+                if let best = free.enumerated().filter({ sizes[$0.element] >= need }).min(by: { sizes[$0.element] < sizes[$1.element] }) {
+                    slotOf[v] = best.element
+                    free.remove(at: best.offset)
+                } else if let grow = free.indices.max(by: { sizes[free[$0]] < sizes[free[$1]] }) {
+                    slotOf[v] = free[grow]
+                    sizes[free[grow]] = need
+                    free.remove(at: grow)
+                } else {
+                    slotOf[v] = sizes.count
+                    sizes.append(need)
+                }
+            }
+            for input in Set(step.inputs.map(root)) where lastUse[input] == i && !pinnedRoots.contains(input) && input != v {
+                if case .input = steps.first(where: { root($0.output) == input })?.kind { continue }
+                free.append(slotOf[input])
+            }
+        }
+        for v in shapes.indices where slotOf[v] < 0 { slotOf[v] = slotOf[root(v)] }
+        return (slotOf, sizes)
+    }
+}

@@ -1,0 +1,127 @@
+import Dispatch
+import Foundation
+import ZooGraph
+
+/// The non-GEMM layers: depthwise convolution, pooling, padding, elementwise ops.
+enum LayerKernels {
+    /// DepthwiseConv2D with Keras padding, bias and activation.
+    static func depthwise(_ g: ConvGeometry, multiplier: Int, kernel: [Float], bias: [Float]?, activation: Activation,
+                          input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let outC = g.inC * multiplier
+        for n in 0..<g.batch {
+            for oy in 0..<g.outH {
+                for ox in 0..<g.outW {
+                    let out = output + ((n * g.outH + oy) * g.outW + ox) * outC
+                    for c in 0..<outC { out[c] = bias?[c] ?? 0 }
+                    for ky in 0..<g.kh {
+                        let iy = oy * g.sh - g.padTop + ky * g.dh
+                        guard iy >= 0, iy < g.inH else { continue }
+                        for kx in 0..<g.kw {
+                            let ix = ox * g.sw - g.padLeft + kx * g.dw
+                            guard ix >= 0, ix < g.inW else { continue }
+                            let pixel = input + ((n * g.inH + iy) * g.inW + ix) * g.inC
+                            let taps = (ky * g.kw + kx) * g.inC * multiplier
+                            for c in 0..<g.inC {
+                                let v = pixel[c]
+                                for m in 0..<multiplier { out[c * multiplier + m] += v * kernel[taps + c * multiplier + m] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        applyActivation(activation, output, count: g.batch * g.outH * g.outW * outC, rowLength: outC)
+    }
+
+    /// Max or average pooling; `same` padding ignores padded pixels (TensorFlow semantics).
+    static func pool(max isMax: Bool, batch: Int, input shape: [Int], output outShape: [Int], attributes a: PoolAttributes,
+                     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let (inH, inW, c) = (shape[0], shape[1], shape[2])
+        let (outH, outW) = (outShape[0], outShape[1])
+        var padTop = 0, padLeft = 0
+        if a.padding == .same {
+            padTop = max((outH - 1) * a.strides[0] + a.size[0] - inH, 0) / 2
+            padLeft = max((outW - 1) * a.strides[1] + a.size[1] - inW, 0) / 2
+        }
+        for n in 0..<batch {
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    let out = output + ((n * outH + oy) * outW + ox) * c
+                    for ch in 0..<c { out[ch] = isMax ? -Float.infinity : 0 }
+                    var count = 0
+                    for ky in 0..<a.size[0] {
+                        let iy = oy * a.strides[0] - padTop + ky
+                        guard iy >= 0, iy < inH else { continue }
+                        for kx in 0..<a.size[1] {
+                            let ix = ox * a.strides[1] - padLeft + kx
+                            guard ix >= 0, ix < inW else { continue }
+                            count += 1
+                            let pixel = input + ((n * inH + iy) * inW + ix) * c
+                            if isMax {
+                                for ch in 0..<c where pixel[ch] > out[ch] { out[ch] = pixel[ch] }
+                            } else {
+                                for ch in 0..<c { out[ch] += pixel[ch] }
+                            }
+                        }
+                    }
+                    if !isMax, count > 0 {
+                        let scale = 1 / Float(count)
+                        for ch in 0..<c { out[ch] *= scale }
+                    }
+                }
+            }
+        }
+    }
+
+    static func globalPool(max isMax: Bool, batch: Int, pixels: Int, channels: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        for n in 0..<batch {
+            let out = output + n * channels
+            for ch in 0..<channels { out[ch] = isMax ? -Float.infinity : 0 }
+            for p in 0..<pixels {
+                let pixel = input + (n * pixels + p) * channels
+                if isMax {
+                    for ch in 0..<channels where pixel[ch] > out[ch] { out[ch] = pixel[ch] }
+                } else {
+                    for ch in 0..<channels { out[ch] += pixel[ch] }
+                }
+            }
+            if !isMax {
+                let scale = 1 / Float(pixels)
+                for ch in 0..<channels { out[ch] *= scale }
+            }
+        }
+    }
+
+    static func zeroPad(batch: Int, input shape: [Int], top: Int, left: Int, output outShape: [Int],
+                        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let (inH, inW, c) = (shape[0], shape[1], shape[2])
+        let (outH, outW) = (outShape[0], outShape[1])
+        output.update(repeating: 0, count: batch * outH * outW * c)
+        for n in 0..<batch {
+            for y in 0..<inH {
+                (output + ((n * outH + y + top) * outW + left) * c).update(from: input + (n * inH + y) * inW * c, count: inW * c)
+            }
+        }
+    }
+
+    static func applyActivation(_ activation: Activation, _ data: UnsafeMutablePointer<Float>, count: Int, rowLength: Int) {
+        switch activation {
+        case .linear: return
+        case .relu: for i in 0..<count where data[i] < 0 { data[i] = 0 }
+        case .sigmoid: for i in 0..<count { data[i] = 1 / (1 + exp(-data[i])) }
+        case .tanh: for i in 0..<count { data[i] = tanh(data[i]) }
+        case .softmax:
+            // Over the last axis, subtracting the row maximum for stability.
+            var row = 0
+            while row < count {
+                let p = data + row
+                var m = -Float.infinity
+                for j in 0..<rowLength where p[j] > m { m = p[j] }
+                var sum: Float = 0
+                for j in 0..<rowLength { p[j] = exp(p[j] - m); sum += p[j] }
+                for j in 0..<rowLength { p[j] /= sum }
+                row += rowLength
+            }
+        }
+    }
+}

@@ -21,6 +21,9 @@ public final class CompiledModel: @unchecked Sendable {
         self.threads = max(1, threads)
     }
 
+    /// The matrix-multiply implementation in use.
+    public var kernelName: String { MatrixMultiply.implementation }
+
     /// The input shape without the batch dimension (height, width, channels).
     public var inputShape: [Int] { model.graph.inputNodes.first?.outputShape ?? [] }
 

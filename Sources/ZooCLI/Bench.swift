@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import ZooCompute
+import ZooFormats
+
+/// `zoo bench MODEL`: images per second and GFLOP/s on random input, after a warm-up.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure inference speed: images/s and GFLOP/s (with a warm-up run).")
+
+    @Argument(help: "A model file in any format zoo reads.") var model: String
+    @Option(help: "Images per batch.") var batch: Int = 1
+    @Option(help: "Timed runs.") var iterations: Int = 10
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Layer to run up to (default: the model's outputs).") var layer: [String] = []
+    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var options: ModelOptions
+
+    func run() throws {
+        guard batch > 0, iterations > 0 else { throw ValidationError("--batch and --iterations must be positive") }
+        let loadStart = DispatchTime.now()
+        let compiled = try ZooCompute.Zoo.load(model, architecture: try options.architecture(), scheme: try options.scheme(),
+                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let loadMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e6
+        let shape = [batch] + compiled.inputShape
+        var state: UInt64 = 0x2545F4914F6CDD1D
+        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Float(state % 2000) / 10 - 100
+        }
+        let input = Tensor(shape: shape, values: values)
+        let info = try compiled.planInfo(batch: batch, outputs: layer)
+        _ = try compiled.run(input, outputs: layer)  // warm-up: plans, page faults, caches
+        var times: [Double] = []
+        for _ in 0..<iterations {
+            let start = DispatchTime.now()
+            _ = try compiled.run(input, outputs: layer)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        let imagesPerSecond = Double(batch) / median
+        let gflops = info.flops / median / 1e9
+        if json {
+            print(JSONValue.object([
+                ("model", .string(model)), ("batch", .int(batch)), ("iterations", .int(iterations)), ("threads", .int(compiled.threads)),
+                ("median_ms", .double(median * 1000)), ("min_ms", .double((times.first ?? 0) * 1000)),
+                ("images_per_second", .double(imagesPerSecond)), ("gflops", .double(gflops)), ("flops_per_run", .double(info.flops)),
+                ("peak_activation_bytes", .int(info.peakActivationBytes)), ("load_ms", .double(loadMs)), ("kernel", .string(compiled.kernelName)),
+            ]).rendered())
+        } else {
+            print("\(model): batch \(batch), \(iterations) runs, \(compiled.threads) threads, kernel \(compiled.kernelName)")
+            print(String(format: "  median %.2f ms, min %.2f ms: %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per run)",
+                         median * 1000, (times.first ?? 0) * 1000, imagesPerSecond, gflops, info.flops / 1e9))
+            print(String(format: "  peak activation memory %.1f MiB; load %.1f ms", Double(info.peakActivationBytes) / 1048576, loadMs))
+        }
+    }
+}

@@ -86,7 +86,24 @@ def resnet_block_model():
     return keras.Model(inp, y, name="block"), ["b_1_bn", "b_1_relu", "b_2_conv", "b_2_bn", "b_0_bn", "b_add", "b_out"]
 
 
-for name, build, seed in [("ops", ops_model, 11), ("block", resnet_block_model, 12)]:
+def stem_model():
+    """ResNet's stem: ZeroPadding2D folded into the next Conv2D and MaxPooling2D, plus a padded average pool."""
+    inp = keras.Input((20, 18, 3), name="input_layer")
+    x = L.ZeroPadding2D(((3, 3), (3, 3)), name="conv1_pad")(inp)
+    x = L.Conv2D(8, 7, strides=2, name="conv1_conv")(x)
+    x = L.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
+    x = L.Activation("relu", name="conv1_relu")(x)
+    p = L.ZeroPadding2D(((1, 1), (1, 1)), name="pool1_pad")(x)
+    m = L.MaxPooling2D(3, strides=2, name="pool1_pool")(p)
+    neg = L.Conv2D(4, 1, name="neg_conv")(m)
+    q = L.ZeroPadding2D(((2, 0), (1, 2)), name="avg_pad")(neg)
+    a = L.AveragePooling2D(2, strides=1, name="avg_pool_padded")(q)
+    q2 = L.ZeroPadding2D(((1, 0), (0, 1)), name="max_pad")(neg)
+    b = L.MaxPooling2D(2, strides=1, padding="same", name="max_pool_padded")(q2)
+    return keras.Model(inp, [a, b], name="stem"), ["conv1_conv", "conv1_relu", "pool1_pool", "neg_conv", "avg_pool_padded", "max_pool_padded"]
+
+
+for name, build, seed in [("ops", ops_model, 11), ("block", resnet_block_model, 12), ("stem", stem_model, 13)]:
     keras.utils.set_random_seed(seed)
     model, names = build()
     seed_weights(model, seed)

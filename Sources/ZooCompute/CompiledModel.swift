@@ -111,10 +111,10 @@ public final class CompiledModel: @unchecked Sendable {
             guard let inPtr else { return }
             LayerKernels.zeroPad(batch: plan.batch, input: Array(inShape.dropFirst()), top: top, left: left,
                                  output: Array(outShape.dropFirst()), input: inPtr, output: out)
-        case .pool(let isMax, let attributes):
+        case .pool(let isMax, let attributes, let zeroPad):
             guard let inPtr else { return }
             LayerKernels.pool(max: isMax, batch: plan.batch, input: Array(inShape.dropFirst()), output: Array(outShape.dropFirst()),
-                              attributes: attributes, input: inPtr, output: out)
+                              attributes: attributes, zeroPad: zeroPad, input: inPtr, output: out)
         case .globalPool(let isMax):
             guard let inPtr else { return }
             LayerKernels.globalPool(max: isMax, batch: plan.batch, pixels: inShape[1] * inShape[2], channels: inShape[3], input: inPtr, output: out)

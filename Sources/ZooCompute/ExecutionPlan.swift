@@ -12,7 +12,7 @@ enum StepKind: Sendable {
     case scaleShift(scale: [Float], shift: [Float])
     case activation(Activation)
     case pad(top: Int, left: Int)
-    case pool(max: Bool, PoolAttributes)
+    case pool(max: Bool, PoolAttributes, zeroPad: (Int, Int, Int, Int))
     case globalPool(max: Bool)
     case add
     case concatenate(axis: Int)
@@ -82,6 +82,7 @@ final class ExecutionPlan: @unchecked Sendable {
         var fusedInto: [String: Int] = [:]  // nodes computed by an earlier fused step -> value
         var inputValue = -1
         var aliasOf: [Int: Int] = [:]
+        var fusedPads: [String: Node] = [:]  // ZeroPadding2D nodes folded into their consumer
         func newValue(_ shape: [Int]) -> Int { shapes.append([batch] + shape); return shapes.count - 1 }
         func weight(_ node: Node, _ name: String) throws -> [Float] {
             guard let w = folded.weights[node.name]?[name] else { throw ComputeError.missingWeight(layer: node.name, weight: name) }
@@ -104,7 +105,12 @@ final class ExecutionPlan: @unchecked Sendable {
                 guard let v = valueOf[name] else { throw ComputeError.unsupported(layer: node.name, reason: "input '\(name)' was not computed") }
                 return v
             }
-            let inShape = node.inputs.first.flatMap { graph.node($0)?.outputShape } ?? []
+            var inShape = node.inputs.first.flatMap { graph.node($0)?.outputShape } ?? []
+            var zeroPad = (0, 0, 0, 0)
+            if let first = node.inputs.first, let pad = fusedPads[first], case .zeroPadding2D(let t, let b, let l, let r) = pad.op {
+                zeroPad = (t, b, l, r)
+                inShape = graph.node(pad.inputs[0])?.outputShape ?? inShape
+            }
             switch node.op {
             case .input:
                 let v = newValue(node.outputShape)
@@ -123,7 +129,13 @@ final class ExecutionPlan: @unchecked Sendable {
                 var useBias: Bool
                 if case .conv2D(let conv) = node.op {
                     isDense = false
-                    geometry = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: conv, outChannels: conv.filters)
+                    var g = ConvGeometry(batch: batch, input: [inShape[0] + zeroPad.0 + zeroPad.1, inShape[1] + zeroPad.2 + zeroPad.3, inShape[2]],
+                                         output: node.outputShape, attributes: conv, outChannels: conv.filters)
+                    // The fused padding is read as zeros outside the real input.
+                    (g.inH, g.inW) = (inShape[0], inShape[1])
+                    g.padTop += zeroPad.0
+                    g.padLeft += zeroPad.2
+                    geometry = g
                     activation = conv.activation
                     useBias = conv.useBias
                 } else if case .dense(let dense) = node.op {
@@ -191,6 +203,18 @@ final class ExecutionPlan: @unchecked Sendable {
                 steps.append(Step(name: node.name, kind: .activation(.relu), inputs: ins, output: v))
                 valueOf[node.name] = v
             case .zeroPadding2D(let top, _, let left, _):
+                // A padding read only by a Conv2D or a pooling layer is folded into that layer.
+                if let next = single(node.name), let consumer = graph.node(next) {
+                    var fusible = false
+                    if case .conv2D = consumer.op { fusible = true }
+                    if case .maxPooling2D = consumer.op { fusible = true }
+                    if case .averagePooling2D = consumer.op { fusible = true }
+                    if fusible {
+                        valueOf[node.name] = ins[0]
+                        fusedPads[node.name] = node
+                        continue
+                    }
+                }
                 let v = newValue(node.outputShape)
                 steps.append(Step(name: node.name, kind: .pad(top: top, left: left), inputs: ins, output: v))
                 valueOf[node.name] = v
@@ -198,7 +222,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 var isMax = false
                 if case .maxPooling2D = node.op { isMax = true }
                 let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .pool(max: isMax, a), inputs: ins, output: v))
+                steps.append(Step(name: node.name, kind: .pool(max: isMax, a, zeroPad: zeroPad), inputs: ins, output: v))
                 valueOf[node.name] = v
             case .globalAveragePooling2D, .globalMaxPooling2D:
                 var isMax = false

@@ -34,14 +34,17 @@ enum LayerKernels {
     }
 
     /// Max or average pooling; `same` padding ignores padded pixels (TensorFlow semantics).
+    /// `zeroPad` (top, bottom, left, right) is a ZeroPadding2D fused in front: those pixels count
+    /// as zeros, exactly as if the padded tensor had been built.
     static func pool(max isMax: Bool, batch: Int, input shape: [Int], output outShape: [Int], attributes a: PoolAttributes,
-                     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                     zeroPad: (Int, Int, Int, Int) = (0, 0, 0, 0), input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let (inH, inW, c) = (shape[0], shape[1], shape[2])
         let (outH, outW) = (outShape[0], outShape[1])
+        let (paddedH, paddedW) = (inH + zeroPad.0 + zeroPad.1, inW + zeroPad.2 + zeroPad.3)
         var padTop = 0, padLeft = 0
         if a.padding == .same {
-            padTop = max((outH - 1) * a.strides[0] + a.size[0] - inH, 0) / 2
-            padLeft = max((outW - 1) * a.strides[1] + a.size[1] - inW, 0) / 2
+            padTop = max((outH - 1) * a.strides[0] + a.size[0] - paddedH, 0) / 2
+            padLeft = max((outW - 1) * a.strides[1] + a.size[1] - paddedW, 0) / 2
         }
         for n in 0..<batch {
             for oy in 0..<outH {
@@ -49,21 +52,25 @@ enum LayerKernels {
                     let out = output + ((n * outH + oy) * outW + ox) * c
                     for ch in 0..<c { out[ch] = isMax ? -Float.infinity : 0 }
                     var count = 0
+                    var sawZero = false
                     for ky in 0..<a.size[0] {
-                        let iy = oy * a.strides[0] - padTop + ky
-                        guard iy >= 0, iy < inH else { continue }
+                        let py = oy * a.strides[0] - padTop + ky
+                        guard py >= 0, py < paddedH else { continue }
                         for kx in 0..<a.size[1] {
-                            let ix = ox * a.strides[1] - padLeft + kx
-                            guard ix >= 0, ix < inW else { continue }
+                            let px = ox * a.strides[1] - padLeft + kx
+                            guard px >= 0, px < paddedW else { continue }
                             count += 1
+                            let iy = py - zeroPad.0, ix = px - zeroPad.2
+                            guard iy >= 0, iy < inH, ix >= 0, ix < inW else { sawZero = true; continue }
                             let pixel = input + ((n * inH + iy) * inW + ix) * c
                             if isMax {
-                                for ch in 0..<c where pixel[ch] > out[ch] { out[ch] = pixel[ch] }
+                                for ch in 0..<c { out[ch] = Swift.max(out[ch], pixel[ch]) }
                             } else {
                                 for ch in 0..<c { out[ch] += pixel[ch] }
                             }
                         }
                     }
+                    if isMax && sawZero { for ch in 0..<c { out[ch] = Swift.max(out[ch], 0) } }
                     if !isMax, count > 0 {
                         let scale = 1 / Float(count)
                         for ch in 0..<c { out[ch] *= scale }
@@ -80,7 +87,7 @@ enum LayerKernels {
             for p in 0..<pixels {
                 let pixel = input + (n * pixels + p) * channels
                 if isMax {
-                    for ch in 0..<channels where pixel[ch] > out[ch] { out[ch] = pixel[ch] }
+                    for ch in 0..<channels { out[ch] = Swift.max(out[ch], pixel[ch]) }
                 } else {
                     for ch in 0..<channels { out[ch] += pixel[ch] }
                 }

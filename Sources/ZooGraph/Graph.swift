@@ -1,6 +1,6 @@
 /// A value-typed layer graph with Keras semantics: nodes in `model.layers` order (which is a
 /// topological order), each with its output shape and weight specs inferred when it is added.
-public struct Graph: Codable, Equatable, Sendable {
+public struct Graph: Equatable, Sendable {
     /// Nodes in `model.layers` order.
     public private(set) var nodes: [Node] = []
     /// Names of the layers whose outputs are the model's outputs.
@@ -94,5 +94,31 @@ public struct Graph: Codable, Equatable, Sendable {
     /// The outputs, or the last node when none were set.
     public var effectiveOutputs: [String] {
         outputs.isEmpty ? nodes.last.map { [$0.name] } ?? [] : outputs
+    }
+}
+
+extension Graph: Codable {
+    private enum CodingKeys: String, CodingKey { case nodes, outputs }
+
+    /// Decoding rebuilds the graph through `add`, so a stored graph is validated exactly like a
+    /// built one (inputs exist and come first, attributes are well-formed, shapes agree); derived
+    /// fields in the data (output shapes, weight specs) are recomputed, never trusted.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let stored = try container.decode([Node].self, forKey: .nodes)
+        var graph = Graph()
+        for node in stored {
+            try graph.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable)
+        }
+        let outputs = try container.decodeIfPresent([String].self, forKey: .outputs) ?? []
+        for name in outputs where graph.node(name) == nil { throw GraphError.unknownNode(name) }
+        graph.outputs = outputs
+        self = graph
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(nodes, forKey: .nodes)
+        try container.encode(outputs, forKey: .outputs)
     }
 }

@@ -9,7 +9,53 @@ enum ShapeInference {
         }
     }
 
+    /// Checks the attribute arrays and counts every op relies on (a stored graph may be hostile).
+    static func validate(name: String, op: Op, inputs: [[Int]]) throws {
+        func bad(_ reason: String) -> GraphError { .invalidConfig("layer '\(name)': \(reason)") }
+        for shape in inputs {
+            guard shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else { throw bad("input shape \(shape) has a negative or absurd dimension") }
+        }
+        func pair(_ values: [Int], _ what: String, minimum: Int = 1) throws {
+            guard values.count == 2, values.allSatisfy({ $0 >= minimum && $0 <= 1 << 16 }) else { throw bad("\(what) \(values) must be two values from \(minimum) to 65536") }
+        }
+        switch op {
+        case .input(let shape):
+            guard shape.allSatisfy({ $0 >= 1 && $0 <= 1 << 31 }) else { throw bad("input shape \(shape) must have positive dimensions") }
+        case .conv2D(let a), .depthwiseConv2D(let a):
+            try pair(a.kernel, "kernel size")
+            try pair(a.strides, "strides")
+            try pair(a.dilation, "dilation rate")
+            guard a.filters >= 1 && a.filters <= 1 << 20 else { throw bad("filters \(a.filters) out of range") }
+        case .maxPooling2D(let a), .averagePooling2D(let a):
+            try pair(a.size, "pool size")
+            try pair(a.strides, "strides")
+        case .dense(let a):
+            guard a.units >= 1 && a.units <= 1 << 24 else { throw bad("units \(a.units) out of range") }
+        case .zeroPadding2D(let top, let bottom, let left, let right):
+            guard [top, bottom, left, right].allSatisfy({ $0 >= 0 && $0 <= 1 << 16 }) else { throw bad("padding must be 0 to 65536") }
+        case .batchNormalization(let a):
+            guard a.epsilon.isFinite, a.epsilon >= 0 else { throw bad("epsilon \(a.epsilon) must be finite and non-negative") }
+        default:
+            break
+        }
+    }
+
     static func infer(name: String, op: Op, inputs: [[Int]]) throws -> (shape: [Int], weights: [WeightSpec]) {
+        try validate(name: name, op: op, inputs: inputs)
+        let result = try inferValidated(name: name, op: op, inputs: inputs)
+        // Element counts must fit comfortably: a lying graph cannot make anyone allocate exabytes.
+        for shape in [result.shape] + result.weights.map(\.shape) {
+            var product = 1
+            for dim in shape {
+                let (next, overflow) = product.multipliedReportingOverflow(by: dim)
+                guard !overflow, next <= 1 << 40 else { throw GraphError.invalidConfig("layer '\(name)': shape \(shape) is too large") }
+                product = next
+            }
+        }
+        return result
+    }
+
+    private static func inferValidated(name: String, op: Op, inputs: [[Int]]) throws -> (shape: [Int], weights: [WeightSpec]) {
         func one() throws -> [Int] {
             guard inputs.count == 1 else { throw GraphError.wrongInputCount(node: name, op: op.kerasClassName, expected: "1", found: inputs.count) }
             return inputs[0]

@@ -96,3 +96,41 @@ import Testing
         #expect(frozen.totalParameterCount == g.totalParameterCount)
     }
 }
+
+/// Stored graphs (in `.zoo` files) are rebuilt through `add`, so lies in the data are errors,
+/// never crashes (each case was found by fuzzing, see Tests/Fuzz/crashes).
+@Suite struct HostileGraphDecodingTests {
+    func decode(_ json: String) -> Error? {
+        do {
+            _ = try JSONDecoder().decode(Graph.self, from: Data(json.utf8))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    let input = #"{"name":"in","op":{"input":{"shape":[4,4,3]}},"inputs":[],"weights":[],"outputShape":[4,4,3],"trainable":true}"#
+
+    func conv(_ attributes: String) -> String {
+        #"{"nodes":[\#(input),{"name":"c","op":{"conv2D":{"_0":{\#(attributes)}}},"inputs":["in"],"weights":[],"outputShape":[4,4,8],"trainable":true}],"outputs":["c"]}"#
+    }
+
+    @Test func indexesAndDerivedFieldsAreRecomputed() throws {
+        let lying = #"{"nodes":[\#(input)],"outputs":["in"],"index":{"in":1}}"#
+        let graph = try JSONDecoder().decode(Graph.self, from: Data(lying.utf8))
+        #expect(graph.node("in")?.outputShape == [4, 4, 3])
+        let wrongShape = #"{"nodes":[{"name":"in","op":{"input":{"shape":[4,4,3]}},"inputs":[],"weights":[],"outputShape":[999],"trainable":true}],"outputs":[]}"#
+        #expect(try JSONDecoder().decode(Graph.self, from: Data(wrongShape.utf8)).node("in")?.outputShape == [4, 4, 3])
+    }
+
+    @Test func badAttributesAreErrors() {
+        let base = #""filters":8,"strides":[1,1],"padding":"same","useBias":true,"activation":"linear""#
+        #expect(decode(conv(#"\#(base),"kernel":[3,3],"dilation":[1]"#)) != nil)
+        #expect(decode(conv(#""filters":8,"kernel":[3,3],"strides":[0,1],"padding":"same","dilation":[1,1],"useBias":true,"activation":"linear""#)) != nil)
+        #expect(decode(conv(#""filters":4611686018427387904,"kernel":[3,3],"strides":[1,1],"padding":"same","dilation":[1,1],"useBias":true,"activation":"linear""#)) != nil)
+        #expect(decode(conv(#"\#(base),"kernel":[3,3],"dilation":[1,1]"#)) == nil)
+        #expect(decode(#"{"nodes":[\#(input)],"outputs":["missing"]}"#) != nil)
+        #expect(decode(#"{"nodes":[{"name":"in","op":{"input":{"shape":[-4,4,3]}},"inputs":[],"weights":[],"outputShape":[],"trainable":true}],"outputs":[]}"#) != nil)
+        #expect(decode(#"{"nodes":[{"name":"d","op":"add","inputs":["x","y"],"weights":[],"outputShape":[],"trainable":true}],"outputs":[]}"#) != nil)
+    }
+}

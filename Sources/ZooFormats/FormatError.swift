@@ -7,8 +7,10 @@ public enum FormatError: Error, CustomStringConvertible, Sendable {
     case hdf5(HDF5Error)
     /// The file is HDF5 (or zip) but holds none of the Keras layouts.
     case notKeras(file: String, reason: String)
-    /// A Keras structure is present but broken at `path`.
+    /// A Keras structure is present but broken at HDF5 path `path`.
     case malformed(file: String, path: String, expected: String)
+    /// A non-HDF5 file (safetensors, npy, npz) is broken at `location` (a header, a tensor, a member).
+    case invalid(file: String, location: String, expected: String)
     /// A weight's element type is not one SwiftZoo reads.
     case unsupportedDType(file: String, path: String, type: String)
     /// The `.keras` zip archive could not be read or lacks a member.
@@ -26,8 +28,10 @@ public enum FormatError: Error, CustomStringConvertible, Sendable {
             return "\(file): not a Keras weight file: \(reason)"
         case .malformed(let file, let path, let expected):
             return "\(file): at HDF5 path '\(path)': expected \(expected)"
+        case .invalid(let file, let location, let expected):
+            return "\(file): at \(location): expected \(expected)"
         case .unsupportedDType(let file, let path, let type):
-            return "\(file): weight at HDF5 path '\(path)' has unsupported type \(type) (expected float16, bfloat16, float32, float64, int32, int64 or uint8)"
+            return "\(file): weight '\(path)' has unsupported type \(type) (expected float16, bfloat16, float32, float64, int32, int64 or uint8)"
         case .archive(let file, let reason):
             return "\(file): bad .keras archive: \(reason)"
         case .cannotWrite(let file, let reason):

@@ -16,23 +16,20 @@ enum KerasArchive {
     }
 
     static func read(_ path: String) throws -> Checkpoint {
-        let archive: Archive
+        // The zip is parsed by ZipReader over a mapping, every offset checked against the file
+        // (ZIPFoundation's extractor can spin forever on a hostile deflated member).
+        let file = try MappedFile(path: path)
+        let members: [ZipReader.Member]
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw FormatError.archive(file: path, reason: "cannot open the zip (\(error))")
+            members = try ZipReader.members(file.bytes, file: path)
+        } catch let error as FormatError {
+            throw FormatError.archive(file: path, reason: "cannot read the zip (\(error))")
         }
         func member(_ name: String) throws -> Data {
-            guard let entry = archive[name] else {
+            guard let entry = members.first(where: { $0.name == name }) else {
                 throw FormatError.archive(file: path, reason: "no member '\(name)' (expected config.json, metadata.json and model.weights.h5)")
             }
-            var data = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
-            } catch {
-                throw FormatError.archive(file: path, reason: "cannot extract '\(name)' (\(error))")
-            }
-            return data
+            return try ZipReader.extract(entry, from: file.bytes, file: path)
         }
         let configText = String(decoding: try member("config.json"), as: UTF8.self)
         let metadata = try member("metadata.json")
@@ -47,8 +44,8 @@ enum KerasArchive {
             }
         }
         let innerName = "\(path):\(weightsMember)"
-        let file = try FormatError.wrapping { try HDF5File.open(image: [UInt8](weights), name: innerName) }
-        let root = try FormatError.wrapping { try file.root() }
+        let hdf5 = try FormatError.wrapping { try HDF5File.open(image: [UInt8](weights), name: innerName) }
+        let root = try FormatError.wrapping { try hdf5.root() }
         let layers = try Keras3WeightsReader.read(root: root, config: config)
         var checkpoint = Checkpoint(format: .kerasArchive, kerasVersion: kerasVersion, backend: nil, layers: layers, modelConfig: configText)
         checkpoint.provenance = provenance

@@ -373,7 +373,7 @@ public enum SafetensorsFile {
 
     /// A header problem, at tensor `tensor` or (nil) in the header as a whole.
     private static func malformed(_ file: String, _ tensor: String?, _ expected: String) -> FormatError {
-        .malformed(file: file, path: tensor ?? "safetensors header", expected: expected)
+        .invalid(file: file, location: tensor.map { "tensor '\($0)'" } ?? "the safetensors header", expected: expected)
     }
 
     private static func littleEndianUInt64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {

@@ -482,7 +482,7 @@ private func expectSameWeights(_ read: Checkpoint, _ written: Checkpoint) {
             _ = try SafetensorsFile.read(path)
             Issue.record("read a header over the limit")
         } catch let error as FormatError {
-            #expect("\(error)" == "\(path): at HDF5 path 'safetensors header': expected a header length of at most 100000000 bytes, found 100000001")
+            #expect("\(error)" == "\(path): at the safetensors header: expected a header length of at most 100000000 bytes, found 100000001")
         }
     }
 

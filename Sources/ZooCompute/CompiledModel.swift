@@ -61,15 +61,12 @@ public final class CompiledModel: @unchecked Sendable {
             throw ComputeError.badInput(reason: "the data holds \(input.data.count) bytes, not \(input.elementCount) float32 values")
         }
         let plan = try self.plan(batch: batch, outputs: outputs)
-        let total = plan.slotSizes.reduce(0, +)
-        let arena = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
-        defer { arena.deallocate() }
-        var offsets: [Int] = []
-        var running = 0
-        for size in plan.slotSizes { offsets.append(running); running += size }
-        let pointer = { (value: Int) -> UnsafeMutablePointer<Float> in arena + offsets[plan.slotOfValue[value]] }
+        // Arenas are reused across runs (no page faults after the first), one per concurrent run.
+        let arena = takeArena(for: plan)
+        defer { returnArena(arena, for: plan) }
+        let pointer = { (value: Int) -> UnsafeMutablePointer<Float> in arena.base + arena.offsets[plan.slotOfValue[value]] }
         for step in plan.steps {
-            try execute(step, plan: plan, pointer: pointer, input: input)
+            try execute(step, plan: plan, pointer: pointer, input: input, arena: arena)
         }
         var result: [String: Tensor] = [:]
         for (name, value) in plan.outputs {
@@ -83,7 +80,45 @@ public final class CompiledModel: @unchecked Sendable {
         return result
     }
 
-    private func execute(_ step: Step, plan: ExecutionPlan, pointer: (Int) -> UnsafeMutablePointer<Float>, input: Tensor) throws {
+    /// Activation slots plus one im2col scratch area per thread, allocated once and reused.
+    final class Arena: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Float>
+        let offsets: [Int]
+        let scratch: [UnsafeMutablePointer<Float>]
+
+        init(plan: ExecutionPlan, threads: Int) {
+            var offsets: [Int] = []
+            var running = 0
+            for size in plan.slotSizes {
+                offsets.append(running)
+                running += (size + 15) / 16 * 16  // keep every slot 64-byte aligned
+            }
+            let scratchFloats = (plan.maxScratchFloats + 15) / 16 * 16
+            let total = running + scratchFloats * threads
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1) * 4, alignment: 64)
+            base = raw.bindMemory(to: Float.self, capacity: max(total, 1))
+            self.offsets = offsets
+            scratch = (0..<threads).map { [base] in base + running + $0 * scratchFloats }
+        }
+
+        deinit { base.deallocate() }
+    }
+
+    /// Each plan keeps the arenas made for it (an arena's offsets belong to one plan).
+    private func takeArena(for plan: ExecutionPlan) -> Arena {
+        plan.arenaLock.lock()
+        defer { plan.arenaLock.unlock() }
+        if let arena = plan.idleArenas.popLast() as? Arena { return arena }
+        return Arena(plan: plan, threads: threads)
+    }
+
+    private func returnArena(_ arena: Arena, for plan: ExecutionPlan) {
+        plan.arenaLock.lock()
+        plan.idleArenas.append(arena)
+        plan.arenaLock.unlock()
+    }
+
+    private func execute(_ step: Step, plan: ExecutionPlan, pointer: (Int) -> UnsafeMutablePointer<Float>, input: Tensor, arena: Arena) throws {
         let out = pointer(step.output)
         let outShape = plan.shapes[step.output]
         let outCount = outShape.reduce(1, *)
@@ -96,7 +131,9 @@ public final class CompiledModel: @unchecked Sendable {
             }
         case .convolution(let kernel, let residual):
             guard let inPtr else { return }
-            kernel.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, threads: threads)
+            nonisolated(unsafe) let scratch = arena.scratch
+            kernel.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, threads: threads,
+                       scratch: { scratch[$0] })
         case .depthwise(let g, let multiplier, let kernel, let bias, let activation):
             guard let inPtr else { return }
             LayerKernels.depthwise(g, multiplier: multiplier, kernel: kernel, bias: bias, activation: activation, input: inPtr, output: out)

@@ -65,7 +65,12 @@ struct ConvolutionKernel: Sendable {
     /// Rows per im2col chunk: about 256 KiB of patches, so a chunk stays in L2.
     var chunkRows: Int { max(16, min(geometry.rows, (64 * 1024) / max(geometry.patch, 1))) }
 
-    func run(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
+    /// Floats of im2col scratch each worker needs (0 for pointwise convolutions).
+    var scratchFloats: Int { geometry.isPointwise ? 0 : chunkRows * geometry.patch }
+
+    /// Runs the convolution; `scratch(worker)` gives each worker `scratchFloats` floats of its own.
+    func run(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int,
+             scratch scratchFor: @Sendable (Int) -> UnsafeMutablePointer<Float>) {
         let g = geometry
         let chunk = chunkRows
         let chunks = (g.rows + chunk - 1) / chunk
@@ -74,8 +79,7 @@ struct ConvolutionKernel: Sendable {
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let scratch = g.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: chunk * g.patch)
-                defer { scratch?.deallocate() }
+                let scratch = g.isPointwise ? nil : scratchFor(worker)
                 var c = worker
                 while c < chunks {
                     let rows = (c * chunk)..<min(g.rows, (c + 1) * chunk)

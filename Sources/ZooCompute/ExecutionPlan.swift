@@ -46,8 +46,20 @@ final class ExecutionPlan: @unchecked Sendable {
     /// Values that share another value's memory (Flatten, Dropout, linear Activation).
     let aliasOf: [Int: Int]
 
+    /// Arenas made for this plan and not in use (guarded by `arenaLock`).
+    var idleArenas: [AnyObject] = []
+    let arenaLock = NSLock()
+
     /// Bytes the activation arena takes for one run.
     var peakActivationBytes: Int { slotSizes.reduce(0, +) * 4 }
+
+    /// The largest im2col scratch any convolution needs per thread.
+    var maxScratchFloats: Int {
+        steps.reduce(0) { current, step in
+            if case .convolution(let kernel, _) = step.kind { return max(current, kernel.scratchFloats) }
+            return current
+        }
+    }
 
     init(model: BoundModel, batch: Int, outputs requested: [String]) throws {
         self.batch = batch
@@ -288,7 +300,7 @@ final class ExecutionPlan: @unchecked Sendable {
                     sizes.append(need)
                 }
             }
-            for input in Set(step.inputs.map(root)) where lastUse[input] == i && !pinnedRoots.contains(input) && input != v {
+            for input in Set(step.inputs.map(root)).sorted() where lastUse[input] == i && !pinnedRoots.contains(input) && input != v {
                 if case .input = steps.first(where: { root($0.output) == input })?.kind { continue }
                 free.append(slotOf[input])
             }

@@ -1,45 +1,37 @@
+import CZooKernels
+
 /// The matrix multiply every Conv2D and Dense runs on: `C = A * B (+ bias) (+ residual)`, then
-/// optionally ReLU, on a range of rows. `B` is prepared once per model (`PreparedMatrix`).
+/// optionally ReLU, on a range of rows. `B` is packed once per model for the C kernels in
+/// CZooKernels (AVX-512, AVX2 or portable, picked at run time).
 struct MatrixMultiply {
-    /// B (K x N, row-major) prepared for the kernel.
+    /// B (K x N, row-major) packed into the kernel's panel layout.
     final class PreparedMatrix: @unchecked Sendable {
         let k: Int
         let n: Int
-        let storage: UnsafeMutableBufferPointer<Float>
+        let packed: UnsafeMutableRawPointer
 
         init(k: Int, n: Int, rowMajor source: UnsafeBufferPointer<Float>) {
             self.k = k
             self.n = n
-            storage = .allocate(capacity: max(k * n, 1))
-            if k * n > 0, let base = source.baseAddress { storage.baseAddress?.initialize(from: base, count: k * n) }
+            let size = max(zoo_pack_b_size(Int32(k), Int32(n)), 64)
+            packed = .allocate(byteCount: size, alignment: 64)
+            if k > 0, n > 0, let base = source.baseAddress {
+                zoo_pack_b(Int32(k), Int32(n), base, Int32(n), packed.assumingMemoryBound(to: Float.self))
+            }
         }
 
-        deinit { storage.deallocate() }
+        deinit { packed.deallocate() }
     }
 
     /// Computes rows `rows` of C (row stride `ldc`) from A (row stride `lda`).
     static func run(rows: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: PreparedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
                     bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, ldr: Int, relu: Bool) {
-        let n = b.n, k = b.k
-        guard let bBase = b.storage.baseAddress else { return }
-        for i in rows {
-            let out = c + i * ldc
-            if let bias { out.update(from: bias, count: n) } else { out.update(repeating: 0, count: n) }
-            let aRow = a + i * lda
-            for kk in 0..<k {
-                let av = aRow[kk]
-                if av == 0 { continue }
-                let bRow = bBase + kk * n
-                for j in 0..<n { out[j] += av * bRow[j] }
-            }
-            if let residual {
-                let r = residual + i * ldr
-                for j in 0..<n { out[j] += r[j] }
-            }
-            if relu { for j in 0..<n where out[j] < 0 { out[j] = 0 } }
-        }
+        guard !rows.isEmpty else { return }
+        let m = rows.upperBound
+        zoo_sgemm_packed(Int32(m), Int32(b.n), Int32(b.k), a, Int32(lda), b.packed.assumingMemoryBound(to: Float.self),
+                         c, Int32(ldc), bias, residual, Int32(ldr), relu ? 1 : 0, Int32(rows.lowerBound), Int32(rows.upperBound))
     }
 
     /// Which implementation runs.
-    static var implementation: String { "swift-reference" }
+    static var implementation: String { String(cString: zoo_kernels_active()) }
 }

@@ -66,11 +66,10 @@ public enum SafetensorsFile {
         let header = UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd])
         let dataSize = fileSize - headerEnd
 
-        let root: JSON
+        let root: JSONDocument
         do {
-            var parser = JSONParser(bytes: header, maxDepth: maxNestingDepth)
-            root = try parser.parseDocument()
-        } catch let error as JSONParser.Failure {
+            root = try JSONDocument.parse(header, maxDepth: maxNestingDepth)
+        } catch let error as JSONDocument.ParseError {
             throw malformed(path, nil, "a JSON header (\(error.message) at header byte \(error.offset))")
         }
         guard case .object(let members) = root else {
@@ -137,7 +136,7 @@ public enum SafetensorsFile {
         let index: Int
     }
 
-    private static func readMetadata(_ value: JSON, file: String) throws -> [String: String] {
+    private static func readMetadata(_ value: JSONDocument, file: String) throws -> [String: String] {
         switch value {
         case .null:
             return [:]
@@ -155,11 +154,11 @@ public enum SafetensorsFile {
         }
     }
 
-    private static func readEntry(name: String, value: JSON, index: Int, dataSize: Int, file: String) throws -> Entry {
+    private static func readEntry(name: String, value: JSONDocument, index: Int, dataSize: Int, file: String) throws -> Entry {
         guard case .object(let fields) = value else {
             throw malformed(file, name, "an object with dtype, shape and data_offsets, found \(value.kindName)")
         }
-        func field(_ key: String) throws -> JSON {
+        func field(_ key: String) throws -> JSONDocument {
             guard let found = fields.last(where: { $0.key == key }) else {
                 throw malformed(file, name, "a '\(key)' field")
             }
@@ -179,8 +178,8 @@ public enum SafetensorsFile {
         shape.reserveCapacity(dims.count)
         var elements = 1
         for dim in dims {
-            guard case .integer(let value) = dim, value >= 0, let size = Int(exactly: value) else {
-                throw malformed(file, name, "non-negative integer dimensions, found \(dim.text) in shape \(describe(dims))")
+            guard let value = dim.int64, value >= 0, let size = Int(exactly: value) else {
+                throw malformed(file, name, "non-negative integer dimensions, found \(dim.summary) in shape \(describe(dims))")
             }
             // Left to right, as `Weight.elementCount` multiplies, so that can never overflow.
             let (product, overflow) = elements.multipliedReportingOverflow(by: size)
@@ -196,9 +195,9 @@ public enum SafetensorsFile {
         }
 
         guard case .array(let offsets) = try field("data_offsets"), offsets.count == 2,
-              case .integer(let rawBegin) = offsets[0], case .integer(let rawEnd) = offsets[1],
+              let rawBegin = offsets[0].int64, let rawEnd = offsets[1].int64,
               rawBegin >= 0, rawEnd >= 0 else {
-            throw malformed(file, name, "data_offsets of two non-negative integers, found \((try? field("data_offsets").text) ?? "?")")
+            throw malformed(file, name, "data_offsets of two non-negative integers, found \((try? field("data_offsets").summary) ?? "?")")
         }
         guard rawBegin <= rawEnd else {
             throw malformed(file, name, "data_offsets [begin, end] with begin <= end, found [\(rawBegin), \(rawEnd)]")
@@ -247,39 +246,30 @@ public enum SafetensorsFile {
             }
         }
 
-        var header = JSONWriter()
-        header.open()
-        header.key("__metadata__")
-        header.open()
         let metadata: [(String, String?)] = [
             ("keras_version", checkpoint.kerasVersion), ("backend", checkpoint.backend),
             ("model_config", checkpoint.modelConfig), ("training_config", checkpoint.trainingConfig),
             ("swiftzoo_provenance", checkpoint.provenance),
         ]
-        let present = metadata.compactMap { key, value in value.map { (key, $0) } }
-        for (key, value) in present.isEmpty ? [("format", "swiftzoo")] : present {
-            header.key(key)
-            header.string(value)
-        }
-        header.close()
+        let present = metadata.compactMap { key, value in value.map { (key: key, value: JSONDocument.string($0)) } }
+        var members: [(key: String, value: JSONDocument)] = [
+            ("__metadata__", .object(present.isEmpty ? [("format", .string("swiftzoo"))] : present)),
+        ]
+        func integers(_ values: [Int]) -> JSONDocument { .array(values.map { .number(String($0)) }) }
         var offset = 0
         for tensor in tensors {
-            header.key(tensor.name)
-            header.open()
-            header.key("dtype")
-            header.string(code(for: tensor.weight.dtype))
-            header.key("shape")
-            header.integers(tensor.weight.shape)
-            header.key("data_offsets")
-            header.integers([offset, offset + tensor.weight.data.count])
-            header.close()
+            members.append((tensor.name, .object([
+                ("dtype", .string(code(for: tensor.weight.dtype))),
+                ("shape", integers(tensor.weight.shape)),
+                ("data_offsets", integers([offset, offset + tensor.weight.data.count])),
+            ])))
             offset += tensor.weight.data.count
         }
-        header.close()
+        var header = JSONDocument.object(members).compactBytes()
         // Pad with spaces so the data starts at a multiple of 8 bytes, as the Rust crate does.
-        header.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.bytes.count % 8) % 8))
-        guard UInt64(header.bytes.count) <= maxHeaderSize else {
-            throw FormatError.cannotWrite(file: path, reason: "the safetensors header would be \(header.bytes.count) bytes, over the \(maxHeaderSize)-byte limit readers accept")
+        header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
+        guard UInt64(header.count) <= maxHeaderSize else {
+            throw FormatError.cannotWrite(file: path, reason: "the safetensors header would be \(header.count) bytes, over the \(maxHeaderSize)-byte limit readers accept")
         }
 
         try AtomicOutput.write(to: path) { temporary in
@@ -289,9 +279,9 @@ public enum SafetensorsFile {
             }
             var closed = false
             defer { if !closed { close(fd) } }
-            var length = UInt64(header.bytes.count).littleEndian
+            var length = UInt64(header.count).littleEndian
             try withUnsafeBytes(of: &length) { try writeAll(fd, $0, path: path) }
-            try header.bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+            try header.withUnsafeBytes { try writeAll(fd, $0, path: path) }
             for tensor in tensors {
                 try tensor.weight.data.withUnsafeBytes { try writeAll(fd, $0, path: path) }
             }
@@ -382,331 +372,5 @@ public enum SafetensorsFile {
         return value
     }
 
-    private static func describe(_ values: [JSON]) -> String { JSON.array(values).text }
-}
-
-// MARK: - A small strict JSON parser
-
-extension SafetensorsFile {
-    /// A parsed JSON value. Integers are kept exact (`integer` when they fit in Int64); any other
-    /// number keeps its text. Objects keep their members in order.
-    enum JSON {
-        case string(String)
-        case integer(Int64)
-        case number(String)
-        case bool(Bool)
-        case null
-        case array([JSON])
-        case object([(key: String, value: JSON)])
-
-        var kindName: String {
-            switch self {
-            case .string: return "a string"
-            case .integer, .number: return "a number"
-            case .bool: return "a boolean"
-            case .null: return "null"
-            case .array: return "an array"
-            case .object: return "an object"
-            }
-        }
-
-        /// A short rendering for error messages.
-        var text: String {
-            switch self {
-            case .string(let value): return "\"\(value.prefix(64))\""
-            case .integer(let value): return String(value)
-            case .number(let value): return String(value.prefix(64))
-            case .bool(let value): return String(value)
-            case .null: return "null"
-            case .array(let values):
-                return "[" + values.prefix(16).map(\.text).joined(separator: ", ") + (values.count > 16 ? ", ..." : "") + "]"
-            case .object: return "{...}"
-            }
-        }
-    }
-
-    /// Parses RFC 8259 JSON from bytes, rejecting duplicate object keys, invalid UTF-8 and nesting
-    /// deeper than `maxDepth` (so hostile input cannot exhaust the stack).
-    struct JSONParser {
-        struct Failure: Error {
-            let message: String
-            let offset: Int
-        }
-
-        let bytes: UnsafeRawBufferPointer
-        let maxDepth: Int
-        var position = 0
-        var depth = 0
-
-        init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
-            self.bytes = bytes
-            self.maxDepth = maxDepth
-        }
-
-        /// One value surrounded by optional whitespace, and nothing else.
-        mutating func parseDocument() throws -> JSON {
-            skipWhitespace()
-            let value = try parseValue()
-            skipWhitespace()
-            guard position == bytes.count else { throw fail("unexpected data after the JSON value") }
-            return value
-        }
-
-        private func fail(_ message: String) -> Failure { Failure(message: message, offset: position) }
-
-        private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
-
-        private mutating func skipWhitespace() {
-            while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
-        }
-
-        private mutating func expect(_ byte: UInt8, _ what: String) throws {
-            guard current == byte else { throw fail("expected \(what)") }
-            position += 1
-        }
-
-        private mutating func parseValue() throws -> JSON {
-            guard let byte = current else { throw fail("unexpected end of the header") }
-            switch byte {
-            case UInt8(ascii: "{"): return try parseObject()
-            case UInt8(ascii: "["): return try parseArray()
-            case UInt8(ascii: "\""): return .string(try parseString())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-            default: throw fail("unexpected character '\(Unicode.Scalar(byte).escaped(asASCII: true))'")
-            }
-        }
-
-        private mutating func literal(_ word: String) throws {
-            for expected in word.utf8 {
-                guard current == expected else { throw fail("invalid literal, expected '\(word)'") }
-                position += 1
-            }
-        }
-
-        private mutating func enter() throws {
-            depth += 1
-            guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
-        }
-
-        private mutating func parseObject() throws -> JSON {
-            try enter()
-            defer { depth -= 1 }
-            position += 1
-            var members: [(key: String, value: JSON)] = []
-            var keys = Set<String>()
-            skipWhitespace()
-            if current == UInt8(ascii: "}") { position += 1; return .object(members) }
-            while true {
-                skipWhitespace()
-                guard current == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-                let keyStart = position
-                let key = try parseString()
-                guard keys.insert(key).inserted else {
-                    throw Failure(message: "duplicate key '\(key.prefix(200))'", offset: keyStart)
-                }
-                skipWhitespace()
-                try expect(UInt8(ascii: ":"), "':'")
-                skipWhitespace()
-                members.append((key, try parseValue()))
-                skipWhitespace()
-                if current == UInt8(ascii: ",") { position += 1; continue }
-                try expect(UInt8(ascii: "}"), "',' or '}'")
-                return .object(members)
-            }
-        }
-
-        private mutating func parseArray() throws -> JSON {
-            try enter()
-            defer { depth -= 1 }
-            position += 1
-            var values: [JSON] = []
-            skipWhitespace()
-            if current == UInt8(ascii: "]") { position += 1; return .array(values) }
-            while true {
-                skipWhitespace()
-                values.append(try parseValue())
-                skipWhitespace()
-                if current == UInt8(ascii: ",") { position += 1; continue }
-                try expect(UInt8(ascii: "]"), "',' or ']'")
-                return .array(values)
-            }
-        }
-
-        private mutating func parseString() throws -> String {
-            position += 1 // opening quote
-            let start = position
-            // Fast path: no escapes.
-            while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
-            var buffer = Array(bytes[start..<position])
-            while true {
-                guard let byte = current else { throw fail("unterminated string") }
-                if byte == UInt8(ascii: "\"") {
-                    position += 1
-                    guard let text = String(validating: buffer, as: UTF8.self) else {
-                        throw Failure(message: "a string that is not valid UTF-8", offset: start)
-                    }
-                    return text
-                }
-                if byte < 0x20 { throw fail("control character in a string") }
-                if byte != UInt8(ascii: "\\") {
-                    buffer.append(byte)
-                    position += 1
-                    continue
-                }
-                position += 1
-                guard let escape = current else { throw fail("unterminated string") }
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""): buffer.append(0x22)
-                case UInt8(ascii: "\\"): buffer.append(0x5C)
-                case UInt8(ascii: "/"): buffer.append(0x2F)
-                case UInt8(ascii: "b"): buffer.append(0x08)
-                case UInt8(ascii: "f"): buffer.append(0x0C)
-                case UInt8(ascii: "n"): buffer.append(0x0A)
-                case UInt8(ascii: "r"): buffer.append(0x0D)
-                case UInt8(ascii: "t"): buffer.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        guard current == UInt8(ascii: "\\") else { throw fail("unpaired surrogate escape") }
-                        position += 1
-                        guard current == UInt8(ascii: "u") else { throw fail("unpaired surrogate escape") }
-                        position += 1
-                        let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw fail("unpaired surrogate escape") }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(scalar) {
-                        throw fail("unpaired surrogate escape")
-                    }
-                    buffer.append(contentsOf: Unicode.Scalar(scalar)!.utf8)
-                default:
-                    throw fail("invalid escape '\\\(Unicode.Scalar(escape).escaped(asASCII: true))'")
-                }
-            }
-        }
-
-        private mutating func hex4() throws -> UInt32 {
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                guard let byte = current else { throw fail("unterminated \\u escape") }
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-                default: throw fail("invalid \\u escape")
-                }
-                value = value << 4 | digit
-                position += 1
-            }
-            return value
-        }
-
-        private mutating func parseNumber() throws -> JSON {
-            let start = position
-            let negative = current == UInt8(ascii: "-")
-            if negative { position += 1 }
-            func isDigit(_ byte: UInt8?) -> Bool { byte.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
-            guard isDigit(current) else { throw fail("invalid number") }
-            if current == UInt8(ascii: "0") {
-                position += 1
-                if isDigit(current) { throw fail("invalid number (leading zero)") }
-            } else {
-                while isDigit(current) { position += 1 }
-            }
-            let integerEnd = position
-            var integral = true
-            if current == UInt8(ascii: ".") {
-                integral = false
-                position += 1
-                guard isDigit(current) else { throw fail("invalid number") }
-                while isDigit(current) { position += 1 }
-            }
-            if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
-                integral = false
-                position += 1
-                if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
-                guard isDigit(current) else { throw fail("invalid number") }
-                while isDigit(current) { position += 1 }
-            }
-            if integral {
-                // Exact: accumulate negatively so Int64.min parses too.
-                var value: Int64 = 0
-                var fits = true
-                for index in (negative ? start + 1 : start)..<integerEnd where fits {
-                    let digit = Int64(bytes[index] - UInt8(ascii: "0"))
-                    let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-                    let (next, o2) = times10.subtractingReportingOverflow(digit)
-                    fits = !o1 && !o2
-                    value = next
-                }
-                if fits {
-                    if negative { return .integer(value) }
-                    if value != Int64.min { return .integer(-value) }
-                }
-            }
-            return .number(String(decoding: bytes[start..<position], as: UTF8.self))
-        }
-    }
-
-    /// Builds compact JSON text for the header.
-    struct JSONWriter {
-        var bytes: [UInt8] = []
-        private var needsComma = false
-
-        mutating func open() {
-            separate()
-            bytes.append(UInt8(ascii: "{"))
-            needsComma = false
-        }
-
-        mutating func close() {
-            bytes.append(UInt8(ascii: "}"))
-            needsComma = true
-        }
-
-        mutating func key(_ key: String) {
-            separate()
-            append(string: key)
-            bytes.append(UInt8(ascii: ":"))
-            needsComma = false
-        }
-
-        mutating func string(_ value: String) {
-            append(string: value)
-            needsComma = true
-        }
-
-        mutating func integers(_ values: [Int]) {
-            bytes.append(UInt8(ascii: "["))
-            bytes.append(contentsOf: values.map(String.init).joined(separator: ",").utf8)
-            bytes.append(UInt8(ascii: "]"))
-            needsComma = true
-        }
-
-        private mutating func separate() {
-            if needsComma { bytes.append(UInt8(ascii: ",")) }
-        }
-
-        private mutating func append(string: String) {
-            bytes.append(UInt8(ascii: "\""))
-            for byte in string.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                default: bytes.append(byte)
-                }
-            }
-            bytes.append(UInt8(ascii: "\""))
-        }
-    }
+    private static func describe(_ values: [JSONDocument]) -> String { JSONDocument.array(values).summary }
 }

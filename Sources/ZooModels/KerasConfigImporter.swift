@@ -1,3 +1,4 @@
+import ZooFormats
 import ZooGraph
 
 /// Builds a `Graph` from a Keras model config JSON.
@@ -27,17 +28,17 @@ import ZooGraph
 public enum KerasConfigImporter {
     /// Parses a Keras model config JSON string into a graph.
     public static func graph(fromJSON json: String) throws -> Graph {
-        let root: JSONValue
+        let root: JSONDocument
         do {
-            root = try JSONValue.parse(json)
-        } catch let error as JSONValue.ParseError {
-            throw GraphError.invalidConfig("the text is not valid JSON: \(error.reason)")
+            root = try JSONDocument.parse(json, options: .python)
+        } catch let error as JSONDocument.ParseError {
+            throw GraphError.invalidConfig("the text is not valid JSON: \(error)")
         }
         return try graph(from: root)
     }
 
-    static func graph(from root: JSONValue) throws -> Graph {
-        guard let model = root.object else {
+    static func graph(from root: JSONDocument) throws -> Graph {
+        guard let model = root.dictionary else {
             // Keras 2.0 Sequential configs are sometimes stored as a bare list of layers.
             if let layers = root.array { return try sequential(layers: try layerObjects(layers), buildInputShape: nil) }
             throw GraphError.invalidConfig("expected a JSON object with 'class_name' and 'config'")
@@ -47,13 +48,13 @@ public enum KerasConfigImporter {
         }
         switch className {
         case "Functional", "Model":
-            guard let config = model["config"]?.object else {
+            guard let config = model["config"]?.dictionary else {
                 throw GraphError.invalidConfig("the \(className) model has no 'config' object")
             }
             return try functional(config: config)
         case "Sequential":
             if let layers = model["config"]?.array { return try sequential(layers: try layerObjects(layers), buildInputShape: nil) }
-            guard let config = model["config"]?.object, let layers = config["layers"]?.array else {
+            guard let config = model["config"]?.dictionary, let layers = config["layers"]?.array else {
                 throw GraphError.invalidConfig("the Sequential model has no 'config.layers' list")
             }
             return try sequential(layers: try layerObjects(layers), buildInputShape: config["build_input_shape"])
@@ -64,14 +65,14 @@ public enum KerasConfigImporter {
 
     // MARK: - Models
 
-    private static func layerObjects(_ list: [JSONValue]) throws -> [LayerEntry] {
+    private static func layerObjects(_ list: [JSONDocument]) throws -> [LayerEntry] {
         try list.enumerated().map { index, item in
-            guard let layer = item.object else { throw GraphError.invalidConfig("layer #\(index) is not a JSON object") }
+            guard let layer = item.dictionary else { throw GraphError.invalidConfig("layer #\(index) is not a JSON object") }
             return try LayerEntry(layer, index: index)
         }
     }
 
-    private static func functional(config: [String: JSONValue]) throws -> Graph {
+    private static func functional(config: [String: JSONDocument]) throws -> Graph {
         guard let rawLayers = config["layers"]?.array else {
             throw GraphError.invalidConfig("the functional model has no 'layers' list")
         }
@@ -100,7 +101,7 @@ public enum KerasConfigImporter {
         return graph
     }
 
-    private static func sequential(layers: [LayerEntry], buildInputShape: JSONValue?) throws -> Graph {
+    private static func sequential(layers: [LayerEntry], buildInputShape: JSONDocument?) throws -> Graph {
         var entries = layers
         guard !entries.isEmpty else { throw GraphError.invalidConfig("the Sequential model has no layers") }
         var graph = Graph()
@@ -147,17 +148,17 @@ public enum KerasConfigImporter {
     private struct LayerEntry {
         var className: String
         var name: String
-        var config: [String: JSONValue]
+        var config: [String: JSONDocument]
         var trainable: Bool
-        var inboundNodes: [JSONValue]
+        var inboundNodes: [JSONDocument]
 
-        init(_ layer: [String: JSONValue], index: Int) throws {
+        init(_ layer: [String: JSONDocument], index: Int) throws {
             guard let className = layer["class_name"]?.string else {
                 throw GraphError.invalidConfig("layer #\(index) has no 'class_name'")
             }
-            let config: [String: JSONValue]
+            let config: [String: JSONDocument]
             switch layer["config"] {
-            case .object(let object)?: config = object
+            case .object?: config = layer["config"]?.dictionary ?? [:]
             case nil, .null?: config = [:]
             case .array(let list)? where className == "Sequential": config = ["layers": .array(list)]
             default: throw GraphError.invalidConfig("layer #\(index) (\(className)) has a 'config' that is not an object")
@@ -184,7 +185,7 @@ public enum KerasConfigImporter {
         guard entry.inboundNodes.count == 1 else {
             throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) (a shared layer called \(entry.inboundNodes.count) times; not supported)")
         }
-        var history: [[JSONValue]] = []
+        var history: [[JSONDocument]] = []
         switch entry.inboundNodes[0] {
         case .array(let legacy):
             // tf-keras 2.x / Keras 2: [["layer", node_index, tensor_index, {kwargs}], ...]
@@ -194,10 +195,10 @@ public enum KerasConfigImporter {
                 }
                 history.append(tensor)
             }
-        case .object(let call):
+        case .object:
             // Keras 3: {"args": [...], "kwargs": {...}}; the keras tensors are in args, nested in a
             // list for merge layers.
-            guard let args = call["args"]?.array else {
+            guard let args = entry.inboundNodes[0]["args"]?.array else {
                 throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound node without an 'args' list")
             }
             try collectKerasTensors(.array(args), into: &history, layer: entry.name)
@@ -205,7 +206,7 @@ public enum KerasConfigImporter {
             throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound node that is neither a list nor an object")
         }
         return try history.map { tensor in
-            guard let name = tensor[0].string, let nodeIndex = tensor[1].int, let tensorIndex = tensor[2].int else {
+            guard let name = tensor[0].string, let nodeIndex = tensor[1].kerasInt, let tensorIndex = tensor[2].kerasInt else {
                 throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound tensor that is not [name, node_index, tensor_index]")
             }
             guard nodeIndex == 0, tensorIndex == 0 else {
@@ -215,12 +216,12 @@ public enum KerasConfigImporter {
         }
     }
 
-    private static func collectKerasTensors(_ value: JSONValue, into history: inout [[JSONValue]], layer: String) throws {
+    private static func collectKerasTensors(_ value: JSONDocument, into history: inout [[JSONDocument]], layer: String) throws {
         switch value {
         case .array(let list):
             for item in list { try collectKerasTensors(item, into: &history, layer: layer) }
-        case .object(let object) where object["class_name"]?.string == "__keras_tensor__":
-            guard let keras = object["config"]?.object?["keras_history"]?.array, keras.count >= 3 else {
+        case .object where value["class_name"]?.string == "__keras_tensor__":
+            guard let keras = value["config"]?["keras_history"]?.array, keras.count >= 3 else {
                 throw GraphError.invalidConfig("layer '\(layer)' has a keras tensor without a 'keras_history' list")
             }
             history.append(keras)
@@ -246,7 +247,7 @@ public enum KerasConfigImporter {
         let cls = entry.className
         func unsupported(_ what: String) -> GraphError { .unsupportedLayer(name: name, className: "\(cls) with \(what)") }
         func invalid(_ reason: String) -> GraphError { .invalidConfig("layer '\(name)' (\(cls)): \(reason)") }
-        func value(_ key: String) -> JSONValue? {
+        func value(_ key: String) -> JSONDocument? {
             guard let raw = c[key], !raw.isNull else { return nil }
             return raw
         }
@@ -260,7 +261,7 @@ public enum KerasConfigImporter {
                 if let fallback { return fallback }
                 throw invalid("missing '\(key)'")
             }
-            guard let number = raw.int else { throw invalid("'\(key)' is not an integer") }
+            guard let number = raw.kerasInt else { throw invalid("'\(key)' is not an integer") }
             return number
         }
         func double(_ key: String, default fallback: Double) throws -> Double {
@@ -278,9 +279,9 @@ public enum KerasConfigImporter {
                 if let fallback { return fallback }
                 throw invalid("missing '\(key)'")
             }
-            if let single = raw.int { return [single, single] }
+            if let single = raw.kerasInt { return [single, single] }
             if let list = raw.array {
-                let values = list.compactMap(\.int)
+                let values = list.compactMap(\.kerasInt)
                 if values.count == list.count, values.count == 2 { return values }
                 if values.count == list.count, values.count == 1 { return [values[0], values[0]] }
             }
@@ -296,7 +297,7 @@ public enum KerasConfigImporter {
             let supported = Activation.allCases.map(\.rawValue).joined(separator: ", ")
             guard let raw = value("activation") else { return .linear }
             guard let text = raw.string else {
-                throw unsupported("activation \(raw.object?["class_name"]?.string ?? "object") (supported: \(supported))")
+                throw unsupported("activation \(raw["class_name"]?.string ?? "object") (supported: \(supported))")
             }
             guard let activation = Activation(rawValue: text) else { throw unsupported("activation '\(text)' (supported: \(supported))") }
             return activation
@@ -310,7 +311,7 @@ public enum KerasConfigImporter {
             if let shape = value("shape") ?? value("input_shape") {
                 guard let list = shape.array else { throw invalid("'shape' is not a list") }
                 return .input(shape: try list.map { item in
-                    guard let size = item.int else { throw unsupported("an unknown (None) dimension in its shape") }
+                    guard let size = item.kerasInt else { throw unsupported("an unknown (None) dimension in its shape") }
                     return size
                 })
             }
@@ -334,12 +335,12 @@ public enum KerasConfigImporter {
         case "BatchNormalization":
             var axis = -1
             if let raw = value("axis") {
-                if let single = raw.int {
+                if let single = raw.kerasInt {
                     axis = single
-                } else if let list = raw.array, list.count == 1, let single = list[0].int {
+                } else if let list = raw.array, list.count == 1, let single = list[0].kerasInt {
                     axis = single // tf-keras 2.x writes the built layer's axis as a list: [3]
                 } else if let list = raw.array, list.count > 1 {
-                    throw unsupported("several axes \(list.map { $0.int.map(String.init) ?? "?" })")
+                    throw unsupported("several axes \(list.map { $0.kerasInt.map(String.init) ?? "?" })")
                 } else {
                     throw invalid("'axis' is not an integer or a list of one integer")
                 }
@@ -365,12 +366,12 @@ public enum KerasConfigImporter {
         case "ZeroPadding2D":
             try requireChannelsLast()
             let raw = value("padding") ?? .number("1")
-            if let all = raw.int { return .zeroPadding2D(top: all, bottom: all, left: all, right: all) }
+            if let all = raw.kerasInt { return .zeroPadding2D(top: all, bottom: all, left: all, right: all) }
             if let list = raw.array, list.count == 2 {
-                if let vertical = list[0].int, let horizontal = list[1].int {
+                if let vertical = list[0].kerasInt, let horizontal = list[1].kerasInt {
                     return .zeroPadding2D(top: vertical, bottom: vertical, left: horizontal, right: horizontal)
                 }
-                if let rows = list[0].array?.compactMap(\.int), let cols = list[1].array?.compactMap(\.int),
+                if let rows = list[0].array?.compactMap(\.kerasInt), let cols = list[1].array?.compactMap(\.kerasInt),
                    rows.count == 2, cols.count == 2, list[0].array?.count == 2, list[1].array?.count == 2 {
                     return .zeroPadding2D(top: rows[0], bottom: rows[1], left: cols[0], right: cols[1])
                 }
@@ -416,13 +417,13 @@ public enum KerasConfigImporter {
     // MARK: - Config helpers
 
     /// A batch shape `[null, d1, d2, ...]` without its batch dimension.
-    private static func dropBatch(_ raw: JSONValue, layer: String, key: String) throws -> [Int] {
+    private static func dropBatch(_ raw: JSONDocument, layer: String, key: String) throws -> [Int] {
         guard let list = raw.array, !list.isEmpty else {
             throw GraphError.invalidConfig("layer '\(layer)': '\(key)' is not a non-empty list")
         }
         return try list.dropFirst().map { item in
-            guard let size = item.int else {
-                let shown = list.map { $0.int.map(String.init) ?? "None" }.joined(separator: ", ")
+            guard let size = item.kerasInt else {
+                let shown = list.map { $0.kerasInt.map(String.init) ?? "None" }.joined(separator: ", ")
                 throw GraphError.unsupportedLayer(name: layer, className: "InputLayer with an unknown (None) dimension in \(key) [\(shown)]")
             }
             return size
@@ -430,7 +431,7 @@ public enum KerasConfigImporter {
     }
 
     /// Names of `[["name", 0, 0], ...]` or of a single `["name", 0, 0]`.
-    private static func tensorNames(_ raw: JSONValue?, what: String) throws -> [String] {
+    private static func tensorNames(_ raw: JSONDocument?, what: String) throws -> [String] {
         guard let list = raw?.array, !list.isEmpty else {
             throw GraphError.invalidConfig("'\(what)' is missing or empty")
         }
@@ -446,184 +447,11 @@ public enum KerasConfigImporter {
 
 // MARK: - JSON
 
-extension KerasConfigImporter {
-    /// A parsed JSON value. Numbers keep their text, so integers stay exact and doubles are
-    /// rounded once, correctly, by `Double(_:)`.
-    indirect enum JSONValue: Equatable, Sendable {
-        case null
-        case bool(Bool)
-        case number(String)
-        case string(String)
-        case array([JSONValue])
-        case object([String: JSONValue])
-
-        struct ParseError: Error {
-            var reason: String
-        }
-
-        var isNull: Bool { self == .null }
-        var string: String? { if case .string(let s) = self { return s } else { return nil } }
-        var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-        var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-        var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
-        var double: Double? { if case .number(let text) = self { return Double(text) } else { return nil } }
-
-        /// An integral number (`3`, or `3.0` as Python may write a float that holds an integer).
-        var int: Int? {
-            guard case .number(let text) = self else { return nil }
-            if let exact = Int(text) { return exact }
-            guard let value = Double(text), value.isFinite, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
-            return Int(value)
-        }
-
-        static func parse(_ text: String) throws -> JSONValue {
-            var parser = Parser(bytes: Array(text.utf8))
-            parser.skipWhitespace()
-            let value = try parser.value(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
-            return value
-        }
-
-        private struct Parser {
-            let bytes: [UInt8]
-            var index = 0
-
-            init(bytes: [UInt8]) { self.bytes = bytes }
-
-            func error(_ reason: String) -> ParseError { ParseError(reason: "\(reason) at byte \(index)") }
-
-            mutating func skipWhitespace() {
-                while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-            }
-
-            mutating func literal(_ word: String) -> Bool {
-                let utf8 = Array(word.utf8)
-                guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else { return false }
-                index += utf8.count
-                return true
-            }
-
-            mutating func value(depth: Int) throws -> JSONValue {
-                guard depth < 512 else { throw error("nesting is too deep") }
-                guard index < bytes.count else { throw error("unexpected end of text") }
-                switch bytes[index] {
-                case UInt8(ascii: "{"):
-                    index += 1
-                    var object: [String: JSONValue] = [:]
-                    skipWhitespace()
-                    if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
-                    while true {
-                        skipWhitespace()
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                        let key = try string()
-                        skipWhitespace()
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                        index += 1
-                        skipWhitespace()
-                        object[key] = try value(depth: depth + 1)
-                        skipWhitespace()
-                        guard index < bytes.count else { throw error("unexpected end of text in an object") }
-                        if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                        if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
-                        throw error("expected ',' or '}'")
-                    }
-                case UInt8(ascii: "["):
-                    index += 1
-                    var array: [JSONValue] = []
-                    skipWhitespace()
-                    if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
-                    while true {
-                        skipWhitespace()
-                        array.append(try value(depth: depth + 1))
-                        skipWhitespace()
-                        guard index < bytes.count else { throw error("unexpected end of text in a list") }
-                        if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                        if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
-                        throw error("expected ',' or ']'")
-                    }
-                case UInt8(ascii: "\""):
-                    return .string(try string())
-                default:
-                    if literal("true") { return .bool(true) }
-                    if literal("false") { return .bool(false) }
-                    if literal("null") { return .null }
-                    // Python's json module writes these for non-finite floats.
-                    if literal("NaN") { return .number("nan") }
-                    if literal("Infinity") { return .number("inf") }
-                    if literal("-Infinity") { return .number("-inf") }
-                    return try number()
-                }
-            }
-
-            mutating func number() throws -> JSONValue {
-                let start = index
-                func digits() -> Int {
-                    let from = index
-                    while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
-                    return index - from
-                }
-                if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-                guard digits() > 0 else { index = start; throw error("unexpected character") }
-                if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-                    index += 1
-                    guard digits() > 0 else { throw error("expected digits after '.'") }
-                }
-                if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-                    index += 1
-                    if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-                    guard digits() > 0 else { throw error("expected digits in the exponent") }
-                }
-                return .number(String(decoding: bytes[start..<index], as: UTF8.self))
-            }
-
-            mutating func hex4() throws -> UInt16 {
-                guard bytes.count - index >= 4, let value = UInt16(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
-                    throw error("bad \\u escape")
-                }
-                index += 4
-                return value
-            }
-
-            mutating func string() throws -> String {
-                index += 1 // opening quote
-                var units: [UInt16] = []
-                var run: [UInt8] = []
-                func flush() {
-                    if !run.isEmpty { units += String(decoding: run, as: UTF8.self).utf16; run.removeAll() }
-                }
-                while true {
-                    guard index < bytes.count else { throw error("unterminated string") }
-                    let byte = bytes[index]
-                    index += 1
-                    switch byte {
-                    case UInt8(ascii: "\""):
-                        flush()
-                        return String(decoding: units, as: UTF16.self)
-                    case UInt8(ascii: "\\"):
-                        flush()
-                        guard index < bytes.count else { throw error("unterminated escape") }
-                        let escape = bytes[index]
-                        index += 1
-                        switch escape {
-                        case UInt8(ascii: "\""): units.append(0x22)
-                        case UInt8(ascii: "\\"): units.append(0x5C)
-                        case UInt8(ascii: "/"): units.append(0x2F)
-                        case UInt8(ascii: "b"): units.append(0x08)
-                        case UInt8(ascii: "f"): units.append(0x0C)
-                        case UInt8(ascii: "n"): units.append(0x0A)
-                        case UInt8(ascii: "r"): units.append(0x0D)
-                        case UInt8(ascii: "t"): units.append(0x09)
-                        case UInt8(ascii: "u"): units.append(try hex4())
-                        default: throw error("bad escape")
-                        }
-                    case 0x00..<0x20:
-                        throw error("control character in a string")
-                    default:
-                        run.append(byte)
-                    }
-                }
-            }
-        }
+private extension JSONDocument {
+    /// An integral number (`3`, or `3.0` as Python may write a float that holds an integer).
+    var kerasInt: Int? {
+        if let exact = int { return exact }
+        guard let value = double, value.isFinite, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
+        return Int(value)
     }
 }

@@ -58,13 +58,17 @@ $(VENV)/.stamp: Fixtures/requirements.txt
 ## interop: full-size ResNet50 / VGG16 from real Keras in every layout against zoo, both ways
 interop: release venv
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
+	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
 
 interop-quick: release venv
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
+	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
 
-## bench: read speed and memory against h5py; writes Docs/BENCHMARKS.md
+## bench: formats against h5py / safetensors (Docs/BENCHMARKS.md) and the compute core against
+## tf-keras and ONNX Runtime (Docs/BENCHMARKS_COMPUTE.md; installs them in its own venv)
 bench: deps venv
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/run.sh
+	bash Benchmarks/compute/run.sh
 
 ## fixtures: regenerate Fixtures/ with real Keras (needs the venv)
 fixtures: venv

@@ -46,6 +46,8 @@ demo: release
 	$(ZOO_RELEASE) verify $(DEMO_DIR)/tiny.zoo
 	$(ZOO_RELEASE) convert $(DEMO_DIR)/tiny.zoo $(DEMO_DIR)/tiny.safetensors --dtype bfloat16
 	$(ZOO_RELEASE) diff $(DEMO_DIR)/tiny.safetensors Fixtures/tiny.keras --rtol 0.01
+	$(ZOO_RELEASE) predict Fixtures/compute/block.keras --input Fixtures/compute/block.input.npy --output $(DEMO_DIR)/block.npz --layer b_1_relu --layer b_out
+	$(ZOO_RELEASE) bench Fixtures/compute/stem.keras --batch 2 --iterations 5
 	$(ZOO_RELEASE) models
 
 ## venv: Python with real Keras (jax CPU backend), h5py and numpy, for cross-checks only

@@ -121,7 +121,8 @@ struct Convert: ParsableCommand {
         if targetDType != nil {
             for (name, error) in report.sorted(by: { $0.key < $1.key }) { print("\(name)\tmax_abs_error=\(error)") }
         }
-        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(target.rawValue), \(raw.layers.filter { !$0.weights.isEmpty }.count) layers with weights, \(raw.parameterCount) parameters)\n".utf8))
+        let notes = (foldBN ? ", BatchNormalization folded" : "") + (targetDType.map { ", stored as \($0.rawValue)" } ?? "")
+        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(target.rawValue)) from \(raw.allWeights.count) weights, \(raw.parameterCount) parameters\(notes)\n".utf8))
     }
 
     static func outputFormat(layout: String?, output: String) throws -> CheckpointFormat {

@@ -7,7 +7,11 @@
 // before the next. Prints one JSON line: median and minimum wall time in ms, GB/s (weight bytes
 // over the median and the minimum time, 1 GB = 1e9 bytes), and memory from /proc/self/status:
 // VmRSS before the first read (baseline) and VmHWM at the end (peak), against the total
-// weight bytes. Benchmarks/run.sh runs it next to the h5py peer (Benchmarks/peers/h5py_read.py).
+// weight bytes. The baseline is taken after libhdf5 is initialised (a tiny HDF5 file written and
+// read back through ZooHDF5, then deleted), so the library's code and start-up allocations count
+// in the baseline as they do in h5py's, whose baseline is taken after `import h5py`; VmRSS at
+// process start is reported too (start_rss_bytes). Benchmarks/run.sh runs it next to the h5py
+// peer (Benchmarks/peers/h5py_read.py).
 
 import Foundation
 import ZooFormats
@@ -90,7 +94,33 @@ func jsonNumber(_ value: Double?, digits: Int = 3) -> String {
     return String(format: "%.\(digits)f", value)
 }
 
+/// Initialises libhdf5 before the baseline: writes a tiny HDF5 file (one attribute, one float32
+/// dataset) through ZooHDF5, opens it again, reads it back, closes and deletes it.
+func initialiseHDF5() {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("zoobench-init-\(getpid()).h5").path
+    defer { unlink(path) }
+    do {
+        do {
+            let file = try HDF5File.create(path)
+            let root = try file.root()
+            try root.setAttribute("note", .string("ZooBench libhdf5 initialisation"))
+            let values: [Float] = [1, 2, 3, 4]
+            _ = try values.withUnsafeBytes { try root.createDataset("x", type: .float32, shape: [4], bytes: $0) }
+        }  // closed here: the file goes when its last object does
+        let file = try HDF5File.open(path)
+        let root = try file.root()
+        _ = try root.children()
+        _ = try root.attribute("note")
+        _ = try root.dataset("x").readBytes()
+    } catch {
+        fail("initialising libhdf5 with \(path): \(error)")
+    }
+}
+
 let options = parseOptions()
+let startRSS = procStatusBytes("VmRSS")
+let startFileRSS = procStatusBytes("RssFile")
+initialiseHDF5()
 let baselineRSS = procStatusBytes("VmRSS")
 let baselineFileRSS = procStatusBytes("RssFile")
 
@@ -137,9 +167,12 @@ var fields: [(String, String)] = [
     ("min_ms", jsonNumber(minMs)),
     ("gbps_median", jsonNumber(bytes / (medianMs / 1e3) / 1e9)),
     ("gbps_best", jsonNumber(bytes / (minMs / 1e3) / 1e9)),
+    // VmRSS at process start, and after libhdf5 was initialised (the baseline).
+    ("start_rss_bytes", startRSS.map(String.init) ?? "null"),
     ("baseline_rss_bytes", baselineRSS.map(String.init) ?? "null"),
     ("peak_rss_bytes", peakRSS.map(String.init) ?? "null"),
-    // File-backed resident pages (mostly library code faulted in while reading), before and after.
+    // File-backed resident pages (mostly library code faulted in), at start, at the baseline and at the end.
+    ("start_rss_file_bytes", startFileRSS.map(String.init) ?? "null"),
     ("baseline_rss_file_bytes", baselineFileRSS.map(String.init) ?? "null"),
     ("end_rss_file_bytes", endFileRSS.map(String.init) ?? "null"),
 ]

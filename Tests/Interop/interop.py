@@ -26,14 +26,48 @@ resnet50_notop and vgg16_notop):
    model of the same architecture after every weight was set to zero (so a weight the load
    misses shows up); .model.h5 and .keras outputs with keras.models.load_model(compile=False),
    which must give the same layer names and weights. keras-h5-model and keras-archive need a
-   model config, so those are converted only from .model.h5 and .keras sources; converting a
-   legacy weights-only or Keras 3 weights file to them must fail with exit status 1, a
-   `zoo: error:` line naming the output file, and no output (or temporary) file left behind.
-   A Keras 3 .weights.h5 holds no layer order, so its legacy .h5 conversion is loaded by
-   order first and, if that fails, with by_name=True.
+   model config: from a weights-only source (.h5, .weights.h5) zoo writes the config of the
+   architecture it detects from the names, and Keras must load that the same way. A Keras 3
+   .weights.h5 holds no layer order, so its legacy .h5 conversion is loaded by order first and,
+   if that fails, with by_name=True. (Converting a weights-only file that binds to no
+   architecture to keras-h5-model or keras-archive must fail cleanly; see the binding checks in 4.)
+
+4. model zoo (`zoo summary`, `zoo convert --naming`, `zoo slice`):
+   - `zoo summary FILE --json` for each of the four files: architecture resnet50/vgg16 (null for
+     .model.h5 and .keras, whose config is used), naming (keras; keras3 for .weights.h5), matched
+     = the number of weights (320/318/32/26) with nothing missing, unexpected or mismatched;
+     total/trainable/non-trainable params = Keras's count_params() and its trainable split; and
+     every layer's name, class, output shape, params, trainable, inputs (and BN epsilon) as in
+     the Keras model.
+   - ResNet50: keras-v1. h5py rewrites NAME.h5 the way Keras 2.2.4 on h5py 2 wrote it (conv1,
+     bn_conv1, res2a_branch2a, ..., fc1000; ':0' weight names; fixed-length string attributes;
+     Keras 2.2.4's layer order, where a conv block lists res2a_branch2c, res2a_branch1,
+     bn2a_branch2c, bn2a_branch1, so two same-shaped convolutions would swap if bound by order).
+     `zoo summary` must say keras-v1, resnet50, every BN epsilon 0.001, no problems; `zoo convert
+     v1.h5 --naming keras` must load bit-identical into the Keras model; and `zoo convert NAME.h5
+     --naming keras-v1` must hold the same weighted layers, weight names and values.
+   - ResNet50: binding problems. A copy of NAME.h5 without conv3_block2_1_conv and with
+     predictions/kernel reshaped to (2048, 999) (notop: conv5_block3_3_conv/kernel to
+     (1, 1, 512, 2047)): the summary's binding must list exactly those two missing weights and that
+     one mismatched kernel, and `zoo convert --naming keras` must refuse it (exit 1, no output).
+     Converting it to keras-h5-model or keras-archive (no config to write, no architecture to
+     make one from) must fail with exit status 1, a `zoo: error:` line naming the output file and
+     no output (or temporary) file left behind; once, over an existing file, which must be kept.
+   - VGG16: torchvision. `zoo convert NAME.h5 tv.h5 --naming torchvision`: features.0/weight must
+     be the block1_conv1 kernel transposed to (3, 2, 0, 1), classifier.0/weight the fc1 kernel
+     with NCHW-ordered inputs, transposed; `zoo summary tv.h5` must say torchvision with no
+     problems; converting back with --naming keras must load bit-identical into Keras.
+   - slice: `zoo slice NAME.h5 cut{.h5,.model.h5,.keras} --at P` (ResNet50: conv4_block6_out;
+     VGG16: block5_pool, and fc2 with the top). The .h5 is loaded with model.load_weights into
+     keras.Model(base.input, base.get_layer(P).output), the others with load_model; layer names
+     and every weight must equal the Keras cut's, and the .h5's provenance must name the source's
+     SHA-256. ResNet50 also gets `--head-classes 5 --pooling avg --freeze-through P` to .keras:
+     load_model, a (1024, 5) head kernel, every layer through P trainable False in Keras, only the
+     head counted trainable, and a forward pass to (1, 5).
 
 Each check prints one PASS/FAIL line; the last line is `N passed, M failed`. The exit status is
-1 when any check failed. Converted files go to DIR/converted/ and are deleted once checked.
+1 when any check failed. Converted files go to DIR/converted/ (model-zoo files to
+DIR/converted/NAME-zoo/) and are deleted once checked.
 
 Set ZOO_INTEROP_KEEP=1 to keep the converted files.
 """
@@ -419,18 +453,13 @@ def check_converts(report, zoo, workdir, name, model, originals):
     shutil.rmtree(outdir, ignore_errors=True)
     os.makedirs(outdir)
     keep = os.environ.get("ZOO_INTEROP_KEEP") == "1"
-    first_failure = True
     for source_layout in mm.LAYOUTS:
         source = os.path.join(workdir, mm.file_name(name, source_layout))
         for layout in mm.LAYOUTS:
             out = os.path.join(outdir, f"{name}.{TAG[source_layout]}-to-{TAG[layout]}{mm.LAYOUTS[layout]}")
-            if layout in NEEDS_CONFIG and source_layout not in HAS_CONFIG:
-                check_failed_convert(report, zoo, source, out, layout)
-                if first_failure:
-                    check_existing_output_kept(report, zoo, source, out, layout)
-                    first_failure = False
-                continue
             label = f"convert {os.path.basename(source)} -> {layout}" + (" (same layout)" if layout == source_layout else "")
+            if layout in NEEDS_CONFIG and source_layout not in HAS_CONFIG:
+                label += " (config from the detected architecture)"
             proc, seconds = run_zoo(zoo, "convert", source, out, "--layout", layout)
             if not report.check(f"{label}: exit 0", proc.returncode == 0 and os.path.exists(out) and not leftovers(out),
                                 f"{seconds:.1f} s" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip()[:400]}"):
@@ -718,6 +747,12 @@ def check_binding_problems(report, zoo, workdir, name, model):
         report.check(f"{label}: convert --naming keras fails with a 'zoo: error:', no output",
                      proc.returncode == 1 and bool(errors) and not os.path.exists(out) and not leftovers(out),
                      f"exit {proc.returncode}, stderr {proc.stderr.strip()[:300]!r}, output exists {os.path.exists(out)}")
+        # A weights-only file that binds to no architecture has no config to give a full model.
+        for index, layout in enumerate(sorted(NEEDS_CONFIG)):
+            target = os.path.join(directory, "broken-out" + mm.LAYOUTS[layout])
+            check_failed_convert(report, zoo, broken, target, layout)
+            if index == 0:
+                check_existing_output_kept(report, zoo, broken, target, layout)
     finally:
         cleanup(directory)
 

@@ -23,7 +23,13 @@ public enum ModelDetector {
         if let classifier = weighted.first(where: { classifierNames.contains($0.name) }) ?? (scheme == .keras3 ? dense.last : nil),
            let kernel = classifier.weights.first(where: { $0.shape.count == 2 }) {
             options.includeTop = true
-            options.classes = scheme == .torchvision ? kernel.shape[0] : kernel.shape[1]
+            // The bias length names the classes; a kernel whose shape disagrees is then reported
+            // as mismatched rather than silently defining the model.
+            if let bias = classifier.weights.first(where: { $0.shape.count == 1 }) {
+                options.classes = bias.shape[0]
+            } else {
+                options.classes = scheme == .torchvision ? kernel.shape[0] : kernel.shape[1]
+            }
         }
         // ResNet files of the Keras <= 2.2.4 era were trained with the old epsilon.
         if scheme == .kerasV1 && architecture.isResNet { options.batchNormEpsilon = 1e-3 }

@@ -70,6 +70,7 @@ interop-quick: release venv
 ## tf-keras and ONNX Runtime (Docs/BENCHMARKS_COMPUTE.md; installs them in its own venv)
 bench: deps venv
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/run.sh
+	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/native.sh
 	bash Benchmarks/compute/run.sh
 
 ## fixtures: regenerate Fixtures/ with real Keras (needs the venv)

@@ -54,6 +54,11 @@ let package = Package(
             dependencies: ["ZooFormats", "ZooHDF5"],
             path: "Benchmarks/ZooBench"
         ),
+        .executableTarget(
+            name: "ZooNativeBench",
+            dependencies: ["ZooNative", "ZooModels", "ZooFormats"],
+            path: "Benchmarks/ZooNativeBench"
+        ),
         // libFuzzer harness for the .zoo and safetensors header parsers; see Tests/Fuzz/README.md.
         .executableTarget(
             name: "ZooFuzz",

@@ -88,6 +88,16 @@ struct Convert: ParsableCommand {
                         return value
                     } ?? .keras
                     var renamed = try loaded.model.checkpoint(naming: scheme, format: target)
+                    // Weights the target scheme has no name for (torchvision ResNets have no conv
+                    // biases) are dropped: say so when they carry information.
+                    let dropped = try WeightNameMap(graph: loaded.model.graph, scheme: scheme).unmapped.filter { name in
+                        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+                        guard parts.count == 2, let weight = loaded.model.weights[parts[0]]?[parts[1]] else { return false }
+                        return DTypeConversion.floats(weight).contains { $0 != 0 }
+                    }
+                    if !dropped.isEmpty {
+                        FileHandle.standardError.write(Data("zoo: warning: the \(scheme.rawValue) naming has no place for \(dropped.count) non-zero weights, which are dropped (e.g. \(dropped[0])); a model loading this file computes different outputs\n".utf8))
+                    }
                     renamed.kerasVersion = raw.kerasVersion
                     renamed.backend = raw.backend
                     renamed.provenance = raw.provenance
@@ -96,7 +106,9 @@ struct Convert: ParsableCommand {
                         renamed.trainingConfig = foldBN ? nil : raw.trainingConfig
                     }
                     checkpoint = renamed
-                } catch is BindingError where naming == nil && !foldBN {
+                } catch let error as BindingError where naming == nil && !foldBN {
+                    // A file that should bind but does not: that is the real problem to report.
+                    if case .incomplete = error { throw error }
                     // Without a graph the writer says what is missing; a Keras 3 source gets a hint.
                     if raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model) {
                         FileHandle.standardError.write(Data("zoo: warning: \(input) records no layer order and its architecture is unknown; layers are written by class and counter, so load with by_name=True (or pass --arch)\n".utf8))

@@ -74,6 +74,13 @@ struct ConvolutionKernel: Sendable {
         let g = geometry
         let chunk = chunkRows
         let chunks = (g.rows + chunk - 1) / chunk
+        // Short and wide (late ResNet stages at batch 1, Dense): too few rows to share, so the
+        // threads split the output columns instead, at 32-column panel boundaries.
+        let panels = (g.outC + 31) / 32
+        if threads > 1, chunks < threads * 2, panels >= threads * 2 {
+            runSplittingColumns(input: input, residual: residual, output: output, threads: threads, scratch: scratchFor)
+            return
+        }
         let workers = max(1, min(threads, chunks))
         nonisolated(unsafe) let input = input, output = output, residual = residual
         bias.withUnsafeBufferPointerIfPresent { bias in
@@ -93,6 +100,38 @@ struct ConvolutionKernel: Sendable {
                                            residual: residual, ldr: g.outC, relu: relu)
                     }
                     c += workers
+                }
+            }
+        }
+    }
+
+    private func runSplittingColumns(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                                     threads: Int, scratch scratchFor: @Sendable (Int) -> UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let chunk = chunkRows
+        let panels = (g.outC + 31) / 32
+        let workers = min(threads, panels)
+        nonisolated(unsafe) let input = input, output = output, residual = residual
+        bias.withUnsafeBufferPointerIfPresent { bias in
+            nonisolated(unsafe) let bias = bias
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let first = panels * worker / workers * 32
+                let last = min(g.outC, panels * (worker + 1) / workers * 32)
+                let columns = first..<last
+                let scratch = g.isPointwise ? nil : scratchFor(worker)
+                var start = 0
+                while start < g.rows {
+                    let rows = start..<min(g.rows, start + chunk)
+                    if let scratch {
+                        g.im2col(rows: rows, input: input, into: scratch)
+                        MatrixMultiply.run(rows: 0..<rows.count, columns: columns, a: scratch, lda: g.patch, b: weights,
+                                           c: output + rows.lowerBound * g.outC, ldc: g.outC, bias: bias,
+                                           residual: residual.map { $0 + rows.lowerBound * g.outC }, ldr: g.outC, relu: relu)
+                    } else {
+                        MatrixMultiply.run(rows: rows, columns: columns, a: input, lda: g.inC, b: weights, c: output, ldc: g.outC,
+                                           bias: bias, residual: residual, ldr: g.outC, relu: relu)
+                    }
+                    start = rows.upperBound
                 }
             }
         }

@@ -23,13 +23,19 @@ struct MatrixMultiply {
         deinit { packed.deallocate() }
     }
 
-    /// Computes rows `rows` of C (row stride `ldc`) from A (row stride `lda`).
-    static func run(rows: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: PreparedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
-                    bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, ldr: Int, relu: Bool) {
+    /// Computes rows `rows` of C (row stride `ldc`) from A (row stride `lda`), for the output
+    /// columns `columns` (default all; a sub-range must start at a multiple of 32, the packed
+    /// panel width, so threads can split a short-and-wide product by columns).
+    static func run(rows: Range<Int>, columns: Range<Int>? = nil, a: UnsafePointer<Float>, lda: Int, b: PreparedMatrix,
+                    c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, ldr: Int, relu: Bool) {
         guard !rows.isEmpty else { return }
-        let m = rows.upperBound
-        zoo_sgemm_packed(Int32(m), Int32(b.n), Int32(b.k), a, Int32(lda), b.packed.assumingMemoryBound(to: Float.self),
-                         c, Int32(ldc), bias, residual, Int32(ldr), relu ? 1 : 0, Int32(rows.lowerBound), Int32(rows.upperBound))
+        let cols = columns ?? 0..<b.n
+        guard !cols.isEmpty, cols.lowerBound % Int(ZOO_PACK_NR) == 0 else { return }
+        let n0 = cols.lowerBound
+        let packed = b.packed.assumingMemoryBound(to: Float.self) + (n0 / Int(ZOO_PACK_NR)) * b.k * Int(ZOO_PACK_NR)
+        zoo_sgemm_packed(Int32(rows.upperBound), Int32(cols.count), Int32(b.k), a, Int32(lda), packed,
+                         c + n0, Int32(ldc), bias.map { $0 + n0 }, residual.map { $0 + n0 }, Int32(ldr), relu ? 1 : 0,
+                         Int32(rows.lowerBound), Int32(rows.upperBound))
     }
 
     /// Which implementation runs.

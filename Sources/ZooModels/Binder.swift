@@ -78,6 +78,14 @@ public struct BoundModel: Sendable {
     /// The naming scheme the weights were read with.
     public var scheme: NamingScheme
 
+    /// A model from a graph and weights (Keras layout) bound by the caller.
+    public init(graph: Graph, weights: [String: [String: Weight]], report: BindingReport = BindingReport(), scheme: NamingScheme = .keras) {
+        self.graph = graph
+        self.weights = weights
+        self.report = report
+        self.scheme = scheme
+    }
+
     /// The bound weights as a checkpoint in Keras naming and `model.layers` order, every layer
     /// listed (weightless ones too), ready for `CheckpointWriter`.
     public func checkpoint(format: CheckpointFormat, kerasVersion: String? = nil, backend: String? = nil, modelConfig: String? = nil) -> Checkpoint {

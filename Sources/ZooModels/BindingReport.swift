@@ -21,6 +21,8 @@ public struct BindingReport: Codable, Equatable, Sendable {
     /// the source model computes (torchvision ResNet convs have no bias).
     public var zeroFilled: [String] = []
 
+    public init() {}
+
     /// True when every graph weight was loaded and the file had nothing else.
     public var isComplete: Bool { missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty }
 

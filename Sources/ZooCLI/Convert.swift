@@ -108,7 +108,9 @@ struct Convert: ParsableCommand {
                     checkpoint = renamed
                 } catch let error as BindingError where naming == nil && !foldBN {
                     // A file that should bind but does not: that is the real problem to report.
-                    if case .incomplete = error { throw error }
+                    if case .incomplete(_, let report) = error {
+                        throw FormatError.cannotWrite(file: output, reason: "\(input) does not fit its architecture: \(report.summaryLine); `zoo summary \(input)` lists every problem")
+                    }
                     // Without a graph the writer says what is missing; a Keras 3 source gets a hint.
                     if raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model) {
                         FileHandle.standardError.write(Data("zoo: warning: \(input) records no layer order and its architecture is unknown; layers are written by class and counter, so load with by_name=True (or pass --arch)\n".utf8))

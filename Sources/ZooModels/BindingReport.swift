@@ -26,6 +26,15 @@ public struct BindingReport: Codable, Equatable, Sendable {
     /// True when every graph weight was loaded and the file had nothing else.
     public var isComplete: Bool { missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty }
 
+    /// One line naming the first few problems of each kind.
+    public var summaryLine: String {
+        func few(_ names: [String]) -> String {
+            names.isEmpty ? "" : " (" + names.prefix(3).joined(separator: ", ") + (names.count > 3 ? ", ..." : "") + ")"
+        }
+        let shapes = mismatched.prefix(3).map { "\($0.name) expected \($0.expected) found \($0.found)" }
+        return "\(missing.count) missing\(few(missing)), \(unexpected.count) unexpected\(few(unexpected)), \(mismatched.count) mismatched\(few(shapes))"
+    }
+
     /// A multi-line summary listing every problem.
     public var text: String {
         var lines = ["Binding: \(matched.count) matched, \(missing.count) missing, \(unexpected.count) unexpected, \(mismatched.count) mismatched"]
@@ -45,7 +54,7 @@ public enum BindingError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .incomplete(let file, let report):
-            return "\(file): weights do not fit the model (\(report.missing.count) missing, \(report.unexpected.count) unexpected, \(report.mismatched.count) mismatched):\n" + report.text
+            return "\(file): weights do not fit the model: \(report.summaryLine); `zoo summary \(file)` lists every problem"
         case .noArchitecture(let file, let reason):
             return "\(file): cannot tell the architecture: \(reason); pass --arch (one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))"
         }

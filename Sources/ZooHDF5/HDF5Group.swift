@@ -36,7 +36,7 @@ public struct HDF5Group: HDF5Object {
                 throw HDF5Library.failure("listing group", file: fileName, path: path)
             }
             let name = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            links.append(HDF5Link(name: name, kind: kindOfChild(name)))
+            links.append(HDF5Link(name: name, kind: kind(of: name) ?? .other))
         }
         return links
     }
@@ -48,10 +48,6 @@ public struct HDF5Group: HDF5Object {
         var flags: UInt32 = 0
         guard H5Pget_link_creation_order(plist.id, &flags) >= 0 else { return false }
         return flags & UInt32(H5P_CRT_ORDER_INDEXED) != 0
-    }
-
-    private func kindOfChild(_ name: String) -> HDF5Link.Kind {
-        kind(of: name) ?? .other
     }
 
     /// Whether a link with this name (or relative path) exists, following each path step.

@@ -3,19 +3,7 @@ import Testing
 
 @Suite struct ConvertCommandTests {
     func inspectJSON(_ path: String) throws -> [String: Any] {
-        let result = try ZooProcess.run(["inspect", "--json", "--stats", path])
-        #expect(result.status == 0, "\(result.stderr)")
-        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-    }
-
-    /// Per layer name (Keras name for archives/legacy), the list of weight sums.
-    func sums(_ object: [String: Any]) -> [String: [Double]] {
-        var out: [String: [Double]] = [:]
-        for layer in object["layers"] as? [[String: Any]] ?? [] {
-            let weights = layer["weights"] as? [[String: Any]] ?? []
-            if !weights.isEmpty { out[layer["name"] as? String ?? ""] = weights.map { $0["sum"] as? Double ?? .nan } }
-        }
-        return out
+        try zooJSON(["inspect", "--json", "--stats", path])
     }
 
     @Test(arguments: [
@@ -33,7 +21,7 @@ import Testing
         #expect(result.stderr.contains("zoo: wrote \(target) (\(format)"))
         let back = try inspectJSON(target)
         #expect(back["format"] as? String == format)
-        #expect(sums(back) == sums(try inspectJSON(Fixtures.path(source))))
+        #expect(weightSums(back) == weightSums(try inspectJSON(Fixtures.path(source))))
         #expect(dir.contents == [output])
     }
 

@@ -28,11 +28,7 @@ let vggFile: String = {
 }()
 
 @Suite(.serialized) struct ModelCommandTests {
-    func json(_ arguments: [String]) throws -> [String: Any] {
-        let result = try ZooProcess.run(arguments)
-        #expect(result.status == 0, "\(result.stderr)")
-        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-    }
+    func json(_ arguments: [String]) throws -> [String: Any] { try zooJSON(arguments) }
 
     @Test func modelsListsArchitecturesWithTransferPoints() throws {
         let object = try json(["models", "--json"])
@@ -95,15 +91,7 @@ let vggFile: String = {
         #expect(try ZooProcess.run(["convert", torch, back, "--naming", "keras"]).status == 0)
         let a = try json(["inspect", "--json", "--stats", back])
         let b = try json(["inspect", "--json", "--stats", vggFile])
-        func sums(_ o: [String: Any]) -> [String: [Double]] {
-            var out: [String: [Double]] = [:]
-            for layer in o["layers"] as? [[String: Any]] ?? [] {
-                let w = layer["weights"] as? [[String: Any]] ?? []
-                if !w.isEmpty { out[layer["name"] as? String ?? ""] = w.map { $0["sum"] as? Double ?? .nan } }
-            }
-            return out
-        }
-        #expect(sums(a) == sums(b))
+        #expect(weightSums(a) == weightSums(b))
     }
 
     @Test func sliceWritesTheKeptWeightsWithProvenance() throws {

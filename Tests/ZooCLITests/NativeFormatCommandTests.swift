@@ -4,11 +4,7 @@ import ZooFormats
 import ZooNative
 
 @Suite(.serialized) struct NativeFormatCommandTests {
-    func json(_ arguments: [String]) throws -> [String: Any] {
-        let result = try ZooProcess.run(arguments)
-        #expect(result.status == 0, "\(result.stderr)")
-        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-    }
+    func json(_ arguments: [String]) throws -> [String: Any] { try zooJSON(arguments) }
 
     @Test func kerasToZooAndBackIsBitIdentical() throws {
         let dir = TemporaryDirectory()

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `zoo` executable and captures what it prints.
 struct ZooProcess {
@@ -51,4 +52,21 @@ final class TemporaryDirectory {
     func file(_ name: String) -> String { path + "/" + name }
     var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path).sorted()) ?? [] }
     deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Runs `zoo` with `arguments`, expects success, and parses its single JSON object.
+func zooJSON(_ arguments: [String]) throws -> [String: Any] {
+    let result = try ZooProcess.run(arguments)
+    #expect(result.status == 0, "\(result.stderr)")
+    return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+}
+
+/// Per layer name, the weight sums of a `zoo inspect --json --stats` object (layers with weights only).
+func weightSums(_ object: [String: Any]) -> [String: [Double]] {
+    var out: [String: [Double]] = [:]
+    for layer in object["layers"] as? [[String: Any]] ?? [] {
+        let weights = layer["weights"] as? [[String: Any]] ?? []
+        if !weights.isEmpty { out[layer["name"] as? String ?? ""] = weights.map { $0["sum"] as? Double ?? .nan } }
+    }
+    return out
 }

@@ -22,6 +22,9 @@
 
 enum { ZK_PORTABLE = 0, ZK_AVX2 = 1, ZK_AVX512 = 2 };
 
+// Rows of the portable kernel's tile.
+#define ZK_PMR 8
+
 static const char *const zk_names[] = {"portable", "avx2", "avx512"};
 
 // ---------------------------------------------------------------------------------------
@@ -77,6 +80,11 @@ int zoo_kernels_force(const char *name) {
 
 const char *zoo_kernels_active(void) { return zk_names[zk_impl()]; }
 
+int zoo_kernels_tile_rows(void) {
+    int impl = zk_impl();
+    return impl == ZK_AVX512 ? 14 : impl == ZK_AVX2 ? 6 : ZK_PMR;
+}
+
 int zoo_kernels_supported(const char *name) {
     if (name == NULL) return 0;
     int i = zk_lookup(name);
@@ -110,8 +118,6 @@ void zoo_pack_b(int K, int N, const float *B, int ldb, float *dst) {
 
 // ---------------------------------------------------------------------------------------
 // Portable kernel: 8 x 32 tiles in plain C (auto-vectorised where the compiler can).
-
-#define ZK_PMR 8
 
 static void zk_portable_tile(const zk_args *p, int mr, int nc) {
     float acc[ZK_PMR][ZOO_PACK_NR];

@@ -13,6 +13,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Layer to run up to (default: the model's outputs).") var layer: [String] = []
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Also time every step and print where the time goes (slowest first).") var profile = false
     @OptionGroup var options: ModelOptions
 
     func run() throws {
@@ -52,6 +53,19 @@ struct Bench: ParsableCommand {
             print(String(format: "  median %.2f ms, min %.2f ms: %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per run)",
                          median * 1000, (times.first ?? 0) * 1000, imagesPerSecond, gflops, info.flops / 1e9))
             print(String(format: "  peak activation memory %.1f MiB; load %.1f ms", Double(info.peakActivationBytes) / 1048576, loadMs))
+        }
+        if profile {
+            let steps = try compiled.profile(input, outputs: layer, iterations: iterations)
+            let total = steps.reduce(0) { $0 + $1.milliseconds }
+            var byKind: [String: Double] = [:]
+            for step in steps { byKind[step.kind.split(separator: " ").first.map(String.init) ?? step.kind, default: 0] += step.milliseconds }
+            print(String(format: "profile: %d steps, %.2f ms summed medians; by kind: ", steps.count, total)
+                  + byKind.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f ms", $0.key, $0.value) }.joined(separator: ", "))
+            for step in steps.sorted(by: { $0.milliseconds > $1.milliseconds }) {
+                let rate = step.flops > 0 && step.milliseconds > 0 ? String(format: "%7.1f GFLOP/s", step.flops / step.milliseconds / 1e6) : String(repeating: " ", count: 15)
+                print(String(format: "  %8.3f ms %5.1f%%  %@  %@  %@", step.milliseconds, step.milliseconds / max(total, 1e-9) * 100, rate,
+                             step.name.padding(toLength: 28, withPad: " ", startingAt: 0), step.kind))
+            }
         }
     }
 }

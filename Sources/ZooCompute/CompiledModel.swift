@@ -44,7 +44,7 @@ public final class CompiledModel: @unchecked Sendable {
         lock.lock()
         if let plan = plans[key] { lock.unlock(); return plan }
         lock.unlock()
-        let plan = try ExecutionPlan(model: model, batch: batch, outputs: outputs)
+        let plan = try ExecutionPlan(model: model, batch: batch, outputs: outputs, threads: threads)
         lock.lock()
         plans[key] = plan
         lock.unlock()
@@ -54,6 +54,38 @@ public final class CompiledModel: @unchecked Sendable {
     /// Runs the model on `input` (NHWC float32, batch first, already preprocessed) and returns
     /// the requested layers' outputs by name (the model's outputs when `outputs` is empty).
     public func run(_ input: Tensor, outputs: [String] = []) throws -> [String: Tensor] {
+        try run(input, outputs: outputs, stepTimes: nil)
+    }
+
+    /// One executed step's cost, from `profile`.
+    public struct StepProfile: Sendable {
+        /// The layer the step computes (a fused step is named after its first layer).
+        public var name: String
+        /// What runs: "conv 3x3/1 64->64 (+res) (+relu)", "maxpool", "add", ...
+        public var kind: String
+        /// Median wall time of the step over the profiled runs, in milliseconds.
+        public var milliseconds: Double
+        /// Floating-point operations of the step (convolutions and Dense only; 0 otherwise).
+        public var flops: Double
+    }
+
+    /// Runs the model `iterations` times (after one warm-up run) timing every step, and returns
+    /// each step's median time: the profile that says where a run's time goes.
+    public func profile(_ input: Tensor, outputs: [String] = [], iterations: Int) throws -> [StepProfile] {
+        let plan = try self.plan(batch: input.shape.first ?? 1, outputs: outputs)
+        var samples = [[UInt64]](repeating: [], count: plan.steps.count)
+        _ = try run(input, outputs: outputs, stepTimes: nil)
+        for _ in 0..<max(1, iterations) {
+            _ = try run(input, outputs: outputs, stepTimes: { samples[$0].append($1) })
+        }
+        return plan.steps.enumerated().map { index, step in
+            let sorted = samples[index].sorted()
+            let median = sorted.isEmpty ? 0 : Double(sorted[sorted.count / 2]) / 1e6
+            return StepProfile(name: step.name, kind: step.kind.summary, milliseconds: median, flops: step.kind.flops)
+        }
+    }
+
+    private func run(_ input: Tensor, outputs: [String], stepTimes: ((Int, UInt64) -> Void)?) throws -> [String: Tensor] {
         guard input.shape.count == inputShape.count + 1, Array(input.shape.dropFirst()) == inputShape, let batch = input.shape.first, batch > 0 else {
             throw ComputeError.badInput(reason: "expected shape [batch] + \(inputShape), got \(input.shape)")
         }
@@ -65,8 +97,10 @@ public final class CompiledModel: @unchecked Sendable {
         let arena = takeArena(for: plan)
         defer { returnArena(arena, for: plan) }
         let pointer = { (value: Int) -> UnsafeMutablePointer<Float> in arena.base + arena.offsets[plan.slotOfValue[value]] }
-        for step in plan.steps {
+        for (index, step) in plan.steps.enumerated() {
+            let start = stepTimes == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             try execute(step, plan: plan, pointer: pointer, input: input, arena: arena)
+            if let stepTimes { stepTimes(index, DispatchTime.now().uptimeNanoseconds - start) }
         }
         var result: [String: Tensor] = [:]
         for (name, value) in plan.outputs {
@@ -80,25 +114,24 @@ public final class CompiledModel: @unchecked Sendable {
         return result
     }
 
-    /// Activation slots plus one im2col scratch area per thread, allocated once and reused.
+    /// Activation slots plus the im2col scratch area, allocated once and reused.
     final class Arena: @unchecked Sendable {
         let base: UnsafeMutablePointer<Float>
         let offsets: [Int]
-        let scratch: [UnsafeMutablePointer<Float>]
+        let scratch: UnsafeMutablePointer<Float>
 
-        init(plan: ExecutionPlan, threads: Int) {
+        init(plan: ExecutionPlan) {
             var offsets: [Int] = []
             var running = 0
             for size in plan.slotSizes {
                 offsets.append(running)
                 running += (size + 15) / 16 * 16  // keep every slot 64-byte aligned
             }
-            let scratchFloats = (plan.maxScratchFloats + 15) / 16 * 16
-            let total = running + scratchFloats * threads
+            let total = running + (plan.maxScratchFloats + 15) / 16 * 16
             let raw = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1) * 4, alignment: 64)
             base = raw.bindMemory(to: Float.self, capacity: max(total, 1))
             self.offsets = offsets
-            scratch = (0..<threads).map { [base] in base + running + $0 * scratchFloats }
+            scratch = base + running
         }
 
         deinit { base.deallocate() }
@@ -109,7 +142,7 @@ public final class CompiledModel: @unchecked Sendable {
         plan.arenaLock.lock()
         defer { plan.arenaLock.unlock() }
         if let arena = plan.idleArenas.popLast() as? Arena { return arena }
-        return Arena(plan: plan, threads: threads)
+        return Arena(plan: plan)
     }
 
     private func returnArena(_ arena: Arena, for plan: ExecutionPlan) {
@@ -131,9 +164,7 @@ public final class CompiledModel: @unchecked Sendable {
             }
         case .convolution(let kernel, let residual):
             guard let inPtr else { return }
-            nonisolated(unsafe) let scratch = arena.scratch
-            kernel.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, threads: threads,
-                       scratch: { scratch[$0] })
+            kernel.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, scratch: arena.scratch)
         case .depthwise(let g, let multiplier, let kernel, let bias, let activation):
             guard let inPtr else { return }
             LayerKernels.depthwise(g, multiplier: multiplier, kernel: kernel, bias: bias, activation: activation, input: inPtr, output: out)
@@ -151,7 +182,7 @@ public final class CompiledModel: @unchecked Sendable {
         case .pool(let isMax, let attributes, let zeroPad):
             guard let inPtr else { return }
             LayerKernels.pool(max: isMax, batch: plan.batch, input: Array(inShape.dropFirst()), output: Array(outShape.dropFirst()),
-                              attributes: attributes, zeroPad: zeroPad, input: inPtr, output: out)
+                              attributes: attributes, zeroPad: zeroPad, input: inPtr, output: out, threads: threads)
         case .globalPool(let isMax):
             guard let inPtr else { return }
             LayerKernels.globalPool(max: isMax, batch: plan.batch, pixels: inShape[1] * inShape[2], channels: inShape[3], input: inPtr, output: out)

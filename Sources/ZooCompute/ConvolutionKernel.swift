@@ -1,138 +1,122 @@
+import CZooKernels
 import Dispatch
-import ZooGraph
-
-/// Geometry of one 2-D convolution in NHWC, with Keras's padding arithmetic.
-struct ConvGeometry: Sendable {
-    var batch, inH, inW, inC: Int
-    var outH, outW, outC: Int
-    var kh, kw, sh, sw, dh, dw: Int
-    var padTop, padLeft: Int
-
-    init(batch: Int, input: [Int], output: [Int], attributes a: ConvAttributes, outChannels: Int) {
-        self.batch = batch
-        (inH, inW, inC) = (input[0], input[1], input[2])
-        (outH, outW) = (output[0], output[1])
-        outC = outChannels
-        (kh, kw) = (a.kernel[0], a.kernel[1])
-        (sh, sw) = (a.strides[0], a.strides[1])
-        (dh, dw) = (a.dilation[0], a.dilation[1])
-        if a.padding == .same {
-            // TensorFlow's SAME: total padding split with the extra pixel at the bottom/right.
-            let totalH = max((outH - 1) * sh + (kh - 1) * dh + 1 - inH, 0)
-            let totalW = max((outW - 1) * sw + (kw - 1) * dw + 1 - inW, 0)
-            (padTop, padLeft) = (totalH / 2, totalW / 2)
-        } else {
-            (padTop, padLeft) = (0, 0)
-        }
-    }
-
-    var rows: Int { batch * outH * outW }
-    var patch: Int { kh * kw * inC }
-    /// A 1x1, stride-1, unpadded convolution reads its input rows directly (no im2col).
-    var isPointwise: Bool { kh == 1 && kw == 1 && sh == 1 && sw == 1 && padTop == 0 && padLeft == 0 }
-
-    /// Writes the im2col rows `rows` (each `patch` floats, ordered kh, kw, cin like an HWIO kernel).
-    func im2col(rows: Range<Int>, input: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        var dst = out
-        for r in rows {
-            let n = r / (outH * outW)
-            let oy = (r / outW) % outH
-            let ox = r % outW
-            for ky in 0..<kh {
-                let iy = oy * sh - padTop + ky * dh
-                for kx in 0..<kw {
-                    let ix = ox * sw - padLeft + kx * dw
-                    if iy >= 0, iy < inH, ix >= 0, ix < inW {
-                        dst.update(from: input + ((n * inH + iy) * inW + ix) * inC, count: inC)
-                    } else {
-                        dst.update(repeating: 0, count: inC)
-                    }
-                    dst += inC
-                }
-            }
-        }
-    }
-}
+import Synchronization
 
 /// A Conv2D (or Dense, as a 1x1 convolution over a 1x1 image) with its prepared weights and
 /// fused epilogue: bias, an optional residual input and an optional ReLU.
+///
+/// How the work is shared between threads is decided once, at plan time (`split`):
+/// - by rows (most layers): the output rows are cut into chunks that are whole multiples of the
+///   micro-kernel's tile (so no thread runs a mostly empty tile) and about 256 KiB of im2col
+///   patches each, but never fewer chunks than threads; threads take chunks from a shared
+///   counter, so a thread that gets preempted on a shared machine does not hold the others up.
+/// - by columns (few rows, many output channels: the last ResNet stage and Dense at batch 1):
+///   splitting 49 rows would leave each thread 1-2 tiles that each stream the whole weight
+///   matrix (9 MiB for conv5's 3x3), so instead the im2col patches are built once, in parallel,
+///   and each thread multiplies them by its own slice of the weight columns.
 struct ConvolutionKernel: Sendable {
     let geometry: ConvGeometry
     let weights: MatrixMultiply.PreparedMatrix
     let bias: [Float]?
     let relu: Bool
+    let split: Split
 
-    /// Rows per im2col chunk: about 256 KiB of patches, so a chunk stays in L2.
-    var chunkRows: Int { max(16, min(geometry.rows, (64 * 1024) / max(geometry.patch, 1))) }
+    /// How one run is shared between threads.
+    struct Split: Sendable, Equatable {
+        /// Threads share the output columns (each gets whole 32-column panels) instead of rows.
+        var byColumns: Bool
+        /// Rows per chunk (row split) or all rows (column split).
+        var chunkRows: Int
+        var chunks: Int
+        /// Threads that take part.
+        var workers: Int
+        /// Floats of im2col scratch the whole run needs (0 for pointwise convolutions).
+        var scratchFloats: Int
+    }
 
-    /// Floats of im2col scratch each worker needs (0 for pointwise convolutions).
-    var scratchFloats: Int { geometry.isPointwise ? 0 : chunkRows * geometry.patch }
+    init(geometry: ConvGeometry, weights: MatrixMultiply.PreparedMatrix, bias: [Float]?, relu: Bool, threads: Int) {
+        self.geometry = geometry
+        self.weights = weights
+        self.bias = bias
+        self.relu = relu
+        split = Self.split(geometry, threads: max(1, threads), tileRows: Int(zoo_kernels_tile_rows()))
+    }
 
-    /// Runs the convolution; `scratch(worker)` gives each worker `scratchFloats` floats of its own.
-    func run(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int,
-             scratch scratchFor: @Sendable (Int) -> UnsafeMutablePointer<Float>) {
-        let g = geometry
-        let chunk = chunkRows
-        let chunks = (g.rows + chunk - 1) / chunk
-        // Short and wide (late ResNet stages at batch 1, Dense): too few rows to share, so the
-        // threads split the output columns instead, at 32-column panel boundaries.
+    static func split(_ g: ConvGeometry, threads: Int, tileRows mr: Int) -> Split {
+        let rows = max(g.rows, 1)
+        let patch = max(g.patch, 1)
         let panels = (g.outC + 31) / 32
-        if threads > 1, chunks < threads * 2, panels >= threads * 2 {
-            runSplittingColumns(input: input, residual: residual, output: output, threads: threads, scratch: scratchFor)
+        let im2col = !g.isPointwise
+        if threads > 1, (rows + threads - 1) / threads < 4 * mr, panels >= 2 * threads {
+            return Split(byColumns: true, chunkRows: rows, chunks: 1, workers: min(threads, panels),
+                         scratchFloats: im2col ? rows * patch : 0)
+        }
+        // About 64 Ki floats of patches per chunk, at least 8 tiles, in whole tiles.
+        let target = max(8 * mr, (64 * 1024 / patch) / mr * mr)
+        var chunks = (rows + target - 1) / target
+        chunks = (chunks + threads - 1) / threads * threads
+        let chunk = max(mr, ((rows + chunks - 1) / chunks + mr - 1) / mr * mr)
+        chunks = (rows + chunk - 1) / chunk
+        let workers = min(threads, chunks)
+        return Split(byColumns: false, chunkRows: chunk, chunks: chunks, workers: workers,
+                     scratchFloats: im2col ? workers * chunk * patch : 0)
+    }
+
+    /// Runs the convolution; `scratch` holds `split.scratchFloats` floats.
+    func run(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+             scratch: UnsafeMutablePointer<Float>) {
+        if split.byColumns {
+            runSplittingColumns(input: input, residual: residual, output: output, scratch: scratch)
             return
         }
-        let workers = max(1, min(threads, chunks))
-        nonisolated(unsafe) let input = input, output = output, residual = residual
+        let g = geometry
+        let (chunk, chunks, workers) = (split.chunkRows, split.chunks, split.workers)
+        let next = Atomic<Int>(0)
+        nonisolated(unsafe) let input = input, output = output, residual = residual, scratch = scratch
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let scratch = g.isPointwise ? nil : scratchFor(worker)
-                var c = worker
-                while c < chunks {
+                let patches = g.isPointwise ? nil : scratch + worker * chunk * g.patch
+                while true {
+                    let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard c < chunks else { break }
                     let rows = (c * chunk)..<min(g.rows, (c + 1) * chunk)
-                    if let scratch {
-                        g.im2col(rows: rows, input: input, into: scratch)
-                        MatrixMultiply.run(rows: 0..<rows.count, a: scratch, lda: g.patch, b: weights,
+                    if let patches {
+                        g.im2col(rows: rows, input: input, into: patches)
+                        MatrixMultiply.run(rows: 0..<rows.count, a: patches, lda: g.patch, b: weights,
                                            c: output + rows.lowerBound * g.outC, ldc: g.outC, bias: bias,
                                            residual: residual.map { $0 + rows.lowerBound * g.outC }, ldr: g.outC, relu: relu)
                     } else {
                         MatrixMultiply.run(rows: rows, a: input, lda: g.inC, b: weights, c: output, ldc: g.outC, bias: bias,
                                            residual: residual, ldr: g.outC, relu: relu)
                     }
-                    c += workers
                 }
             }
         }
     }
 
     private func runSplittingColumns(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-                                     threads: Int, scratch scratchFor: @Sendable (Int) -> UnsafeMutablePointer<Float>) {
+                                     scratch: UnsafeMutablePointer<Float>) {
         let g = geometry
-        let chunk = chunkRows
         let panels = (g.outC + 31) / 32
-        let workers = min(threads, panels)
-        nonisolated(unsafe) let input = input, output = output, residual = residual
+        let workers = split.workers
+        nonisolated(unsafe) let input = input, output = output, residual = residual, scratch = scratch
+        if !g.isPointwise {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let rows = (g.rows * worker / workers)..<(g.rows * (worker + 1) / workers)
+                g.im2col(rows: rows, input: input, into: scratch + rows.lowerBound * g.patch)
+            }
+        }
+        let a = g.isPointwise ? input : UnsafePointer(scratch)
+        let lda = g.isPointwise ? g.inC : g.patch
+        nonisolated(unsafe) let source = a
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let first = panels * worker / workers * 32
                 let last = min(g.outC, panels * (worker + 1) / workers * 32)
-                let columns = first..<last
-                let scratch = g.isPointwise ? nil : scratchFor(worker)
-                var start = 0
-                while start < g.rows {
-                    let rows = start..<min(g.rows, start + chunk)
-                    if let scratch {
-                        g.im2col(rows: rows, input: input, into: scratch)
-                        MatrixMultiply.run(rows: 0..<rows.count, columns: columns, a: scratch, lda: g.patch, b: weights,
-                                           c: output + rows.lowerBound * g.outC, ldc: g.outC, bias: bias,
-                                           residual: residual.map { $0 + rows.lowerBound * g.outC }, ldr: g.outC, relu: relu)
-                    } else {
-                        MatrixMultiply.run(rows: rows, columns: columns, a: input, lda: g.inC, b: weights, c: output, ldc: g.outC,
-                                           bias: bias, residual: residual, ldr: g.outC, relu: relu)
-                    }
-                    start = rows.upperBound
-                }
+                MatrixMultiply.run(rows: 0..<g.rows, columns: first..<last, a: source, lda: lda, b: weights, c: output, ldc: g.outC,
+                                   bias: bias, residual: residual, ldr: g.outC, relu: relu)
             }
         }
     }

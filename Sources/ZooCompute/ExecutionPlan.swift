@@ -19,6 +19,36 @@ enum StepKind: Sendable {
     case rescale(scale: Float, offset: Float)
 }
 
+extension StepKind {
+    /// A short description for profiles.
+    var summary: String {
+        switch self {
+        case .input: return "input"
+        case .convolution(let k, let residual):
+            let g = k.geometry
+            return "conv \(g.kh)x\(g.kw)/\(g.sh) \(g.inC)->\(g.outC) rows \(g.rows)" + (residual != nil ? " +res" : "") + (k.relu ? " +relu" : "")
+        case .depthwise: return "depthwise"
+        case .scaleShift: return "batchnorm"
+        case .activation(let a): return "activation \(a.rawValue)"
+        case .pad: return "pad"
+        case .pool(let isMax, _, _): return isMax ? "maxpool" : "avgpool"
+        case .globalPool(let isMax): return isMax ? "global maxpool" : "global avgpool"
+        case .add: return "add"
+        case .concatenate: return "concatenate"
+        case .rescale: return "rescale"
+        }
+    }
+
+    /// Floating-point operations (2 per multiply-add) of convolutions and Dense layers.
+    var flops: Double {
+        switch self {
+        case .convolution(let k, _): return k.flops
+        case .depthwise(let g, _, _, _, _): return 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
+        default: return 0
+        }
+    }
+}
+
 /// One step: reads `inputs` values, writes `output`.
 struct Step: Sendable {
     let name: String
@@ -53,16 +83,20 @@ final class ExecutionPlan: @unchecked Sendable {
     /// Bytes the activation arena takes for one run.
     var peakActivationBytes: Int { slotSizes.reduce(0, +) * 4 }
 
-    /// The largest im2col scratch any convolution needs per thread.
+    /// Threads the convolutions were split for.
+    let threads: Int
+
+    /// The largest im2col scratch any convolution needs (all its threads together).
     var maxScratchFloats: Int {
         steps.reduce(0) { current, step in
-            if case .convolution(let kernel, _) = step.kind { return max(current, kernel.scratchFloats) }
+            if case .convolution(let kernel, _) = step.kind { return max(current, kernel.split.scratchFloats) }
             return current
         }
     }
 
-    init(model: BoundModel, batch: Int, outputs requested: [String]) throws {
+    init(model: BoundModel, batch: Int, outputs requested: [String], threads: Int) throws {
         self.batch = batch
+        self.threads = max(1, threads)
         // Fold BatchNormalization; remember which layer now produces each folded layer's value.
         let (folded, replaced) = try BatchNormFolding.fold(model, preserving: Set(requested))
         let graph = folded.graph
@@ -180,7 +214,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 }
                 let postActivation: Activation? = (activation == .relu || activation == .linear) ? nil : activation
                 let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .convolution(ConvolutionKernel(geometry: geometry, weights: prepared, bias: bias, relu: relu), residual: residual),
+                steps.append(Step(name: node.name, kind: .convolution(ConvolutionKernel(geometry: geometry, weights: prepared, bias: bias, relu: relu, threads: threads), residual: residual),
                                   inputs: ins + (residual.map { [$0] } ?? []), output: v))
                 if let postActivation {
                     steps.append(Step(name: node.name, kind: .activation(postActivation), inputs: [v], output: v))

@@ -37,7 +37,8 @@ enum LayerKernels {
     /// `zeroPad` (top, bottom, left, right) is a ZeroPadding2D fused in front: those pixels count
     /// as zeros, exactly as if the padded tensor had been built.
     static func pool(max isMax: Bool, batch: Int, input shape: [Int], output outShape: [Int], attributes a: PoolAttributes,
-                     zeroPad: (Int, Int, Int, Int) = (0, 0, 0, 0), input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                     zeroPad: (Int, Int, Int, Int) = (0, 0, 0, 0), input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                     threads: Int = 1) {
         let (inH, inW, c) = (shape[0], shape[1], shape[2])
         let (outH, outW) = (outShape[0], outShape[1])
         let (paddedH, paddedW) = (inH + zeroPad.0 + zeroPad.1, inW + zeroPad.2 + zeroPad.3)
@@ -46,18 +47,24 @@ enum LayerKernels {
             padTop = max((outH - 1) * a.strides[0] + a.size[0] - paddedH, 0) / 2
             padLeft = max((outW - 1) * a.strides[1] + a.size[1] - paddedW, 0) / 2
         }
-        for n in 0..<batch {
-            for oy in 0..<outH {
+        // Output lines (image, row) are shared between threads when there is enough work.
+        let (top, left) = (padTop, padLeft)
+        let lines = batch * outH
+        let workers = lines * outW * c >= 32 * 1024 ? Swift.max(1, Swift.min(threads, lines)) : 1
+        nonisolated(unsafe) let input = input, output = output
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for line in (lines * worker / workers)..<(lines * (worker + 1) / workers) {
+                let (n, oy) = line.quotientAndRemainder(dividingBy: outH)
                 for ox in 0..<outW {
                     let out = output + ((n * outH + oy) * outW + ox) * c
                     for ch in 0..<c { out[ch] = isMax ? -Float.infinity : 0 }
                     var count = 0
                     var sawZero = false
                     for ky in 0..<a.size[0] {
-                        let py = oy * a.strides[0] - padTop + ky
+                        let py = oy * a.strides[0] - top + ky
                         guard py >= 0, py < paddedH else { continue }
                         for kx in 0..<a.size[1] {
-                            let px = ox * a.strides[1] - padLeft + kx
+                            let px = ox * a.strides[1] - left + kx
                             guard px >= 0, px < paddedW else { continue }
                             count += 1
                             let iy = py - zeroPad.0, ix = px - zeroPad.2

@@ -52,4 +52,37 @@ import ZooModels
             #expect(abs(Double(dense[o]) - sum) <= 1e-4 * max(1, abs(sum)), "dense[\(o)]")
         }
     }
+
+    /// Tall products split by rows (chunks taken from a shared counter) and pooling split by
+    /// output lines give the single-thread result bit for bit, for any thread count.
+    @Test func rowSplitAndPoolingEqualOneThread() throws {
+        var g = Graph()
+        try g.add("in", .input(shape: [40, 40, 5]))
+        try g.add("c3", .conv2D(ConvAttributes(filters: 48, kernel: [3, 3], padding: .same, activation: .relu)), inputs: ["in"])
+        try g.add("pool", .maxPooling2D(PoolAttributes(size: [3, 3], strides: [2, 2], padding: .same)), inputs: ["c3"])
+        try g.add("avg", .averagePooling2D(PoolAttributes(size: [2, 2], strides: [1, 1], padding: .valid)), inputs: ["pool"])
+        try g.add("c1", .conv2D(ConvAttributes(filters: 70, kernel: [1, 1])), inputs: ["avg"])
+        g.outputs = ["c1"]
+        var weights: [String: [String: Weight]] = [:]
+        var state: UInt64 = 7
+        for node in g.nodes {
+            for spec in node.weights {
+                let values = (0..<spec.elementCount).map { _ -> Float in
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 3000
+                }
+                weights[node.name, default: [:]][spec.name] = Weight(name: spec.name, path: "", storedName: "", dtype: .float32,
+                                                                      shape: spec.shape, data: TensorData(values: values))
+            }
+        }
+        let bound = BoundModel(graph: g, weights: weights, report: BindingReport(), scheme: .keras)
+        let input = Tensor(shape: [3, 40, 40, 5], values: (0..<(3 * 40 * 40 * 5)).map { Float($0 % 23) / 7 - 1.5 })
+        let names = ["c3", "pool", "avg", "c1"]
+        let one = try CompiledModel(model: bound, threads: 1).run(input, outputs: names)
+        #expect(try #require(one["pool"]).values.contains { $0 > 0 })
+        for threads in [2, 3, 5] {
+            let many = try CompiledModel(model: bound, threads: threads).run(input, outputs: names)
+            for name in names { #expect(one[name] == many[name], "\(name) with \(threads) threads") }
+        }
+    }
 }

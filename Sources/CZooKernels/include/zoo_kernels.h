@@ -62,6 +62,10 @@ int zoo_kernels_force(const char *name);
 /// The implementation zoo_sgemm_packed uses now: "avx512", "avx2" or "portable".
 const char *zoo_kernels_active(void);
 
+/// Rows of one micro-kernel tile of the active implementation (14 for avx512, 6 for avx2,
+/// 8 for portable): row ranges that are multiples of it run only full tiles.
+int zoo_kernels_tile_rows(void);
+
 /// 1 if this CPU (and this build) can run the named implementation, else 0.
 int zoo_kernels_supported(const char *name);
 

@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
         // C kernels with per-function target attributes and runtime CPU dispatch (no unsafe flags).
         .target(name: "CZooKernels", path: "Sources/CZooKernels"),
+        // Persistent worker threads for the compute core's parallel loops (pthreads).
+        .target(name: "CZooThreads", path: "Sources/CZooThreads"),
         .target(
             name: "ZooFormats",
             dependencies: ["ZooHDF5", "COpenSSL", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -44,7 +46,7 @@ let package = Package(
         .target(name: "ZooGraph"),
         .target(name: "ZooNative", dependencies: ["ZooGraph", "ZooFormats"]),
         .target(name: "ZooModels", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
-        .target(name: "ZooCompute", dependencies: ["ZooModels", "ZooNative", "ZooGraph", "ZooFormats", "CZooKernels"]),
+        .target(name: "ZooCompute", dependencies: ["ZooModels", "ZooNative", "ZooGraph", "ZooFormats", "CZooKernels", "CZooThreads"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -7,18 +7,35 @@ import ZooModels
 /// A backbone ready to run on the CPU. Plans are made once per batch size and set of requested
 /// outputs and cached; `run` may be called from many threads at once (each run has its own
 /// activation arena; weights are shared read-only).
+///
+/// How a run uses the threads: a batch of at least `threads` images is shared out image by
+/// image, each thread running whole images through a single-threaded plan (no hand-offs between
+/// the threads inside a layer, and each thread's activations stay in its own caches); images
+/// left over (batch 1, or the remainder of 9 images on 2 threads) run with every layer split
+/// across all threads. A thread runs its images one at a time, except in models whose Dense
+/// layers hold more than 16 MiB of weights (VGG's 470 MiB): there it runs them all as one batch,
+/// so those weights stream from memory once per thread rather than once per image.
 public final class CompiledModel: @unchecked Sendable {
     public let model: BoundModel
     public let architecture: Architecture?
-    /// Threads each convolution splits its rows across.
+    /// Threads a run uses.
     public let threads: Int
     private var plans: [String: ExecutionPlan] = [:]
     private let lock = NSLock()
+    private let prepared = PreparedWeights()
+    /// Images a thread runs through one plan at a time when a batch runs image-parallel (0: all
+    /// of its images at once).
+    private let imagesPerPlan: Int
 
     public init(model: BoundModel, architecture: Architecture? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.model = model
         self.architecture = architecture
         self.threads = max(1, threads)
+        let denseBytes = model.graph.nodes.reduce(0) { total, node in
+            guard case .dense = node.op else { return total }
+            return total + node.weights.reduce(0) { $0 + $1.elementCount * 4 }
+        }
+        imagesPerPlan = denseBytes > 16 << 20 ? 0 : 1
     }
 
     /// The matrix-multiply implementation in use.
@@ -29,25 +46,52 @@ public final class CompiledModel: @unchecked Sendable {
 
     /// What a plan costs.
     public struct PlanInfo: Sendable {
+        /// Floating-point operations of one run of the whole batch (convolutions and Dense).
         public var flops: Double
+        /// Activation and im2col memory of one run (every thread's arena together).
         public var peakActivationBytes: Int
+        /// Steps of the plan each image goes through.
         public var steps: Int
+        /// Images each thread runs on its own (0: every layer is split across the threads).
+        public var imagesPerThread: Int
     }
 
     public func planInfo(batch: Int, outputs: [String] = []) throws -> PlanInfo {
-        let plan = try self.plan(batch: batch, outputs: outputs)
-        return PlanInfo(flops: plan.flops, peakActivationBytes: plan.peakActivationBytes, steps: plan.steps.count)
+        let (perThread, rest, planBatch) = share(batch)
+        var flops = 0.0, bytes = 0, steps = 0
+        if perThread > 0 {
+            let plan = try self.plan(batch: planBatch, outputs: outputs, threads: 1)
+            flops += plan.flops / Double(planBatch) * Double(perThread * threads)
+            bytes += plan.peakActivationBytes * threads
+            steps = plan.steps.count
+        }
+        if rest > 0 {
+            let plan = try self.plan(batch: rest, outputs: outputs, threads: threads)
+            flops += plan.flops
+            bytes += plan.peakActivationBytes
+            steps = plan.steps.count
+        }
+        return PlanInfo(flops: flops, peakActivationBytes: bytes, steps: steps, imagesPerThread: perThread)
     }
 
-    func plan(batch: Int, outputs: [String]) throws -> ExecutionPlan {
-        let key = "\(batch)|" + outputs.joined(separator: ",")
+    /// Images each thread runs alone, the images left for the layer-split plan, and the batch
+    /// size of the single-threaded plan.
+    private func share(_ batch: Int) -> (perThread: Int, rest: Int, planBatch: Int) {
+        guard threads > 1 else { return (0, batch, 0) }
+        let perThread = batch / threads
+        return (perThread, batch - perThread * threads, imagesPerPlan == 0 ? perThread : min(imagesPerPlan, perThread))
+    }
+
+    func plan(batch: Int, outputs: [String], threads: Int) throws -> ExecutionPlan {
+        let key = "\(batch)|\(threads)|" + outputs.joined(separator: ",")
         lock.lock()
         if let plan = plans[key] { lock.unlock(); return plan }
         lock.unlock()
-        let plan = try ExecutionPlan(model: model, batch: batch, outputs: outputs, threads: threads)
+        let plan = try ExecutionPlan(model: model, batch: batch, outputs: outputs, threads: threads, prepared: prepared)
         lock.lock()
+        defer { lock.unlock() }
+        if let existing = plans[key] { return existing }
         plans[key] = plan
-        lock.unlock()
         return plan
     }
 
@@ -61,38 +105,83 @@ public final class CompiledModel: @unchecked Sendable {
     public struct StepProfile: Sendable {
         /// The layer the step computes (a fused step is named after its first layer).
         public var name: String
-        /// What runs: "conv 3x3/1 64->64 (+res) (+relu)", "maxpool", "add", ...
+        /// What runs: "conv 3x3/1 64->64 rows 3136 +res +relu", "maxpool", "add", ...
         public var kind: String
-        /// Median wall time of the step over the profiled runs, in milliseconds.
+        /// Median wall time of the step over the profiled runs, in milliseconds (per image on
+        /// one thread when the batch runs image-parallel, while the other threads run theirs).
         public var milliseconds: Double
         /// Floating-point operations of the step (convolutions and Dense only; 0 otherwise).
         public var flops: Double
     }
 
     /// Runs the model `iterations` times (after one warm-up run) timing every step, and returns
-    /// each step's median time: the profile that says where a run's time goes.
+    /// each step's median time: the profile that says where a run's time goes. With a batch run
+    /// image-parallel, the steps are those of one thread's images (timed on the first thread).
     public func profile(_ input: Tensor, outputs: [String] = [], iterations: Int) throws -> [StepProfile] {
-        let plan = try self.plan(batch: input.shape.first ?? 1, outputs: outputs)
-        var samples = [[UInt64]](repeating: [], count: plan.steps.count)
+        let batch = input.shape.first ?? 1
+        let (perThread, _, planBatch) = share(batch)
+        let plan = perThread > 0 ? try self.plan(batch: planBatch, outputs: outputs, threads: 1) : try self.plan(batch: batch, outputs: outputs, threads: threads)
+        let samples = StepSamples(steps: plan.steps.count)
         _ = try run(input, outputs: outputs, stepTimes: nil)
         for _ in 0..<max(1, iterations) {
-            _ = try run(input, outputs: outputs, stepTimes: { samples[$0].append($1) })
+            _ = try run(input, outputs: outputs, stepTimes: { samples.add($1, step: $0) })
         }
         return plan.steps.enumerated().map { index, step in
-            let sorted = samples[index].sorted()
+            let sorted = samples.sorted(step: index)
             let median = sorted.isEmpty ? 0 : Double(sorted[sorted.count / 2]) / 1e6
             return StepProfile(name: step.name, kind: step.kind.summary, milliseconds: median, flops: step.kind.flops)
         }
     }
 
-    private func run(_ input: Tensor, outputs: [String], stepTimes: ((Int, UInt64) -> Void)?) throws -> [String: Tensor] {
+    private func run(_ input: Tensor, outputs: [String], stepTimes: (@Sendable (Int, UInt64) -> Void)?) throws -> [String: Tensor] {
         guard input.shape.count == inputShape.count + 1, Array(input.shape.dropFirst()) == inputShape, let batch = input.shape.first, batch > 0 else {
             throw ComputeError.badInput(reason: "expected shape [batch] + \(inputShape), got \(input.shape)")
         }
         guard input.data.count == input.elementCount * 4 else {
             throw ComputeError.badInput(reason: "the data holds \(input.data.count) bytes, not \(input.elementCount) float32 values")
         }
-        let plan = try self.plan(batch: batch, outputs: outputs)
+        let (perThread, rest, planBatch) = share(batch)
+        let single = perThread > 0 ? try plan(batch: planBatch, outputs: outputs, threads: 1) : nil
+        let split = rest > 0 ? try plan(batch: rest, outputs: outputs, threads: threads) : nil
+        guard let layout = single ?? split else { return [:] }
+        let imageFloats = inputShape.reduce(1, *)
+        // One buffer per output for the whole batch; every run writes its images' slice.
+        let buffers = layout.outputs.mapValues { value in OutputBuffer(count: layout.shapes[value].dropFirst().reduce(1, *) * batch) }
+        try input.data.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress?.assumingMemoryBound(to: Float.self) else { return }
+            if let single {
+                nonisolated(unsafe) let base = base
+                let failure = FirstError()
+                Parallel.forEach(threads) { worker in
+                    for image in stride(from: worker * perThread, to: (worker + 1) * perThread, by: planBatch) where !failure.isSet {
+                        do {
+                            try execute(single, input: base + image * imageFloats, outputs: buffers, firstImage: image,
+                                        stepTimes: worker == 0 ? stepTimes : nil)
+                        } catch {
+                            failure.record(error)
+                        }
+                    }
+                }
+                try failure.rethrow()
+            }
+            if let split {
+                let first = perThread * threads
+                try execute(split, input: base + first * imageFloats, outputs: buffers, firstImage: first, stepTimes: single == nil ? stepTimes : nil)
+            }
+        }
+        var result: [String: Tensor] = [:]
+        for (name, buffer) in buffers {
+            guard let value = layout.outputs[name] else { continue }
+            result[name] = Tensor(shape: [batch] + layout.shapes[value].dropFirst(),
+                                  data: TensorData(viewing: UnsafeRawPointer(buffer.floats), count: buffer.count * 4, owner: buffer))
+        }
+        return result
+    }
+
+    /// Runs `plan` on its batch of images starting at `input`, copying each requested output
+    /// into `outputs` at image `firstImage`.
+    private func execute(_ plan: ExecutionPlan, input: UnsafePointer<Float>, outputs: [String: OutputBuffer], firstImage: Int,
+                         stepTimes: (@Sendable (Int, UInt64) -> Void)?) throws {
         // Arenas are reused across runs (no page faults after the first), one per concurrent run.
         let arena = takeArena(for: plan)
         defer { returnArena(arena, for: plan) }
@@ -102,16 +191,11 @@ public final class CompiledModel: @unchecked Sendable {
             try execute(step, plan: plan, pointer: pointer, input: input, arena: arena)
             if let stepTimes { stepTimes(index, DispatchTime.now().uptimeNanoseconds - start) }
         }
-        var result: [String: Tensor] = [:]
         for (name, value) in plan.outputs {
-            let shape = plan.shapes[value]
-            let count = shape.reduce(1, *)
-            let source = pointer(value)
-            result[name] = Tensor(shape: shape, data: TensorData(byteCount: count * 4) { out in
-                out.baseAddress?.copyMemory(from: source, byteCount: count * 4)
-            })
+            guard let buffer = outputs[name] else { continue }
+            let count = plan.shapes[value].reduce(1, *)
+            (buffer.floats + firstImage * (count / plan.batch)).update(from: pointer(value), count: count)
         }
-        return result
     }
 
     /// Activation slots plus the im2col scratch area, allocated once and reused.
@@ -151,7 +235,7 @@ public final class CompiledModel: @unchecked Sendable {
         plan.arenaLock.unlock()
     }
 
-    private func execute(_ step: Step, plan: ExecutionPlan, pointer: (Int) -> UnsafeMutablePointer<Float>, input: Tensor, arena: Arena) throws {
+    private func execute(_ step: Step, plan: ExecutionPlan, pointer: (Int) -> UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, arena: Arena) throws {
         let out = pointer(step.output)
         let outShape = plan.shapes[step.output]
         let outCount = outShape.reduce(1, *)
@@ -159,9 +243,7 @@ public final class CompiledModel: @unchecked Sendable {
         let inShape = step.inputs.first.map { plan.shapes[$0] } ?? []
         switch step.kind {
         case .input:
-            input.data.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress { UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: outCount * 4) }
-            }
+            out.update(from: input, count: outCount)
         case .convolution(let kernel, let residual):
             guard let inPtr else { return }
             kernel.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, scratch: arena.scratch)
@@ -182,7 +264,7 @@ public final class CompiledModel: @unchecked Sendable {
         case .pool(let isMax, let attributes, let zeroPad):
             guard let inPtr else { return }
             LayerKernels.pool(max: isMax, batch: plan.batch, input: Array(inShape.dropFirst()), output: Array(outShape.dropFirst()),
-                              attributes: attributes, zeroPad: zeroPad, input: inPtr, output: out, threads: threads)
+                              attributes: attributes, zeroPad: zeroPad, input: inPtr, output: out, threads: plan.threads)
         case .globalPool(let isMax):
             guard let inPtr else { return }
             LayerKernels.globalPool(max: isMax, batch: plan.batch, pixels: inShape[1] * inShape[2], channels: inShape[3], input: inPtr, output: out)
@@ -209,6 +291,47 @@ public final class CompiledModel: @unchecked Sendable {
             guard let inPtr else { return }
             for i in 0..<outCount { out[i] = inPtr[i] * scale + offset }
         }
+    }
+}
+
+/// Step times collected by `profile`.
+private final class StepSamples: @unchecked Sendable {
+    private var samples: [[UInt64]]
+    private let lock = NSLock()
+
+    init(steps: Int) { samples = Array(repeating: [], count: steps) }
+
+    func add(_ nanoseconds: UInt64, step: Int) {
+        lock.lock()
+        samples[step].append(nanoseconds)
+        lock.unlock()
+    }
+
+    func sorted(step: Int) -> [UInt64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return samples[step].sorted()
+    }
+}
+
+/// The first error thrown by any of several threads.
+private final class FirstError: @unchecked Sendable {
+    private var error: Error?
+    private let lock = NSLock()
+
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
+
+    func record(_ error: Error) {
+        lock.lock()
+        if self.error == nil { self.error = error }
+        lock.unlock()
+    }
+
+    func rethrow() throws {
+        lock.lock()
+        let error = self.error
+        lock.unlock()
+        if let error { throw error }
     }
 }
 

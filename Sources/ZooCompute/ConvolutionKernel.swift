@@ -75,7 +75,7 @@ struct ConvolutionKernel: Sendable {
         nonisolated(unsafe) let input = input, output = output, residual = residual, scratch = scratch
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.forEach(workers) { worker in
                 let patches = g.isPointwise ? nil : scratch + worker * chunk * g.patch
                 while true {
                     let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -102,7 +102,7 @@ struct ConvolutionKernel: Sendable {
         let workers = split.workers
         nonisolated(unsafe) let input = input, output = output, residual = residual, scratch = scratch
         if !g.isPointwise {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.forEach(workers) { worker in
                 let rows = (g.rows * worker / workers)..<(g.rows * (worker + 1) / workers)
                 g.im2col(rows: rows, input: input, into: scratch + rows.lowerBound * g.patch)
             }
@@ -112,7 +112,7 @@ struct ConvolutionKernel: Sendable {
         nonisolated(unsafe) let source = a
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.forEach(workers) { worker in
                 let first = panels * worker / workers * 32
                 let last = min(g.outC, panels * (worker + 1) / workers * 32)
                 MatrixMultiply.run(rows: 0..<g.rows, columns: first..<last, a: source, lda: lda, b: weights, c: output, ldc: g.outC,

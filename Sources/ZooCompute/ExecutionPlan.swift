@@ -94,7 +94,7 @@ final class ExecutionPlan: @unchecked Sendable {
         }
     }
 
-    init(model: BoundModel, batch: Int, outputs requested: [String], threads: Int) throws {
+    init(model: BoundModel, batch: Int, outputs requested: [String], threads: Int, prepared: PreparedWeights) throws {
         self.batch = batch
         self.threads = max(1, threads)
         // Fold BatchNormalization; remember which layer now produces each folded layer's value.
@@ -194,9 +194,12 @@ final class ExecutionPlan: @unchecked Sendable {
                     useBias = dense.useBias
                 } else { continue }
                 _ = isDense
-                let kernel = try weight(node, "kernel")
                 let bias = useBias ? try weight(node, "bias") : nil
-                let prepared = kernel.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
+                let hasFoldedBN = replaced.values.contains(node.name)
+                let matrix = try prepared.matrix(node.name + (hasFoldedBN ? "|bn" : "")) {
+                    let kernel = try weight(node, "kernel")
+                    return kernel.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
+                }
                 var relu = activation == .relu
                 var residual: Int?
                 var produces = [node.name]
@@ -214,7 +217,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 }
                 let postActivation: Activation? = (activation == .relu || activation == .linear) ? nil : activation
                 let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .convolution(ConvolutionKernel(geometry: geometry, weights: prepared, bias: bias, relu: relu, threads: threads), residual: residual),
+                steps.append(Step(name: node.name, kind: .convolution(ConvolutionKernel(geometry: geometry, weights: matrix, bias: bias, relu: relu, threads: threads), residual: residual),
                                   inputs: ins + (residual.map { [$0] } ?? []), output: v))
                 if let postActivation {
                     steps.append(Step(name: node.name, kind: .activation(postActivation), inputs: [v], output: v))

@@ -52,7 +52,7 @@ enum LayerKernels {
         let lines = batch * outH
         let workers = lines * outW * c >= 32 * 1024 ? Swift.max(1, Swift.min(threads, lines)) : 1
         nonisolated(unsafe) let input = input, output = output
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        Parallel.forEach(workers) { worker in
             for line in (lines * worker / workers)..<(lines * (worker + 1) / workers) {
                 let (n, oy) = line.quotientAndRemainder(dividingBy: outH)
                 for ox in 0..<outW {

@@ -85,4 +85,46 @@ import ZooModels
             for name in names { #expect(one[name] == many[name], "\(name) with \(threads) threads") }
         }
     }
+
+    /// A batch shared out image by image (2 images per thread on 2 threads, the fifth image run
+    /// with every layer split) gives the single-thread result bit for bit; so does a model with a
+    /// large Dense layer, whose threads run their images as one batch.
+    @Test(arguments: [false, true])
+    func imageParallelBatchesEqualOneThread(largeDense: Bool) throws {
+        var g = Graph()
+        try g.add("in", .input(shape: [6, 6, 8]))
+        try g.add("c", .conv2D(ConvAttributes(filters: 24, kernel: [3, 3], padding: .same, activation: .relu)), inputs: ["in"])
+        try g.add("flat", .flatten, inputs: ["c"])
+        try g.add("dense", .dense(DenseAttributes(units: largeDense ? 5000 : 40)), inputs: ["flat"])
+        g.outputs = ["dense"]
+        var weights: [String: [String: Weight]] = [:]
+        var state: UInt64 = 99
+        for node in g.nodes {
+            for spec in node.weights {
+                let values = (0..<spec.elementCount).map { _ -> Float in
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 5000
+                }
+                weights[node.name, default: [:]][spec.name] = Weight(name: spec.name, path: "", storedName: "", dtype: .float32,
+                                                                      shape: spec.shape, data: TensorData(values: values))
+            }
+        }
+        let bound = BoundModel(graph: g, weights: weights, report: BindingReport(), scheme: .keras)
+        let input = Tensor(shape: [5, 6, 6, 8], values: (0..<(5 * 6 * 6 * 8)).map { Float($0 % 29) / 9 - 1.5 })
+        let one = try CompiledModel(model: bound, threads: 1).run(input, outputs: ["c", "dense"])
+        let two = CompiledModel(model: bound, threads: 2)
+        #expect(try two.planInfo(batch: 5).imagesPerThread == 2)
+        let many = try two.run(input, outputs: ["c", "dense"])
+        #expect(one["c"] == many["c"] && one["dense"] == many["dense"])
+        #expect(many["dense"]?.shape == [5, largeDense ? 5000 : 40])
+        // Each image alone gives its slice of the batch result.
+        let perImage = 6 * 6 * 8
+        let units = largeDense ? 5000 : 40
+        let all = try #require(many["dense"]).values
+        for image in [0, 3, 4] {
+            let alone = Tensor(shape: [1, 6, 6, 8], values: Array(input.values[(image * perImage)..<((image + 1) * perImage)]))
+            let out = try #require(try two.run(alone, outputs: ["dense"])["dense"]).values
+            #expect(out == Array(all[(image * units)..<((image + 1) * units)]), "image \(image)")
+        }
+    }
 }

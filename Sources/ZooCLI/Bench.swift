@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Layer to run up to (default: the model's outputs).") var layer: [String] = []
     @Flag(help: "Print one JSON object.") var json = false
-    @Flag(help: "Also time every step and print where the time goes (slowest first).") var profile = false
+    @Flag(help: "Also time every step (median over the runs) and print where the time goes, slowest first; with --json, as `profile`.") var profile = false
     @OptionGroup var options: ModelOptions
 
     func run() throws {
@@ -41,31 +41,44 @@ struct Bench: ParsableCommand {
         let median = times[times.count / 2]
         let imagesPerSecond = Double(batch) / median
         let gflops = info.flops / median / 1e9
+        let steps = profile ? try compiled.profile(input, outputs: layer, iterations: iterations) : []
+        let total = steps.reduce(0) { $0 + $1.milliseconds }
+        var byKind: [String: Double] = [:]
+        for step in steps { byKind[step.kind.split(separator: " ").first.map(String.init) ?? step.kind, default: 0] += step.milliseconds }
+        let slowest = steps.sorted { $0.milliseconds > $1.milliseconds }
+        func rate(_ step: CompiledModel.StepProfile) -> Double? {
+            step.flops > 0 && step.milliseconds > 0 ? step.flops / step.milliseconds / 1e6 : nil
+        }
         if json {
-            print(JSONValue.object([
+            var fields: [(String, JSONValue)] = [
                 ("model", .string(model)), ("batch", .int(batch)), ("iterations", .int(iterations)), ("threads", .int(compiled.threads)),
                 ("median_ms", .double(median * 1000)), ("min_ms", .double((times.first ?? 0) * 1000)),
                 ("images_per_second", .double(imagesPerSecond)), ("gflops", .double(gflops)), ("flops_per_run", .double(info.flops)),
                 ("peak_activation_bytes", .int(info.peakActivationBytes)), ("load_ms", .double(loadMs)), ("kernel", .string(compiled.kernelName)),
-            ]).rendered())
-        } else {
-            print("\(model): batch \(batch), \(iterations) runs, \(compiled.threads) threads, kernel \(compiled.kernelName)")
-            print(String(format: "  median %.2f ms, min %.2f ms: %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per run)",
-                         median * 1000, (times.first ?? 0) * 1000, imagesPerSecond, gflops, info.flops / 1e9))
-            print(String(format: "  peak activation memory %.1f MiB; load %.1f ms", Double(info.peakActivationBytes) / 1048576, loadMs))
-        }
-        if profile {
-            let steps = try compiled.profile(input, outputs: layer, iterations: iterations)
-            let total = steps.reduce(0) { $0 + $1.milliseconds }
-            var byKind: [String: Double] = [:]
-            for step in steps { byKind[step.kind.split(separator: " ").first.map(String.init) ?? step.kind, default: 0] += step.milliseconds }
-            print(String(format: "profile: %d steps, %.2f ms summed medians; by kind: ", steps.count, total)
-                  + byKind.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f ms", $0.key, $0.value) }.joined(separator: ", "))
-            for step in steps.sorted(by: { $0.milliseconds > $1.milliseconds }) {
-                let rate = step.flops > 0 && step.milliseconds > 0 ? String(format: "%7.1f GFLOP/s", step.flops / step.milliseconds / 1e6) : String(repeating: " ", count: 15)
-                print(String(format: "  %8.3f ms %5.1f%%  %@  %@  %@", step.milliseconds, step.milliseconds / max(total, 1e-9) * 100, rate,
-                             step.name.padding(toLength: 28, withPad: " ", startingAt: 0), step.kind))
+                ("images_per_thread", .int(info.imagesPerThread)),
+            ]
+            if profile {
+                fields.append(("profile_ms_by_kind", .object(byKind.sorted { $0.value > $1.value }.map { ($0.key, .double($0.value)) })))
+                fields.append(("profile", .array(slowest.map { step in
+                    .object([("name", .string(step.name)), ("kind", .string(step.kind)), ("ms", .double(step.milliseconds)),
+                             ("flops", .double(step.flops)), ("gflops", rate(step).map(JSONValue.double) ?? .null)])
+                })))
             }
+            print(JSONValue.object(fields).rendered())
+            return
+        }
+        print("\(model): batch \(batch), \(iterations) runs, \(compiled.threads) threads, kernel \(compiled.kernelName)"
+              + (info.imagesPerThread > 0 ? ", \(info.imagesPerThread) images per thread" : ""))
+        print(String(format: "  median %.2f ms, min %.2f ms: %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per run)",
+                     median * 1000, (times.first ?? 0) * 1000, imagesPerSecond, gflops, info.flops / 1e9))
+        print(String(format: "  peak activation memory %.1f MiB; load %.1f ms", Double(info.peakActivationBytes) / 1048576, loadMs))
+        guard profile else { return }
+        print(String(format: "profile: %d steps, %.2f ms summed medians; by kind: ", steps.count, total)
+              + byKind.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f ms", $0.key, $0.value) }.joined(separator: ", "))
+        for step in slowest {
+            let gflops = rate(step).map { String(format: "%7.1f GFLOP/s", $0) } ?? String(repeating: " ", count: 15)
+            print(String(format: "  %8.3f ms %5.1f%%  %@  %@  %@", step.milliseconds, step.milliseconds / max(total, 1e-9) * 100, gflops,
+                         step.name.padding(toLength: 28, withPad: " ", startingAt: 0), step.kind))
         }
     }
 }

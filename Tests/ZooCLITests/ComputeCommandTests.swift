@@ -79,4 +79,19 @@ import ZooFormats
         #expect((object["flops_per_run"] as? Double ?? 0) > 0)
         #expect((object["peak_activation_bytes"] as? Int ?? 0) > 0)
     }
+
+    @Test func benchProfileTimesEveryStep() throws {
+        let result = try ZooProcess.run(["bench", Fixtures.path("compute/block.keras"), "--batch", "1", "--iterations", "3", "--json", "--profile"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let steps = try #require(object["profile"] as? [[String: Any]])
+        // The block's convolutions are all there, slowest first, and their FLOPs add up to the run's.
+        let names = steps.compactMap { $0["name"] as? String }
+        #expect(Set(names).isSuperset(of: ["b_1_conv", "b_2_conv"]))
+        let times = steps.compactMap { $0["ms"] as? Double }
+        #expect(times == times.sorted(by: >) && times.count == steps.count)
+        let flops = steps.compactMap { $0["flops"] as? Double }.reduce(0, +)
+        #expect(abs(flops - (object["flops_per_run"] as? Double ?? -1)) < 0.5)
+        #expect((object["profile_ms_by_kind"] as? [String: Double])?["conv"] != nil)
+    }
 }

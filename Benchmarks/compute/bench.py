@@ -142,8 +142,21 @@ def main(args):
             results.append(r)
     uptime_after = sh("uptime")
     print("== load after measuring:", uptime_after, flush=True)
-    json.dump({"results": results, "problems": problems}, open(os.path.join(args.work, "results.json"), "w"), indent=1)
-    write_report(args, results, problems, uptime_before, uptime_after)
+    # Where zoo's time goes: every step timed (medians), after the comparison so it does not
+    # disturb it.
+    profiles = {}
+    for model, batch, warm, iters in plan:
+        cmd = [args.zoo, "bench", os.path.join(args.work, f"{model}.zoo"), "--batch", str(batch),
+               "--iterations", str(max(3, iters - 2)), "--json", "--profile"]
+        print(f"== zoo profile {model} batch {batch}", flush=True)
+        rc, out, err, _ = run_measured(cmd)
+        if rc == 0:
+            profiles[f"{model}/{batch}"] = json.loads(out.strip().splitlines()[-1])
+        else:
+            problems.append(f"zoo profile {model} batch {batch}: exit {rc}: {err.strip()[-400:]}")
+    json.dump({"results": results, "problems": problems, "profiles": profiles},
+              open(os.path.join(args.work, "results.json"), "w"), indent=1)
+    write_report(args, results, problems, uptime_before, uptime_after, profiles)
 
 
 def versions():
@@ -160,7 +173,7 @@ def versions():
     return v
 
 
-def write_report(args, results, problems, up_before, up_after):
+def write_report(args, results, problems, up_before, up_after, profiles=None):
     get = {(r["runtime"], r["model"], r["batch"]): r for r in results}
     v = versions()
     mem = sh("free -g | awk '/Mem:/{print $2}'")
@@ -288,6 +301,36 @@ def write_report(args, results, problems, up_before, up_after):
     if best:
         A(f"Best here: {best['gflops']:.1f} GFLOP/s ({MODELS[best['model']]} batch {best['batch']}), "
           f"{100 * best['gflops'] / (args.core_peak * (os.cpu_count() or 1)):.0f}% of that peak.")
+    if profiles:
+        A("")
+        A("## Where zoo's time goes (profile)")
+        A("")
+        A("`zoo bench MODEL.zoo --batch N --profile --json` times every step of the plan (median over the runs), "
+          "run after the comparison above. At batch 1 every layer is split across both cores; at batch 8 each core "
+          "runs its own images (4 each) through a single-threaded plan, so the step times there are one core's, per "
+          "image (ResNet50) or per 4-image batch (VGG16, whose 470 MiB of Dense weights are streamed once per core "
+          "per batch rather than once per image). GFLOP/s per step are that step's FLOPs over its median time.")
+        A("")
+        A("| model | batch | summed step ms | conv share | conv GFLOP/s (time-weighted) | slowest convolutions (ms, GFLOP/s) |")
+        A("|---|---:|---:|---:|---:|---|")
+        for m in args.models:
+            for b in (1, 8):
+                pr = profiles.get(f"{m}/{b}")
+                if not pr:
+                    continue
+                steps = pr.get("profile", [])
+                total = sum(x["ms"] for x in steps) or 1e-9
+                convs = [x for x in steps if x.get("gflops")]
+                conv_ms = sum(x["ms"] for x in convs)
+                conv_rate = sum(x["flops"] for x in convs) / (conv_ms or 1e-9) / 1e6
+                slow = sorted(convs, key=lambda x: x["gflops"])[:4]
+                A(f"| {MODELS[m]} | {b} | {total:.1f} | {100 * conv_ms / total:.0f}% | {conv_rate:.0f} | " +
+                  "; ".join(f"{x['name']} ({x['kind'].split(' rows')[0]}) {x['ms']:.2f} ms, {x['gflops']:.0f}" for x in slow) + " |")
+        A("")
+        A("Per-kind totals (ms): " + "; ".join(
+            f"{MODELS[k.split('/')[0]]} b{k.split('/')[1]}: " +
+            ", ".join(f"{kind} {ms:.2f}" for kind, ms in pr.get("profile_ms_by_kind", {}).items())
+            for k, pr in profiles.items()) + ".")
     if problems:
         A("")
         A("## Problems")

@@ -247,6 +247,9 @@ public final class CompiledModel: @unchecked Sendable {
         case .convolution(let kernel, let residual):
             guard let inPtr else { return }
             kernel.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, scratch: arena.scratch)
+        case .winograd(let convolution, let residual):
+            guard let inPtr else { return }
+            convolution.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, scratch: arena.scratch)
         case .depthwise(let g, let multiplier, let kernel, let bias, let activation):
             guard let inPtr else { return }
             LayerKernels.depthwise(g, multiplier: multiplier, kernel: kernel, bias: bias, activation: activation, input: inPtr, output: out)

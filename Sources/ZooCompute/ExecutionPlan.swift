@@ -8,6 +8,7 @@ import ZooModels
 enum StepKind: Sendable {
     case input
     case convolution(ConvolutionKernel, residual: Int?)
+    case winograd(WinogradConvolution, residual: Int?)
     case depthwise(ConvGeometry, multiplier: Int, kernel: [Float], bias: [Float]?, activation: Activation)
     case scaleShift(scale: [Float], shift: [Float])
     case activation(Activation)
@@ -27,6 +28,9 @@ extension StepKind {
         case .convolution(let k, let residual):
             let g = k.geometry
             return "conv \(g.kh)x\(g.kw)/\(g.sh) \(g.inC)->\(g.outC) rows \(g.rows)" + (residual != nil ? " +res" : "") + (k.relu ? " +relu" : "")
+        case .winograd(let w, let residual):
+            let g = w.geometry
+            return "conv 3x3/1 \(g.inC)->\(g.outC) rows \(g.rows) winograd" + (residual != nil ? " +res" : "") + (w.relu ? " +relu" : "")
         case .depthwise: return "depthwise"
         case .scaleShift: return "batchnorm"
         case .activation(let a): return "activation \(a.rawValue)"
@@ -43,6 +47,7 @@ extension StepKind {
     var flops: Double {
         switch self {
         case .convolution(let k, _): return k.flops
+        case .winograd(let w, _): return w.flops
         case .depthwise(let g, _, _, _, _): return 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
         default: return 0
         }
@@ -90,6 +95,7 @@ final class ExecutionPlan: @unchecked Sendable {
     var maxScratchFloats: Int {
         steps.reduce(0) { current, step in
             if case .convolution(let kernel, _) = step.kind { return max(current, kernel.split.scratchFloats) }
+            if case .winograd(let w, _) = step.kind { return max(current, w.scratchFloats) }
             return current
         }
     }
@@ -193,13 +199,10 @@ final class ExecutionPlan: @unchecked Sendable {
                     activation = dense.activation
                     useBias = dense.useBias
                 } else { continue }
-                _ = isDense
                 let bias = useBias ? try weight(node, "bias") : nil
                 let hasFoldedBN = replaced.values.contains(node.name)
-                let matrix = try prepared.matrix(node.name + (hasFoldedBN ? "|bn" : "")) {
-                    let kernel = try weight(node, "kernel")
-                    return kernel.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
-                }
+                let useWinograd = !isDense && WinogradConvolution.applies(to: geometry)
+                let key = node.name + (hasFoldedBN ? "|bn" : "")
                 var relu = activation == .relu
                 var residual: Int?
                 var produces = [node.name]
@@ -217,8 +220,20 @@ final class ExecutionPlan: @unchecked Sendable {
                 }
                 let postActivation: Activation? = (activation == .relu || activation == .linear) ? nil : activation
                 let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .convolution(ConvolutionKernel(geometry: geometry, weights: matrix, bias: bias, relu: relu, threads: threads), residual: residual),
-                                  inputs: ins + (residual.map { [$0] } ?? []), output: v))
+                let kind: StepKind
+                if useWinograd {
+                    let transformed = try prepared.value(key + "|winograd") {
+                        WinogradConvolution.Weights(hwio: try weight(node, "kernel"), inChannels: geometry.inC, outChannels: geometry.outC)
+                    }
+                    kind = .winograd(WinogradConvolution(geometry: geometry, weights: transformed, bias: bias, relu: relu, threads: threads), residual: residual)
+                } else {
+                    let matrix = try prepared.value(key) {
+                        let kernel = try weight(node, "kernel")
+                        return kernel.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
+                    }
+                    kind = .convolution(ConvolutionKernel(geometry: geometry, weights: matrix, bias: bias, relu: relu, threads: threads), residual: residual)
+                }
+                steps.append(Step(name: node.name, kind: kind, inputs: ins + (residual.map { [$0] } ?? []), output: v))
                 if let postActivation {
                     steps.append(Step(name: node.name, kind: .activation(postActivation), inputs: [v], output: v))
                 }

@@ -6,20 +6,20 @@ import Foundation
 /// weights, and a model that runs images in parallel uses two plans at once; packing once keeps
 /// one copy of the weights in memory instead of one per plan.
 final class PreparedWeights: @unchecked Sendable {
-    private var matrices: [String: MatrixMultiply.PreparedMatrix] = [:]
+    private var values: [String: AnyObject] = [:]
     private let lock = NSLock()
 
-    /// The packed matrix for `key` (the layer name, plus whether a BatchNormalization was
-    /// folded into it), made by `make` the first time.
-    func matrix(_ key: String, make: () throws -> MatrixMultiply.PreparedMatrix) rethrows -> MatrixMultiply.PreparedMatrix {
+    /// The prepared weights for `key` (the layer name, plus whether a BatchNormalization was
+    /// folded into it and how they are laid out), made by `make` the first time.
+    func value<T: AnyObject>(_ key: String, make: () throws -> T) rethrows -> T {
         lock.lock()
-        if let matrix = matrices[key] { lock.unlock(); return matrix }
+        if let value = values[key] as? T { lock.unlock(); return value }
         lock.unlock()
-        let matrix = try make()
+        let value = try make()
         lock.lock()
         defer { lock.unlock() }
-        if let existing = matrices[key] { return existing }
-        matrices[key] = matrix
-        return matrix
+        if let existing = values[key] as? T { return existing }
+        values[key] = value
+        return value
     }
 }

@@ -228,6 +228,11 @@ final class ExecutionPlan: @unchecked Sendable {
                     kind = .winograd(WinogradConvolution(geometry: geometry, weights: transformed, bias: bias, relu: relu, threads: threads), residual: residual)
                 } else {
                     let matrix = try prepared.value(key) {
+                        // A kernel stored in the GEMM's panel layout (.zoo `packed`) is used in place.
+                        if !hasFoldedBN, let panels = folded.weights[node.name]?["kernel"]?.kernelPanels,
+                           let inPlace = MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, panels: panels) {
+                            return inPlace
+                        }
                         let kernel = try weight(node, "kernel")
                         return kernel.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
                     }

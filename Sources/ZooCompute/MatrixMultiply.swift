@@ -1,4 +1,5 @@
 import CZooKernels
+import ZooFormats
 
 /// The matrix multiply every Conv2D and Dense runs on: `C = A * B (+ bias) (+ residual)`, then
 /// optionally ReLU, on a range of rows. `B` is packed once per model for the C kernels in
@@ -9,18 +10,35 @@ struct MatrixMultiply {
         let k: Int
         let n: Int
         let packed: UnsafeMutableRawPointer
+        /// Set when the panels live in memory owned elsewhere (a `.zoo` mapping).
+        private let borrowed: TensorData?
 
         init(k: Int, n: Int, rowMajor source: UnsafeBufferPointer<Float>) {
             self.k = k
             self.n = n
             let size = max(zoo_pack_b_size(Int32(k), Int32(n)), 64)
             packed = .allocate(byteCount: size, alignment: 64)
+            borrowed = nil
             if k > 0, n > 0, let base = source.baseAddress {
                 zoo_pack_b(Int32(k), Int32(n), base, Int32(n), packed.assumingMemoryBound(to: Float.self))
             }
         }
 
-        deinit { packed.deallocate() }
+        /// Uses panels already in the packed layout (a `.zoo` kernel stored `packed`) in place,
+        /// without a copy; nil when their size is not that of a K x N matrix's panels.
+        init?(k: Int, n: Int, panels: TensorData) {
+            guard k > 0, n > 0, panels.count == zoo_pack_b_size(Int32(k), Int32(n)),
+                  let base = panels.withUnsafeBytes({ $0.baseAddress }) else { return nil }
+            self.k = k
+            self.n = n
+            packed = UnsafeMutableRawPointer(mutating: base)
+            borrowed = panels
+        }
+
+        /// Whether the panels are used in place from memory owned elsewhere.
+        var isBorrowed: Bool { borrowed != nil }
+
+        deinit { if borrowed == nil { packed.deallocate() } }
     }
 
     /// Computes rows `rows` of C (row stride `ldc`) from A (row stride `lda`), for the output

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// Immutable bytes of one tensor, 64-byte aligned, shared between copies.
 ///
@@ -29,6 +30,14 @@ public struct TensorData: Sendable, Equatable {
     /// buffer owner) is alive; nothing is copied.
     public init(viewing start: UnsafeRawPointer, count: Int, owner: AnyObject & Sendable) {
         storage = TensorStorage(view: start, count: count, owner: owner)
+    }
+
+    /// Bytes that `fill` writes the first time anything reads them, kept from then on: for data
+    /// derived from other memory that most users never read, such as the plain layout of a
+    /// kernel that a `.zoo` file stores packed for the compute core (which reads the packed
+    /// bytes, so the plain copy is never made).
+    public init(deferredByteCount byteCount: Int, fill: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Void) {
+        storage = TensorStorage(deferredByteCount: byteCount, fill: fill)
     }
 
     /// Whether the bytes are a view into memory owned elsewhere (such as a file mapping).
@@ -64,29 +73,67 @@ public struct TensorData: Sendable, Equatable {
     }
 }
 
-/// The owner of one aligned allocation (written only inside `TensorData.init(byteCount:fill:)`),
-/// or a view into memory another object owns and keeps alive.
+/// The owner of one aligned allocation (written only inside `TensorData.init(byteCount:fill:)`
+/// or, for deferred data, by its fill on first read), or a view into memory another object owns
+/// and keeps alive.
 final class TensorStorage: @unchecked Sendable {
     static let alignment = 64
     let byteCount: Int
-    let mutableBytes: UnsafeMutableRawBufferPointer
-    /// Set for views: the object whose lifetime keeps `mutableBytes` valid.
+    /// Set for views: the object whose lifetime keeps the bytes valid.
     let owner: (AnyObject & Sendable)?
+    /// The bytes, for allocated storage and views (nil only for deferred storage).
+    private let ready: UnsafeMutableRawBufferPointer?
+    private let deferred: Deferred?
+
+    /// Deferred bytes: made once, under the lock, by the first reader.
+    final class Deferred: @unchecked Sendable {
+        let lock = NSLock()
+        var bytes: UnsafeMutableRawBufferPointer?
+        let fill: @Sendable (UnsafeMutableRawBufferPointer) -> Void
+        init(fill: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Void) { self.fill = fill }
+    }
 
     init(byteCount: Int) {
         self.byteCount = byteCount
-        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: Self.alignment)
-        mutableBytes = UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
+        ready = Self.allocate(byteCount)
         owner = nil
+        deferred = nil
     }
 
     init(view start: UnsafeRawPointer, count: Int, owner: AnyObject & Sendable) {
         byteCount = count
-        mutableBytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: start), count: count)
+        ready = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: start), count: count)
         self.owner = owner
+        deferred = nil
+    }
+
+    init(deferredByteCount: Int, fill: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Void) {
+        byteCount = deferredByteCount
+        ready = nil
+        owner = nil
+        deferred = Deferred(fill: fill)
+    }
+
+    private static func allocate(_ byteCount: Int) -> UnsafeMutableRawBufferPointer {
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: alignment)
+        return UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
+    }
+
+    /// The bytes (made now if they are deferred and nobody has read them yet).
+    var mutableBytes: UnsafeMutableRawBufferPointer {
+        if let ready { return ready }
+        guard let deferred else { return UnsafeMutableRawBufferPointer(start: nil, count: 0) }
+        deferred.lock.lock()
+        defer { deferred.lock.unlock() }
+        if let bytes = deferred.bytes { return bytes }
+        let bytes = Self.allocate(byteCount)
+        deferred.fill(bytes)
+        deferred.bytes = bytes
+        return bytes
     }
 
     deinit {
-        if owner == nil { mutableBytes.baseAddress.map { $0.deallocate() } }
+        if owner == nil { ready?.baseAddress.map { $0.deallocate() } }
+        deferred?.bytes?.baseAddress.map { $0.deallocate() }
     }
 }

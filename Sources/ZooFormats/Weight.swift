@@ -12,7 +12,16 @@ public struct Weight: Sendable, Equatable {
     public var dtype: DType
     /// Dimensions, outermost first (Conv2D kernels HWIO, Dense kernels `(in, out)`).
     public var shape: [Int]
-    public var data: TensorData
+    /// The values in the layout `shape` describes. Replacing them drops `kernelPanels`.
+    public var data: TensorData {
+        didSet { kernelPanels = nil }
+    }
+    /// The same kernel in the compute core's GEMM panel layout, when the file stores it that way
+    /// (a `.zoo` tensor with layout `packed`: the matrix of (product of all dimensions but the
+    /// last) rows by (last dimension) columns, cut into panels of 32 columns, each panel's rows
+    /// one after another, the last panel zero-padded). The compute core multiplies by these bytes
+    /// in place; `data` is then derived from them only if something reads it.
+    public var kernelPanels: TensorData?
 
     public init(name: String, path: String, storedName: String, dtype: DType, shape: [Int], data: TensorData) {
         self.name = name

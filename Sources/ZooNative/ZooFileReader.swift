@@ -137,9 +137,16 @@ public final class ZooFileReader: @unchecked Sendable {
             let offset = try read(UInt64.self, "'\(name)' offset")
             let length = try read(UInt64.self, "'\(name)' length")
             let checksum = try read(UInt64.self, "'\(name)' checksum")
-            let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+            var (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+            if layout == .packed {
+                // GEMM panels: float32 only, the last dimension padded to whole 32-column panels.
+                guard dtype == .float32, let packed = PackedKernel.byteCount(shape: shape) else {
+                    throw ZooFileError.badTensor(file: file, tensor: name, reason: "a packed tensor must be float32 of rank 2 or more without empty dimensions, not \(dtype.rawValue) \(shape)")
+                }
+                (bytes, overflow) = (packed, false)
+            }
             guard !overflow, UInt64(bytes) == length else {
-                throw ZooFileError.badTensor(file: file, tensor: name, reason: "length \(length) does not match shape \(shape) of \(dtype.rawValue)")
+                throw ZooFileError.badTensor(file: file, tensor: name, reason: "length \(length) does not match \(layout == .packed ? "packed " : "")shape \(shape) of \(dtype.rawValue) (\(overflow ? "overflow" : "\(bytes) bytes"))")
             }
             guard offset <= UInt64(Int.max), Int(offset) >= dataRange.lowerBound, Int(offset) <= dataRange.upperBound,
                   bytes <= dataRange.upperBound - Int(offset) else {
@@ -247,13 +254,21 @@ public final class ZooFileReader: @unchecked Sendable {
     }
 
     /// Every tensor as a checkpoint layer list (names split at the last `/` or, torchvision
-    /// style, the last `.`), with zero-copy data.
+    /// style, the last `.`), with zero-copy data. A `packed` kernel keeps its shape; its `data`
+    /// is the plain layout, made from the panels only when read, and `kernelPanels` the stored
+    /// panels.
     public func checkpoint() throws -> Checkpoint {
         var layers: [CheckpointLayer] = []
         var position: [String: Int] = [:]
         for (i, entry) in entries.enumerated() {
             let (layer, weight) = Self.split(entry.name)
-            let value = Weight(name: weight, path: entry.name, storedName: entry.name, dtype: entry.dtype, shape: entry.shape, data: try tensor(at: i))
+            let stored = try tensor(at: i)
+            var value = Weight(name: weight, path: entry.name, storedName: entry.name, dtype: entry.dtype, shape: entry.shape, data: stored)
+            if entry.layout == .packed, let plain = PackedKernel.deferredPlain(stored, shape: entry.shape) {
+                // Readers see the plain values (made on first read); the compute core uses the panels.
+                value.data = plain
+                value.kernelPanels = stored
+            }
             if let p = position[layer] {
                 layers[p].weights.append(value)
             } else {

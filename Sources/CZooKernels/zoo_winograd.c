@@ -11,7 +11,7 @@
 #define ZW_CLONES
 #endif
 
-void zoo_wino_kernel(int C, int K, const float *hwio, float *u) {
+static void zw_kernel2(int C, int K, const float *hwio, float *u) {
     size_t plane = (size_t)C * K;
     for (int c = 0; c < C; c++) {
         for (int k = 0; k < K; k++) {
@@ -41,6 +41,7 @@ static const float zw_zeros[ZW_BLOCK];  // ZW_BLOCK >= 16
 // into smaller registers on other targets). Loads and stores go through memcpy: no alignment
 // is assumed.
 typedef float zw_v16 __attribute__((vector_size(64)));
+typedef int zw_i16 __attribute__((vector_size(64)));
 
 // Macros rather than functions: a 64-byte vector passed by value to a function compiled
 // without AVX-512 would change the calling convention.
@@ -56,7 +57,7 @@ typedef float zw_v16 __attribute__((vector_size(64)));
     } while (0)
 
 ZW_CLONES
-void zoo_wino_input(const float *input, int H, int W, int C, int pad_top, int pad_left, int tiles_w,
+static void zw_input2(const float *input, int H, int W, int C, int pad_top, int pad_left, int tiles_w,
                     int tiles_per_image, int t_begin, int t_end, float *v, long ldv) {
     for (int t = t_begin; t < t_end; t++) {
         int n = t / tiles_per_image, r = t % tiles_per_image;
@@ -98,7 +99,7 @@ void zoo_wino_input(const float *input, int H, int W, int C, int pad_top, int pa
 }
 
 ZW_CLONES
-void zoo_wino_output(const float *m, long ldm, int out_h, int out_w, int K, int tiles_w, int tiles_per_image,
+static void zw_output2(const float *m, long ldm, int out_h, int out_w, int K, int tiles_w, int tiles_per_image,
                      int t_begin, int t_end, const float *bias, const float *residual, int relu, float *output) {
     float y[2][2][ZW_BLOCK];
     for (int t = t_begin; t < t_end; t++) {
@@ -138,4 +139,139 @@ void zoo_wino_output(const float *m, long ldm, int out_h, int out_w, int K, int 
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// F(4x4, 3x3): 6x6 input tiles, 36 products, 4x4 outputs (Lavin & Gray's matrices).
+
+static void zw_kernel4(int C, int K, const float *hwio, float *u) {
+    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                   {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    size_t plane = (size_t)C * K;
+    for (int c = 0; c < C; c++) {
+        for (int k = 0; k < K; k++) {
+            double g[3][3], t[6][3];
+            for (int y = 0; y < 3; y++)
+                for (int x = 0; x < 3; x++) g[y][x] = hwio[((size_t)(y * 3 + x) * C + c) * K + k];
+            for (int i = 0; i < 6; i++)
+                for (int x = 0; x < 3; x++) t[i][x] = G[i][0] * g[0][x] + G[i][1] * g[1][x] + G[i][2] * g[2][x];
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++)
+                    u[(size_t)(i * 6 + j) * plane + (size_t)c * K + k] = (float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+        }
+    }
+}
+
+// B^T applied to six values (one column or row of a tile).
+#define ZW_BT6(o, d0, d1, d2, d3, d4, d5)                 \
+    do {                                                  \
+        o[0] = 4.0f * (d0) - 5.0f * (d2) + (d4);          \
+        o[1] = -4.0f * ((d1) + (d2)) + (d3) + (d4);       \
+        o[2] = 4.0f * ((d1) - (d2)) - (d3) + (d4);        \
+        o[3] = 2.0f * ((d3) - (d1)) - (d2) + (d4);        \
+        o[4] = 2.0f * ((d1) - (d3)) - (d2) + (d4);        \
+        o[5] = 4.0f * (d1) - 5.0f * (d3) + (d5);          \
+    } while (0)
+
+ZW_CLONES
+static void zw_input4(const float *input, int H, int W, int C, int pad_top, int pad_left, int tiles_w,
+                      int tiles_per_image, int t_begin, int t_end, float *v, long ldv) {
+    for (int t = t_begin; t < t_end; t++) {
+        int n = t / tiles_per_image, r = t % tiles_per_image;
+        int y0 = 4 * (r / tiles_w) - pad_top, x0 = 4 * (r % tiles_w) - pad_left;
+        const float *rows[6][6];
+        for (int y = 0; y < 6; y++)
+            for (int x = 0; x < 6; x++) {
+                int iy = y0 + y, ix = x0 + x;
+                rows[y][x] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? input + (((size_t)n * H + iy) * W + ix) * C : zw_zeros;
+            }
+        float *dst = v + (size_t)(t - t_begin) * C;
+        for (int c = 0; c < C; c += 16) {
+            int nc = C - c < 16 ? C - c : 16;
+            zw_v16 s[6][6];
+            for (int x = 0; x < 6; x++) {
+                zw_v16 d[6], o[6];
+                for (int y = 0; y < 6; y++) ZW_LOAD(d[y], rows[y][x] == zw_zeros ? zw_zeros : rows[y][x] + c, nc);
+                ZW_BT6(o, d[0], d[1], d[2], d[3], d[4], d[5]);
+                for (int i = 0; i < 6; i++) s[i][x] = o[i];
+            }
+            float *out = dst + c;
+            for (int i = 0; i < 6; i++) {
+                zw_v16 o[6];
+                ZW_BT6(o, s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5]);
+                for (int j = 0; j < 6; j++) ZW_STORE(out + (i * 6 + j) * ldv, o[j], nc);
+            }
+        }
+    }
+}
+
+// A^T applied to six values.
+#define ZW_AT6(o, m0, m1, m2, m3, m4, m5)                       \
+    do {                                                        \
+        o[0] = (m0) + (m1) + (m2) + (m3) + (m4);                \
+        o[1] = (m1) - (m2) + 2.0f * ((m3) - (m4));              \
+        o[2] = (m1) + (m2) + 4.0f * ((m3) + (m4));              \
+        o[3] = (m1) - (m2) + 8.0f * ((m3) - (m4)) + (m5);       \
+    } while (0)
+
+ZW_CLONES
+static void zw_output4(const float *m, long ldm, int out_h, int out_w, int K, int tiles_w, int tiles_per_image,
+                       int t_begin, int t_end, const float *bias, const float *residual, int relu, float *output) {
+    for (int t = t_begin; t < t_end; t++) {
+        int n = t / tiles_per_image, r = t % tiles_per_image;
+        int oy = 4 * (r / tiles_w), ox = 4 * (r % tiles_w);
+        const float *src = m + (size_t)(t - t_begin) * K;
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            int nk = K - k0 < 16 ? K - k0 : 16;
+            zw_v16 s[4][6], b;
+            ZW_LOAD(b, bias ? bias + k0 : zw_zeros, nk);
+            for (int j = 0; j < 6; j++) {
+                zw_v16 a[6], o[4];
+                for (int i = 0; i < 6; i++) ZW_LOAD(a[i], src + (i * 6 + j) * ldm + k0, nk);
+                ZW_AT6(o, a[0], a[1], a[2], a[3], a[4], a[5]);
+                for (int i = 0; i < 4; i++) s[i][j] = o[i];
+            }
+            for (int i = 0; i < 4; i++) {
+                zw_v16 y[4];
+                ZW_AT6(y, s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5]);
+                if (oy + i >= out_h) continue;
+                for (int j = 0; j < 4; j++) {
+                    if (ox + j >= out_w) continue;
+                    size_t at = (((size_t)n * out_h + oy + i) * out_w + ox + j) * K + k0;
+                    zw_v16 value = y[j] + b;
+                    if (residual) {
+                        zw_v16 q;
+                        ZW_LOAD(q, residual + at, nk);
+                        value += q;
+                    }
+                    if (relu) {
+                        // max(0, x) that keeps NaN, like the GEMM epilogue: clear the lanes below 0.
+                        zw_v16 zero = {0};
+                        zw_i16 below = value < zero;
+                        value = (zw_v16)((zw_i16)value & ~below);
+                    }
+                    ZW_STORE(output + at, value, nk);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Entry points: m is the output tile size, 2 or 4.
+
+void zoo_wino_kernel(int m, int C, int K, const float *hwio, float *u) {
+    if (m == 4) zw_kernel4(C, K, hwio, u); else zw_kernel2(C, K, hwio, u);
+}
+
+void zoo_wino_input(int m, const float *input, int H, int W, int C, int pad_top, int pad_left, int tiles_w,
+                    int tiles_per_image, int t_begin, int t_end, float *v, long ldv) {
+    if (m == 4) zw_input4(input, H, W, C, pad_top, pad_left, tiles_w, tiles_per_image, t_begin, t_end, v, ldv);
+    else zw_input2(input, H, W, C, pad_top, pad_left, tiles_w, tiles_per_image, t_begin, t_end, v, ldv);
+}
+
+void zoo_wino_output(int m, const float *mat, long ldm, int out_h, int out_w, int K, int tiles_w, int tiles_per_image,
+                     int t_begin, int t_end, const float *bias, const float *residual, int relu, float *output) {
+    if (m == 4) zw_output4(mat, ldm, out_h, out_w, K, tiles_w, tiles_per_image, t_begin, t_end, bias, residual, relu, output);
+    else zw_output2(mat, ldm, out_h, out_w, K, tiles_w, tiles_per_image, t_begin, t_end, bias, residual, relu, output);
 }

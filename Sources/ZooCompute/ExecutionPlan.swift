@@ -30,7 +30,7 @@ extension StepKind {
             return "conv \(g.kh)x\(g.kw)/\(g.sh) \(g.inC)->\(g.outC) rows \(g.rows)" + (residual != nil ? " +res" : "") + (k.relu ? " +relu" : "")
         case .winograd(let w, let residual):
             let g = w.geometry
-            return "conv 3x3/1 \(g.inC)->\(g.outC) rows \(g.rows) winograd" + (residual != nil ? " +res" : "") + (w.relu ? " +relu" : "")
+            return "conv 3x3/1 \(g.inC)->\(g.outC) rows \(g.rows) winograd F\(w.tile)" + (residual != nil ? " +res" : "") + (w.relu ? " +relu" : "")
         case .depthwise: return "depthwise"
         case .scaleShift: return "batchnorm"
         case .activation(let a): return "activation \(a.rawValue)"
@@ -201,7 +201,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 } else { continue }
                 let bias = useBias ? try weight(node, "bias") : nil
                 let hasFoldedBN = replaced.values.contains(node.name)
-                let useWinograd = !isDense && WinogradConvolution.applies(to: geometry)
+                let winogradTile = isDense ? nil : WinogradConvolution.tile(for: geometry)
                 let key = node.name + (hasFoldedBN ? "|bn" : "")
                 var relu = activation == .relu
                 var residual: Int?
@@ -221,9 +221,9 @@ final class ExecutionPlan: @unchecked Sendable {
                 let postActivation: Activation? = (activation == .relu || activation == .linear) ? nil : activation
                 let v = newValue(node.outputShape)
                 let kind: StepKind
-                if useWinograd {
-                    let transformed = try prepared.value(key + "|winograd") {
-                        WinogradConvolution.Weights(hwio: try weight(node, "kernel"), inChannels: geometry.inC, outChannels: geometry.outC)
+                if let winogradTile {
+                    let transformed = try prepared.value(key + "|winograd\(winogradTile)") {
+                        WinogradConvolution.Weights(hwio: try weight(node, "kernel"), inChannels: geometry.inC, outChannels: geometry.outC, tile: winogradTile)
                     }
                     kind = .winograd(WinogradConvolution(geometry: geometry, weights: transformed, bias: bias, relu: relu, threads: threads), residual: residual)
                 } else {

@@ -1,15 +1,16 @@
 import CZooKernels
 import Synchronization
 
-/// A 3x3, stride-1 Conv2D computed with Winograd F(2x2, 3x3): each 2x2 block of outputs comes
-/// from a 4x4 input tile through 16 matrix products (one per transformed tap) of the tiles'
-/// transformed inputs by the transformed kernel, 16 multiplications per 4 outputs and input
-/// channel instead of 36. The transforms use only additions and halvings, so the results stay
-/// within float32 rounding of the direct convolution (checked against Keras in the tests).
+/// A 3x3, stride-1 Conv2D computed with Winograd F(m x m, 3x3): each m x m block of outputs
+/// comes from an (m+2) x (m+2) input tile through (m+2)^2 matrix products (one per transformed
+/// tap) of the tiles' transformed inputs by the transformed kernel. F(2x2) does 16
+/// multiplications per 4 outputs and input channel instead of 36 (2.25x fewer), F(4x4) 36 per 16
+/// instead of 144 (4x fewer). The results stay within float32 rounding of the direct convolution
+/// (about 1e-7 relative for F(2x2), a few 1e-7 for F(4x4); checked against it and against Keras).
 ///
-/// Used where the image is at least 14x14 (VGG16's and ResNet50's 3x3 layers up to stage 4):
-/// on ResNet's 7x7 last stage the tiles would be too few to keep the products efficient and a
-/// quarter of the padded 8x8 tile grid would be wasted.
+/// Used where the image is at least 14x14 (VGG16's and ResNet50's 3x3 layers up to stage 4),
+/// with F(4x4) from 28x28 up: on ResNet's 7x7 last stage the tiles would be too few to keep the
+/// products efficient and a quarter of the padded tile grid would be wasted.
 struct WinogradConvolution: Sendable {
     let geometry: ConvGeometry
     let weights: Weights
@@ -17,30 +18,42 @@ struct WinogradConvolution: Sendable {
     let relu: Bool
     /// Tiles per chunk, chunks, threads taking part, floats of scratch for all of them.
     let chunkTiles, chunks, workers, scratchFloats: Int
+    /// Output tile size m (2 or 4) and the number of products, (m + 2)^2.
+    var tile: Int { weights.tile }
+    var points: Int { (tile + 2) * (tile + 2) }
 
-    /// The 16 transformed kernels (input channels x output channels each), packed for the GEMM.
+    /// The transformed kernels ((m + 2)^2 matrices of input x output channels), packed for the GEMM.
     final class Weights: @unchecked Sendable {
+        let tile: Int
         let matrices: [MatrixMultiply.PreparedMatrix]
 
-        init(hwio: [Float], inChannels: Int, outChannels: Int) {
-            var u = [Float](repeating: 0, count: 16 * inChannels * outChannels)
+        init(hwio: [Float], inChannels: Int, outChannels: Int, tile: Int) {
+            self.tile = tile
+            let points = (tile + 2) * (tile + 2)
+            var u = [Float](repeating: 0, count: points * inChannels * outChannels)
             hwio.withUnsafeBufferPointer { src in
                 u.withUnsafeMutableBufferPointer { dst in
-                    if let s = src.baseAddress, let d = dst.baseAddress { zoo_wino_kernel(Int32(inChannels), Int32(outChannels), s, d) }
+                    if let s = src.baseAddress, let d = dst.baseAddress { zoo_wino_kernel(Int32(tile), Int32(inChannels), Int32(outChannels), s, d) }
                 }
             }
             let plane = inChannels * outChannels
-            matrices = (0..<16).map { xi in
+            matrices = (0..<points).map { xi in
                 u.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: inChannels, n: outChannels, rowMajor: UnsafeBufferPointer(rebasing: $0[(xi * plane)..<((xi + 1) * plane)])) }
             }
         }
     }
 
-    /// Whether a convolution of this geometry runs with Winograd.
-    static func applies(to g: ConvGeometry) -> Bool {
-        g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.outH >= 14 && g.outW >= 14
-            && g.inC >= 16 && g.outC >= 32
+    /// The output tile size a convolution of this geometry runs with (4 or 2), or nil when it
+    /// runs as a direct convolution.
+    static func tile(for g: ConvGeometry) -> Int? {
+        guard g.kh == 3, g.kw == 3, g.sh == 1, g.sw == 1, g.dh == 1, g.dw == 1, g.inC >= 16, g.outC >= 32 else { return nil }
+        if g.outH >= 28, g.outW >= 28 { return 4 }
+        if g.outH >= 14, g.outW >= 14 { return 2 }
+        return nil
     }
+
+    /// Whether a convolution of this geometry runs with Winograd.
+    static func applies(to g: ConvGeometry) -> Bool { tile(for: g) != nil }
 
     init(geometry g: ConvGeometry, weights: Weights, bias: [Float]?, relu: Bool, threads: Int) {
         geometry = g
@@ -48,7 +61,8 @@ struct WinogradConvolution: Sendable {
         self.bias = bias
         self.relu = relu
         let mr = Int(zoo_kernels_tile_rows())
-        let tiles = g.batch * ((g.outH + 1) / 2) * ((g.outW + 1) / 2)
+        let m = weights.tile, points = (m + 2) * (m + 2)
+        let tiles = g.batch * ((g.outH + m - 1) / m) * ((g.outW + m - 1) / m)
         // About 8 kernel tiles per chunk (enough rows for each product to reuse its kernel
         // panel), in whole tiles, and at least one chunk per thread.
         let threads = max(1, threads)
@@ -58,17 +72,18 @@ struct WinogradConvolution: Sendable {
         chunkTiles = chunk
         self.chunks = (tiles + chunk - 1) / chunk
         workers = min(threads, self.chunks)
-        scratchFloats = workers * 16 * chunk * (g.inC + g.outC)
+        scratchFloats = workers * points * chunk * (g.inC + g.outC)
     }
 
-    var tileCount: Int { geometry.batch * ((geometry.outH + 1) / 2) * ((geometry.outW + 1) / 2) }
+    var tileCount: Int { geometry.batch * ((geometry.outH + tile - 1) / tile) * ((geometry.outW + tile - 1) / tile) }
 
     /// Runs the convolution; `scratch` holds `scratchFloats` floats.
     func run(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
              scratch: UnsafeMutablePointer<Float>) {
         let g = geometry
-        let tilesW = (g.outW + 1) / 2
-        let perImage = ((g.outH + 1) / 2) * tilesW
+        let m = tile, points = self.points
+        let tilesW = (g.outW + m - 1) / m
+        let perImage = ((g.outH + m - 1) / m) * tilesW
         let tiles = tileCount
         let (chunk, chunks) = (chunkTiles, self.chunks)
         let next = Atomic<Int>(0)
@@ -77,19 +92,19 @@ struct WinogradConvolution: Sendable {
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
             Parallel.forEach(workers) { worker in
-                let v = scratch + worker * 16 * chunk * (g.inC + g.outC)
-                let m = v + 16 * chunk * g.inC
+                let v = scratch + worker * points * chunk * (g.inC + g.outC)
+                let products = v + points * chunk * g.inC
                 while true {
                     let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard c < chunks else { break }
                     let first = c * chunk, last = min(tiles, first + chunk)
-                    zoo_wino_input(input, Int32(g.inH), Int32(g.inW), Int32(g.inC), Int32(g.padTop), Int32(g.padLeft), Int32(tilesW),
+                    zoo_wino_input(Int32(m), input, Int32(g.inH), Int32(g.inW), Int32(g.inC), Int32(g.padTop), Int32(g.padLeft), Int32(tilesW),
                                    Int32(perImage), Int32(first), Int32(last), v, chunk * g.inC)
-                    for xi in 0..<16 {
+                    for xi in 0..<points {
                         MatrixMultiply.run(rows: 0..<(last - first), a: v + xi * chunk * g.inC, lda: g.inC, b: matrices[xi],
-                                           c: m + xi * chunk * g.outC, ldc: g.outC, bias: nil, residual: nil, ldr: g.outC, relu: false)
+                                           c: products + xi * chunk * g.outC, ldc: g.outC, bias: nil, residual: nil, ldr: g.outC, relu: false)
                     }
-                    zoo_wino_output(m, chunk * g.outC, Int32(g.outH), Int32(g.outW), Int32(g.outC), Int32(tilesW), Int32(perImage),
+                    zoo_wino_output(Int32(m), products, chunk * g.outC, Int32(g.outH), Int32(g.outW), Int32(g.outC), Int32(tilesW), Int32(perImage),
                                     Int32(first), Int32(last), bias, residual, relu ? 1 : 0, output)
                 }
             }

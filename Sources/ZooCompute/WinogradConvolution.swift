@@ -9,8 +9,8 @@ import Synchronization
 /// (about 1e-7 relative for F(2x2), a few 1e-7 for F(4x4); checked against it and against Keras).
 ///
 /// Used where the image is at least 14x14 (VGG16's and ResNet50's 3x3 layers up to stage 4),
-/// with F(4x4) from 28x28 up: on ResNet's 7x7 last stage the tiles would be too few to keep the
-/// products efficient and a quarter of the padded tile grid would be wasted.
+/// with F(4x4) from 28x28 up, and on ResNet's 7x7 last stage only for batches of 4 and more: one
+/// image has too few tiles (16) to keep the products efficient.
 struct WinogradConvolution: Sendable {
     let geometry: ConvGeometry
     let weights: Weights
@@ -49,6 +49,9 @@ struct WinogradConvolution: Sendable {
         guard g.kh == 3, g.kw == 3, g.sh == 1, g.sw == 1, g.dh == 1, g.dw == 1, g.inC >= 16, g.outC >= 32 else { return nil }
         if g.outH >= 28, g.outW >= 28 { return 4 }
         if g.outH >= 14, g.outW >= 14 { return 2 }
+        // Smaller images (ResNet's 7x7 last stage) when the batch brings enough tiles for
+        // efficient products: 4 images give 64.
+        if g.outH >= 6, g.outW >= 6, g.batch * ((g.outH + 1) / 2) * ((g.outW + 1) / 2) >= 56 { return 2 }
         return nil
     }
 

@@ -86,9 +86,9 @@ import ZooModels
         }
     }
 
-    /// A batch shared out image by image (2 images per thread on 2 threads, the fifth image run
-    /// with every layer split) gives the single-thread result bit for bit; so does a model with a
-    /// large Dense layer, whose threads run their images as one batch.
+    /// A batch shared out between threads (2 images per thread on 2 threads, the fifth image run
+    /// with every layer split) gives the single-thread result bit for bit, with a small or a large
+    /// Dense layer.
     @Test(arguments: [false, true])
     func imageParallelBatchesEqualOneThread(largeDense: Bool) throws {
         var g = Graph()

@@ -18,6 +18,7 @@ import ZooGraph
         Case(batch: 2, height: 15, width: 17, inC: 24, outC: 40, padding: .same, residual: true),
         Case(batch: 1, height: 18, width: 16, inC: 20, outC: 33, padding: .valid, relu: false),
         Case(batch: 3, height: 14, width: 15, inC: 70, outC: 64, padding: .valid, extraPad: 1, residual: true),
+        Case(batch: 4, height: 7, width: 7, inC: 32, outC: 64, padding: .same, residual: true),
         // F(4x4): 28x28 and up, ragged edges, fused padding, residual.
         Case(batch: 1, height: 28, width: 28, inC: 16, outC: 32, padding: .same),
         Case(batch: 2, height: 31, width: 29, inC: 24, outC: 47, padding: .same, residual: true),
@@ -80,7 +81,10 @@ import ZooGraph
         #expect(WinogradConvolution.tile(for: g(56)) == 4)
         #expect(WinogradConvolution.tile(for: g(28)) == 4)
         #expect(WinogradConvolution.tile(for: g(14)) == 2)
-        #expect(!WinogradConvolution.applies(to: g(7)))            // ResNet's last stage
+        #expect(!WinogradConvolution.applies(to: g(7)))            // ResNet's last stage, one image
+        var batch4 = g(7)
+        batch4.batch = 4
+        #expect(WinogradConvolution.tile(for: batch4) == 2)          // ... and four
         #expect(!WinogradConvolution.applies(to: g(56, stride: 2)))
         #expect(!WinogradConvolution.applies(to: g(56, kernel: 1)))
         #expect(!WinogradConvolution.applies(to: g(224, inC: 3)))  // VGG's first layer: too few input channels

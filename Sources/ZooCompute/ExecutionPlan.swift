@@ -104,7 +104,7 @@ final class ExecutionPlan: @unchecked Sendable {
         self.batch = batch
         self.threads = max(1, threads)
         // Fold BatchNormalization; remember which layer now produces each folded layer's value.
-        let (folded, replaced) = try BatchNormFolding.fold(model, preserving: Set(requested))
+        var (folded, replaced) = try BatchNormFolding.fold(model, preserving: Set(requested))
         let graph = folded.graph
         let resolve: (String) -> String = { name in
             var current = name
@@ -233,12 +233,21 @@ final class ExecutionPlan: @unchecked Sendable {
                            let inPlace = MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, panels: panels) {
                             return inPlace
                         }
-                        let kernel = try weight(node, "kernel")
-                        return kernel.withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
+                        guard let w = folded.weights[node.name]?["kernel"] else { throw ComputeError.missingWeight(layer: node.name, weight: "kernel") }
+                        if w.dtype == .float32, w.data.count == geometry.patch * geometry.outC * 4 {
+                            // Packed straight from the stored bytes (no float copy of a 400 MB Dense kernel).
+                            return w.data.withUnsafeBuffer(of: Float.self) { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
+                        }
+                        return DTypeConversion.floats(w).withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
                     }
                     kind = .convolution(ConvolutionKernel(geometry: geometry, weights: matrix, bias: bias, relu: relu, threads: threads), residual: residual)
                 }
                 steps.append(Step(name: node.name, kind: kind, inputs: ins + (residual.map { [$0] } ?? []), output: v))
+                // The kernel is prepared: drop the folded copy (made on demand by the folding) and
+                // give the source's pages back when it is a view into a file mapping, so planning
+                // holds one copy of the weights, not three.
+                folded.weights[node.name] = nil
+                model.weights[node.name]?["kernel"]?.data.releasePages()
                 if let postActivation {
                     steps.append(Step(name: node.name, kind: .activation(postActivation), inputs: [v], output: v))
                 }

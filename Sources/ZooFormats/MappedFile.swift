@@ -82,6 +82,20 @@ public final class MappedFile: @unchecked Sendable {
         mapped = false
     }
 
+    /// Drops the pages of `range` (byte offsets into `bytes`; only pages wholly inside it) from
+    /// this process's memory: the mapping is read-only, so the kernel reads them back from the
+    /// file if they are touched again. For callers that have copied what they need (the compute
+    /// core after packing a kernel), so the copy does not double the resident memory. Does
+    /// nothing for bytes read into memory.
+    public func releasePages(_ range: Range<Int>) {
+        guard mapped, let base = bytes.baseAddress, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + range.lowerBound + page - 1) / page * page
+        let end = (Int(bitPattern: base) + range.upperBound) / page * page
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, end - start, MADV_DONTNEED)
+    }
+
     /// Whether the bytes are a kernel mapping (false when they were read into memory).
     public var isMapped: Bool { mapped }
 

@@ -40,6 +40,16 @@ public struct TensorData: Sendable, Equatable {
         storage = TensorStorage(deferredByteCount: byteCount, fill: fill)
     }
 
+    /// Says the bytes will not be read for a while: a view into a file mapping gives its pages
+    /// back to the OS (they are read from the file again on the next access; see
+    /// `MappedFile.releasePages`). Other data is left as it is. The values never change.
+    public func releasePages() {
+        guard let file = storage.owner as? MappedFile, let start = storage.mutableBytes.baseAddress, let base = file.bytes.baseAddress else { return }
+        let offset = UnsafeRawPointer(start) - base
+        guard offset >= 0 else { return }
+        file.releasePages(offset..<(offset + count))
+    }
+
     /// Whether the bytes are a view into memory owned elsewhere (such as a file mapping).
     public var isView: Bool { storage.owner != nil }
 

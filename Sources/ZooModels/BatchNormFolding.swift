@@ -44,14 +44,19 @@ public enum BatchNormFolding {
             let beta = bnWeights["beta"].map(DTypeConversion.floats) ?? [Float](repeating: 0, count: channels)
             let means = DTypeConversion.floats(mean), variances = DTypeConversion.floats(variance)
             let scale = (0..<channels).map { Double(gamma[$0]) / (Double(variances[$0]) + bn.epsilon).squareRoot() }
-            // Output channels are the kernel's last axis in Keras layout (HWIO, HWIM, IO).
-            var kernel = DTypeConversion.floats(kernelWeight)
-            for i in kernel.indices { kernel[i] = Float(Double(kernel[i]) * scale[i % channels]) }
             let oldBias = weights[producer.name]?["bias"].map(DTypeConversion.floats) ?? [Float](repeating: 0, count: channels)
             let bias = (0..<channels).map { Float((Double(oldBias[$0]) - Double(means[$0])) * scale[$0] + Double(beta[$0])) }
             var newKernel = kernelWeight
             newKernel.dtype = .float32
-            newKernel.data = TensorData(values: kernel)
+            // The folded kernel is computed when first read, so folding a whole model holds one
+            // folded kernel at a time for a reader that takes them one by one (the compute core
+            // packs each and lets it go) instead of a second copy of every weight.
+            // Output channels are the kernel's last axis in Keras layout (HWIO, HWIM, IO).
+            newKernel.data = TensorData(deferredByteCount: kernelWeight.elementCount * 4) { raw in
+                let kernel = DTypeConversion.floats(kernelWeight)
+                let out = raw.bindMemory(to: Float.self)
+                for i in kernel.indices { out[i] = Float(Double(kernel[i]) * scale[i % channels]) }
+            }
             weights[producer.name] = [producer.weights[0].name: newKernel,
                                       "bias": Weight(name: "bias", path: "", storedName: "\(producer.name)/bias", dtype: .float32, shape: [channels], data: TensorData(values: bias))]
             weights[node.name] = nil

@@ -29,7 +29,10 @@ struct Bench: ParsableCommand {
             return Float(state % 2000) / 10 - 100
         }
         let input = Tensor(shape: shape, values: values)
+        // Planning folds BatchNormalization and prepares (packs, transforms) every kernel.
+        let planStart = DispatchTime.now()
         let info = try compiled.planInfo(batch: batch, outputs: layer)
+        let planMs = Double(DispatchTime.now().uptimeNanoseconds - planStart.uptimeNanoseconds) / 1e6
         _ = try compiled.run(input, outputs: layer)  // warm-up: plans, page faults, caches
         var times: [Double] = []
         for _ in 0..<iterations {
@@ -54,7 +57,8 @@ struct Bench: ParsableCommand {
                 ("model", .string(model)), ("batch", .int(batch)), ("iterations", .int(iterations)), ("threads", .int(compiled.threads)),
                 ("median_ms", .double(median * 1000)), ("min_ms", .double((times.first ?? 0) * 1000)),
                 ("images_per_second", .double(imagesPerSecond)), ("gflops", .double(gflops)), ("flops_per_run", .double(info.flops)),
-                ("peak_activation_bytes", .int(info.peakActivationBytes)), ("load_ms", .double(loadMs)), ("kernel", .string(compiled.kernelName)),
+                ("peak_activation_bytes", .int(info.peakActivationBytes)), ("load_ms", .double(loadMs)), ("plan_ms", .double(planMs)),
+                ("kernel", .string(compiled.kernelName)),
                 ("images_per_thread", .int(info.imagesPerThread)),
             ]
             if profile {
@@ -71,7 +75,7 @@ struct Bench: ParsableCommand {
               + (info.imagesPerThread > 0 ? ", \(info.imagesPerThread) images per thread" : ""))
         print(String(format: "  median %.2f ms, min %.2f ms: %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per run)",
                      median * 1000, (times.first ?? 0) * 1000, imagesPerSecond, gflops, info.flops / 1e9))
-        print(String(format: "  peak activation memory %.1f MiB; load %.1f ms", Double(info.peakActivationBytes) / 1048576, loadMs))
+        print(String(format: "  peak activation memory %.1f MiB; load %.1f ms, plan %.1f ms", Double(info.peakActivationBytes) / 1048576, loadMs, planMs))
         guard profile else { return }
         print(String(format: "profile: %d steps, %.2f ms summed medians; by kind: ", steps.count, total)
               + byKind.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f ms", $0.key, $0.value) }.joined(separator: ", "))

@@ -56,18 +56,25 @@ typedef int zw_i16 __attribute__((vector_size(64)));
         memcpy((p), &zw_tmp_, (size_t)(n) * sizeof(float)); \
     } while (0)
 
+// Pixel pointers of tile t's (m + 2) x (m + 2) input patch, row-major into `pixels`; taps
+// outside the image point at zw_zeros.
+static void zw_tile_pixels(const float *input, int H, int W, int C, int m, int pad_top, int pad_left, int tiles_w,
+                           int tiles_per_image, int t, const float **pixels) {
+    int n = t / tiles_per_image, r = t % tiles_per_image, size = m + 2;
+    int y0 = m * (r / tiles_w) - pad_top, x0 = m * (r % tiles_w) - pad_left;
+    for (int y = 0; y < size; y++)
+        for (int x = 0; x < size; x++) {
+            int iy = y0 + y, ix = x0 + x;
+            pixels[y * size + x] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? input + (((size_t)n * H + iy) * W + ix) * C : zw_zeros;
+        }
+}
+
 ZW_CLONES
 static void zw_input2(const float *input, int H, int W, int C, int pad_top, int pad_left, int tiles_w,
                     int tiles_per_image, int t_begin, int t_end, float *v, long ldv) {
     for (int t = t_begin; t < t_end; t++) {
-        int n = t / tiles_per_image, r = t % tiles_per_image;
-        int y0 = 2 * (r / tiles_w) - pad_top, x0 = 2 * (r % tiles_w) - pad_left;
         const float *rows[4][4];
-        for (int y = 0; y < 4; y++)
-            for (int x = 0; x < 4; x++) {
-                int iy = y0 + y, ix = x0 + x;
-                rows[y][x] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? input + (((size_t)n * H + iy) * W + ix) * C : zw_zeros;
-            }
+        zw_tile_pixels(input, H, W, C, 2, pad_top, pad_left, tiles_w, tiles_per_image, t, &rows[0][0]);
         float *dst = v + (size_t)(t - t_begin) * C;
         for (int c = 0; c < C; c += 16) {
             int nc = C - c < 16 ? C - c : 16;
@@ -177,14 +184,8 @@ ZW_CLONES
 static void zw_input4(const float *input, int H, int W, int C, int pad_top, int pad_left, int tiles_w,
                       int tiles_per_image, int t_begin, int t_end, float *v, long ldv) {
     for (int t = t_begin; t < t_end; t++) {
-        int n = t / tiles_per_image, r = t % tiles_per_image;
-        int y0 = 4 * (r / tiles_w) - pad_top, x0 = 4 * (r % tiles_w) - pad_left;
         const float *rows[6][6];
-        for (int y = 0; y < 6; y++)
-            for (int x = 0; x < 6; x++) {
-                int iy = y0 + y, ix = x0 + x;
-                rows[y][x] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? input + (((size_t)n * H + iy) * W + ix) * C : zw_zeros;
-            }
+        zw_tile_pixels(input, H, W, C, 4, pad_top, pad_left, tiles_w, tiles_per_image, t, &rows[0][0]);
         float *dst = v + (size_t)(t - t_begin) * C;
         for (int c = 0; c < C; c += 16) {
             int nc = C - c < 16 ? C - c : 16;

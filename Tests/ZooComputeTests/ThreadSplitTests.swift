@@ -16,20 +16,7 @@ import ZooModels
         try g.add("flat", .flatten, inputs: ["wide_3x3"])
         try g.add("dense", .dense(DenseAttributes(units: 333)), inputs: ["flat"])
         g.outputs = ["dense"]
-        var state: UInt64 = 42
-        func values(_ count: Int) -> TensorData {
-            TensorData(values: (0..<count).map { _ -> Float in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 4000
-            })
-        }
-        var weights: [String: [String: Weight]] = [:]
-        for node in g.nodes {
-            for spec in node.weights {
-                weights[node.name, default: [:]][spec.name] = Weight(name: spec.name, path: "", storedName: "", dtype: .float32,
-                                                                      shape: spec.shape, data: values(spec.elementCount))
-            }
-        }
+        let weights = seededWeights(for: g, seed: 42, divisor: 4000)
         return BoundModel(graph: g, weights: weights, report: BindingReport(), scheme: .keras)
     }
 
@@ -63,18 +50,7 @@ import ZooModels
         try g.add("avg", .averagePooling2D(PoolAttributes(size: [2, 2], strides: [1, 1], padding: .valid)), inputs: ["pool"])
         try g.add("c1", .conv2D(ConvAttributes(filters: 70, kernel: [1, 1])), inputs: ["avg"])
         g.outputs = ["c1"]
-        var weights: [String: [String: Weight]] = [:]
-        var state: UInt64 = 7
-        for node in g.nodes {
-            for spec in node.weights {
-                let values = (0..<spec.elementCount).map { _ -> Float in
-                    state = state &* 6364136223846793005 &+ 1442695040888963407
-                    return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 3000
-                }
-                weights[node.name, default: [:]][spec.name] = Weight(name: spec.name, path: "", storedName: "", dtype: .float32,
-                                                                      shape: spec.shape, data: TensorData(values: values))
-            }
-        }
+        let weights = seededWeights(for: g, seed: 7, divisor: 3000)
         let bound = BoundModel(graph: g, weights: weights, report: BindingReport(), scheme: .keras)
         let input = Tensor(shape: [3, 40, 40, 5], values: (0..<(3 * 40 * 40 * 5)).map { Float($0 % 23) / 7 - 1.5 })
         let names = ["c3", "pool", "avg", "c1"]
@@ -97,18 +73,7 @@ import ZooModels
         try g.add("flat", .flatten, inputs: ["c"])
         try g.add("dense", .dense(DenseAttributes(units: largeDense ? 5000 : 40)), inputs: ["flat"])
         g.outputs = ["dense"]
-        var weights: [String: [String: Weight]] = [:]
-        var state: UInt64 = 99
-        for node in g.nodes {
-            for spec in node.weights {
-                let values = (0..<spec.elementCount).map { _ -> Float in
-                    state = state &* 6364136223846793005 &+ 1442695040888963407
-                    return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 5000
-                }
-                weights[node.name, default: [:]][spec.name] = Weight(name: spec.name, path: "", storedName: "", dtype: .float32,
-                                                                      shape: spec.shape, data: TensorData(values: values))
-            }
-        }
+        let weights = seededWeights(for: g, seed: 99, divisor: 5000)
         let bound = BoundModel(graph: g, weights: weights, report: BindingReport(), scheme: .keras)
         let input = Tensor(shape: [5, 6, 6, 8], values: (0..<(5 * 6 * 6 * 8)).map { Float($0 % 29) / 9 - 1.5 })
         let one = try CompiledModel(model: bound, threads: 1).run(input, outputs: ["c", "dense"])
@@ -127,4 +92,21 @@ import ZooModels
             #expect(out == Array(all[(image * units)..<((image + 1) * units)]), "image \(image)")
         }
     }
+}
+
+/// Seeded weights for every layer of `graph` (values in [-1000, 1000] / divisor).
+func seededWeights(for graph: Graph, seed: UInt64, divisor: Float) -> [String: [String: Weight]] {
+    var weights: [String: [String: Weight]] = [:]
+    var state = seed
+    for node in graph.nodes {
+        for spec in node.weights {
+            let values = (0..<spec.elementCount).map { _ -> Float in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / divisor
+            }
+            weights[node.name, default: [:]][spec.name] = Weight(name: spec.name, path: "", storedName: "", dtype: .float32,
+                                                                  shape: spec.shape, data: TensorData(values: values))
+        }
+    }
+    return weights
 }

@@ -17,9 +17,23 @@ swift build -c release --product zoo ${SWIFT_SCRATCH:+--scratch-path "$SWIFT_SCR
 cat "$DIR/native/model.safetensors" > /dev/null
 "$PY" -m pip show safetensors >/dev/null 2>&1 || "$PY" -m pip install -q safetensors
 ST=$("$PY" Benchmarks/peers/safetensors_read.py "$DIR/native/model.safetensors" 20)
-"$PY" - "$ZOO" "$ST" <<'PYEOF'
+# The CLI as a user runs it: whole-process wall time (launch included) and peak RSS.
+CLI=$("$PY" - "$(dirname "$BIN")/zoo" "$DIR/resnet50_top.h5" "$DIR/native/cli.zoo" <<'PYEOF'
+import json, os, resource, subprocess, sys, time
+zoo, src, out = sys.argv[1:4]
+times = []
+for _ in range(7):
+    if os.path.exists(out): os.unlink(out)
+    start = time.perf_counter()
+    subprocess.run([zoo, "convert", src, out], check=True, stderr=subprocess.DEVNULL)
+    times.append(time.perf_counter() - start)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"cli_convert_ms": sorted(times)[len(times) // 2] * 1000, "cli_convert_peak_rss_bytes": peak}))
+PYEOF
+)
+"$PY" - "$ZOO" "$ST" "$CLI" <<'PYEOF'
 import json, os, platform, subprocess, sys, datetime
-z = json.loads(sys.argv[1]); s = json.loads(sys.argv[2])
+z = json.loads(sys.argv[1]); s = json.loads(sys.argv[2]); c = json.loads(sys.argv[3])
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 mb = z["weight_bytes"] / 2**20
 lines = [
@@ -32,10 +46,13 @@ lines = [
     f"| open + view vs safetensors safe_open + get_tensor (numpy) | {z['zoo_open_and_view_ms']:.3f} ms | {s['safe_open_get_all_ms']:.2f} ms | {s['safe_open_get_all_ms']/z['zoo_open_and_view_ms']:.0f}x faster | >= 5x |",
     f"| (safetensors header only / load_file) | | {s['safe_open_header_ms']:.2f} / {s['load_file_ms']:.1f} ms | | |",
     f"| verify every checksum | {z['verify_ms']:.1f} ms = {z['verify_gbps']:.1f} GB/s | | | >= 10 GB/s |",
-    f"| convert .h5 -> .zoo (read, bind, SHA-256, write, fsync, rename) | {z['convert_ms']:.0f} ms | HDF5 read {z['hdf5_read_ms']:.1f} ms | {z['convert_over_read']:.2f}x | <= 1.3x |",
-    f"| of which SHA-256 of the 103 MB source (OpenSSL) | {z['sha256_ms']:.0f} ms | | | |",
-    f"| convert peak RSS (whole process, after 20 conversions) | {z['convert_peak_rss_bytes']/2**20:.0f} MiB | model {mb:.1f} MiB | {z['convert_peak_rss_bytes']/z['weight_bytes']:.2f}x | <= 1.1x |",
-    "", "Raw:", "", "```json", json.dumps(z), json.dumps(s), "```", "",
+    f"| convert .h5 -> .zoo, streamed (structure read + bind, each weight read + hashed + written at its offset, SHA-256 of the source on a second thread, fsync, rename) | {z['convert_ms']:.0f} ms | HDF5 read {z['hdf5_read_ms']:.1f} ms | {z['convert_over_read']:.2f}x | <= 1.3x |",
+    f"| alone: SHA-256 of the 103 MB source (OpenSSL, one core; metadata needs it) | {z['sha256_ms']:.0f} ms | | {z['sha256_ms']/z['hdf5_read_ms']:.2f}x the read | |",
+    f"| alone: writing the already-read model (layout, checksums, write, fsync, rename) | {z['write_held_model_ms']:.0f} ms | | {z['write_held_model_ms']/z['hdf5_read_ms']:.2f}x the read | |",
+    f"| `zoo convert resnet50_top.h5 out.zoo`, whole process, launch included | {c['cli_convert_ms']:.0f} ms | | | |",
+    f"| convert peak RSS, `zoo convert` whole process (the target is judged on this) | {c['cli_convert_peak_rss_bytes']/2**20:.0f} MiB | model {mb:.1f} MiB | {c['cli_convert_peak_rss_bytes']/z['weight_bytes']:.2f}x | <= 1.1x |",
+    f"| convert peak RSS in the benchmark process: whole / above the baseline of {z['convert_baseline_rss_bytes']/2**20:.0f} MiB (libraries loaded and initialised) | {z['convert_peak_rss_bytes']/2**20:.0f} / {z['convert_peak_above_baseline_bytes']/2**20:.0f} MiB | model {mb:.1f} MiB | {z['convert_peak_rss_bytes']/z['weight_bytes']:.2f}x / {z['convert_peak_above_baseline_bytes']/z['weight_bytes']:.2f}x | |",
+    "", "Raw:", "", "```json", json.dumps(z), json.dumps(s), json.dumps(c), "```", "",
 ]
 open("Docs/BENCHMARKS_NATIVE.md", "w").write("\n".join(lines))
 print("\n".join(lines))

@@ -37,14 +37,15 @@ final class ZooFileOutput {
     private let failure = FailureBox()
 
     /// Opens `temporary` for writing a data section that starts at `dataOffset` (a multiple of
-    /// 4096) and whose largest tensor plus padding is `largestRegion` bytes.
-    init(temporary: String, path: String, dataOffset: Int, largestRegion: Int) throws {
+    /// 4096) and whose largest tensor plus padding is `largestRegion` bytes; `directIO` false
+    /// keeps every write in the page cache.
+    init(temporary: String, path: String, dataOffset: Int, largestRegion: Int, directIO: Bool = true) throws {
         self.path = path
         fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else {
             throw ZooFileError.cannotWrite(file: path, reason: "cannot create the temporary file \(temporary) (\(String(cString: strerror(errno))))")
         }
-        if let flag = Self.directFlag {
+        if directIO, let flag = Self.directFlag {
             let direct = open(temporary, O_WRONLY | O_CLOEXEC | flag)
             directFD = direct >= 0 ? direct : nil
         }

@@ -43,6 +43,13 @@ public enum ZooFileWriter {
     ///     which the layout was planned with.
     public static func write(_ tensors: [Tensor], metadata: ZooMetadata, graph: Graph?, to path: String, alignment: Int = 64,
                              fill: Fill? = nil, finishMetadata: ((inout ZooMetadata) throws -> Void)? = nil) throws {
+        try write(tensors, metadata: metadata, graph: graph, to: path, alignment: alignment, fill: fill, finishMetadata: finishMetadata, directIO: true)
+    }
+
+    /// `write`, with direct I/O for the data section allowed or not (tests take the page-cache
+    /// path this way, which is otherwise only used where the filesystem refuses `O_DIRECT`).
+    static func write(_ tensors: [Tensor], metadata: ZooMetadata, graph: Graph?, to path: String, alignment: Int,
+                      fill: Fill?, finishMetadata: ((inout ZooMetadata) throws -> Void)?, directIO: Bool) throws {
         guard alignment >= 64, alignment <= ZooFilePreamble.maxAlignment, alignment & (alignment - 1) == 0 else {
             throw ZooFileError.cannotWrite(file: path, reason: "--align \(alignment) must be a power of two between 64 and 65536")
         }
@@ -92,7 +99,7 @@ public enum ZooFileWriter {
         let largestRegion = (lengths.max() ?? 0) + alignment
 
         try AtomicOutput.write(to: path) { temporary in
-            let output = try ZooFileOutput(temporary: temporary, path: path, dataOffset: dataOffset, largestRegion: largestRegion)
+            let output = try ZooFileOutput(temporary: temporary, path: path, dataOffset: dataOffset, largestRegion: largestRegion, directIO: directIO)
             // Tensors first, each filled and hashed in place at its final offset; the region
             // before data_offset stays zero (no valid preamble) until everything else is written.
             var checksums: [UInt64] = []

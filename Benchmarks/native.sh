@@ -46,12 +46,28 @@ lines = [
     f"| open + view vs safetensors safe_open + get_tensor (numpy) | {z['zoo_open_and_view_ms']:.3f} ms | {s['safe_open_get_all_ms']:.2f} ms | {s['safe_open_get_all_ms']/z['zoo_open_and_view_ms']:.0f}x faster | >= 5x |",
     f"| (safetensors header only / load_file) | | {s['safe_open_header_ms']:.2f} / {s['load_file_ms']:.1f} ms | | |",
     f"| verify every checksum | {z['verify_ms']:.1f} ms = {z['verify_gbps']:.1f} GB/s | | | >= 10 GB/s |",
-    f"| convert .h5 -> .zoo, streamed (structure read + bind, each weight read + hashed + written at its offset, SHA-256 of the source on a second thread, fsync, rename) | {z['convert_ms']:.0f} ms | HDF5 read {z['hdf5_read_ms']:.1f} ms | {z['convert_over_read']:.2f}x | <= 1.3x |",
+    f"| convert .h5 -> .zoo, streamed (structure read + bind, each weight read + hashed + written at its offset, SHA-256 of the source on a second thread, fsync, rename); median (fastest) | {z['convert_ms']:.0f} ({min(z['convert_all_ms']):.0f}) ms | HDF5 read {z['hdf5_read_ms']:.1f} ms | {z['convert_over_read']:.2f}x ({min(z['convert_all_ms'])/z['hdf5_read_ms']:.2f}x) | <= 1.3x |",
     f"| alone: SHA-256 of the 103 MB source (OpenSSL, one core; metadata needs it) | {z['sha256_ms']:.0f} ms | | {z['sha256_ms']/z['hdf5_read_ms']:.2f}x the read | |",
     f"| alone: writing the already-read model (layout, checksums, write, fsync, rename) | {z['write_held_model_ms']:.0f} ms | | {z['write_held_model_ms']/z['hdf5_read_ms']:.2f}x the read | |",
     f"| `zoo convert resnet50_top.h5 out.zoo`, whole process, launch included | {c['cli_convert_ms']:.0f} ms | | | |",
     f"| convert peak RSS, `zoo convert` whole process (the target is judged on this) | {c['cli_convert_peak_rss_bytes']/2**20:.0f} MiB | model {mb:.1f} MiB | {c['cli_convert_peak_rss_bytes']/z['weight_bytes']:.2f}x | <= 1.1x |",
     f"| convert peak RSS in the benchmark process: whole / above the baseline of {z['convert_baseline_rss_bytes']/2**20:.0f} MiB (libraries loaded and initialised) | {z['convert_peak_rss_bytes']/2**20:.0f} / {z['convert_peak_above_baseline_bytes']/2**20:.0f} MiB | model {mb:.1f} MiB | {z['convert_peak_rss_bytes']/z['weight_bytes']:.2f}x / {z['convert_peak_above_baseline_bytes']/z['weight_bytes']:.2f}x | |",
+    "",
+    f"Convert time: not met. The metadata records the source file's SHA-256, one sequential stream that OpenSSL (SHA extensions) "
+    f"hashes at about 1.7 GB/s on one core: {z['sha256_ms']:.0f} ms alone, {z['sha256_ms']/z['hdf5_read_ms']:.2f}x the read, so no conversion "
+    f"that hashes the whole source reaches 1.3x on this machine. The streamed conversion runs everything else beside the hash "
+    f"(structure read and bind, then reading, hashing and direct-I/O writing of the weights, the disk write overlapping the reads); "
+    f"its fastest run took {min(z['convert_all_ms']):.0f} ms, the hash alone plus {min(z['convert_all_ms']) - z['sha256_ms']:.0f} ms, and its median "
+    f"depends on the second core being free: with 2 CPUs, the hash thread, the reading thread and anything else running share them "
+    f"(load average at the start of this run: {os.getloadavg()[0]:.2f}).",
+    "",
+    f"Peak memory: met. It is judged on the `zoo convert` process as a whole, what a user sees and the stricter reading "
+    f"(it includes Swift, Foundation and libhdf5: {z['convert_baseline_rss_bytes']/2**20:.0f} MiB before any weight is read). Above that baseline "
+    f"a conversion holds two page-aligned staging buffers (at least 8 MiB, or the largest tensor plus two pages, each) and libhdf5's "
+    f"caches, not the model.",
+    "",
+    "Each timed conversion writes a new file (the previous output is removed before the clock starts): replacing an existing 100 MB "
+    "output makes ext4 (mounted with discard) free the old extents inside rename(), about 15 ms here.",
     "", "Raw:", "", "```json", json.dumps(z), json.dumps(s), json.dumps(c), "```", "",
 ]
 open("Docs/BENCHMARKS_NATIVE.md", "w").write("\n".join(lines))

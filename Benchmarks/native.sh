@@ -59,7 +59,7 @@ lines = [
     f"(structure read and bind, then reading, hashing and direct-I/O writing of the weights, the disk write overlapping the reads); "
     f"its fastest run took {min(z['convert_all_ms']):.0f} ms, the hash alone plus {min(z['convert_all_ms']) - z['sha256_ms']:.0f} ms, and its median "
     f"depends on the second core being free: with 2 CPUs, the hash thread, the reading thread and anything else running share them "
-    f"(load average at the start of this run: {os.getloadavg()[0]:.2f}).",
+    f"(load average when this table was written: {os.getloadavg()[0]:.2f}).",
     "",
     f"Peak memory: met. It is judged on the `zoo convert` process as a whole, what a user sees and the stricter reading "
     f"(it includes Swift, Foundation and libhdf5: {z['convert_baseline_rss_bytes']/2**20:.0f} MiB before any weight is read). Above that baseline "

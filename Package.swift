@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "ZooFormatsTests", dependencies: ["ZooFormats", "ZooHDF5"]),
         .testTarget(name: "ZooGraphTests", dependencies: ["ZooGraph"]),
         .testTarget(name: "ZooNativeTests", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
-        .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooGraph", "ZooFormats"]),
+        .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooNative", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooComputeTests", dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats"]),
     ]

@@ -52,13 +52,22 @@ struct Convert: ParsableCommand {
             return value
         }
         let source = ModelOptions.with(arch: arch, naming: fromNaming)
+        let name = URL(fileURLWithPath: input).lastPathComponent
+        if target == .zoo, targetDType == nil, !foldBN {
+            // Keras HDF5 sources stream: bound from their structure, each weight read, hashed and
+            // written in turn while the source's SHA-256 is computed beside it.
+            let options = ZooExport.Options(alignment: align)
+            if let structure = try ZooExport.convertStreaming(input, sourceFile: name, to: output, loader: try source.loader(mode: .strict), options: options) {
+                Self.reportWritten(output, target: target, from: structure, notes: "")
+                return
+            }
+        }
         let (raw, storedGraph, _) = try AnyCheckpointReader.read(input)
         var report: [String: Double] = [:]
 
         if target == .zoo {
             let options = ZooExport.Options(dtype: targetDType, foldBatchNorm: foldBN, alignment: align)
             let sha = try SHA256.hexDigest(ofFile: input)
-            let name = URL(fileURLWithPath: input).lastPathComponent
             if let loaded = try? source.loader(mode: .strict).load(raw, file: input, graph: storedGraph) {
                 report = try ZooExport.write(loaded, sourceFile: name, sourceSHA256: sha, to: output, options: options)
             } else {
@@ -136,7 +145,11 @@ struct Convert: ParsableCommand {
             for (name, error) in report.sorted(by: { $0.key < $1.key }) { print("\(name)\tmax_abs_error=\(error)") }
         }
         let notes = (foldBN ? ", BatchNormalization folded" : "") + (targetDType.map { ", stored as \($0.rawValue)" } ?? "")
-        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(target.rawValue)) from \(raw.allWeights.count) weights, \(raw.parameterCount) parameters\(notes)\n".utf8))
+        Self.reportWritten(output, target: target, from: raw, notes: notes)
+    }
+
+    private static func reportWritten(_ output: String, target: CheckpointFormat, from checkpoint: Checkpoint, notes: String) {
+        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(target.rawValue)) from \(checkpoint.allWeights.count) weights, \(checkpoint.parameterCount) parameters\(notes)\n".utf8))
     }
 
     static func outputFormat(layout: String?, output: String) throws -> CheckpointFormat {

@@ -26,24 +26,30 @@ public enum CheckpointReader {
     public static func read(_ path: String) throws -> Checkpoint {
         try checkReadable(path)
         if KerasArchive.isZip(path) { return try KerasArchive.read(path) }
-        let file = try FormatError.wrapping { try HDF5File.open(path) }
-        let root = try FormatError.wrapping { try file.root() }
-        var checkpoint = try read(root: root, path: path)
-        checkpoint.provenance = try stringAttribute(root, "swiftzoo_provenance")
-        return checkpoint
+        return try readHDF5(path).checkpoint
     }
 
-    private static func read(root: HDF5Group, path: String) throws -> Checkpoint {
+    /// Reads an HDF5 Keras file (any HDF5 layout); with `deferring`, weights carry their dtype
+    /// and shape but no data, and their open datasets are collected there.
+    static func readHDF5(_ path: String, deferring: DeferredReads? = nil) throws -> (file: HDF5File, checkpoint: Checkpoint) {
+        let file = try FormatError.wrapping { try HDF5File.open(path) }
+        let root = try FormatError.wrapping { try file.root() }
+        var checkpoint = try read(root: root, path: path, deferring: deferring)
+        checkpoint.provenance = try stringAttribute(root, "swiftzoo_provenance")
+        return (file, checkpoint)
+    }
+
+    private static func read(root: HDF5Group, path: String, deferring: DeferredReads?) throws -> Checkpoint {
         let format = try detectFormat(root: root)
         let kerasVersion = try stringAttribute(root, "keras_version")
         let backend = try stringAttribute(root, "backend")
         switch format {
         case .kerasH5Weights:
-            let layers = try LegacyH5Reader.readLayers(in: root)
+            let layers = try LegacyH5Reader.readLayers(in: root, deferring: deferring)
             return Checkpoint(format: format, kerasVersion: kerasVersion, backend: backend, layers: layers)
         case .kerasH5Model:
             let weightsGroup = try FormatError.wrapping { try root.group("model_weights") }
-            var layers = try LegacyH5Reader.readLayers(in: weightsGroup)
+            var layers = try LegacyH5Reader.readLayers(in: weightsGroup, deferring: deferring)
             let modelConfig = try stringAttribute(root, "model_config")
             if let modelConfig {
                 let config = try KerasModelConfig(json: modelConfig, file: "\(path):model_config")
@@ -58,7 +64,7 @@ public enum CheckpointReader {
                               layers: layers, modelConfig: modelConfig,
                               trainingConfig: try stringAttribute(root, "training_config"))
         case .keras3Weights:
-            let layers = try Keras3WeightsReader.read(root: root, config: nil)
+            let layers = try Keras3WeightsReader.read(root: root, config: nil, deferring: deferring)
             return Checkpoint(format: format, kerasVersion: kerasVersion, backend: backend, layers: layers)
         case .kerasArchive, .safetensors, .zoo:
             throw FormatError.notKeras(file: path, reason: "expected an HDF5 Keras layout")

@@ -25,7 +25,7 @@ enum LegacyH5Reader {
     }
 
     /// Reads every layer listed in `group`'s `layer_names`, in that order.
-    static func readLayers(in group: HDF5Group) throws -> [CheckpointLayer] {
+    static func readLayers(in group: HDF5Group, deferring: DeferredReads? = nil) throws -> [CheckpointLayer] {
         let file = group.fileName
         guard let layerNames = try FormatError.wrapping({ try stringList(group, "layer_names") }) else {
             throw FormatError.malformed(file: file, path: group.path, expected: "a 'layer_names' attribute listing the model's layers")
@@ -33,17 +33,17 @@ enum LegacyH5Reader {
         var layers: [CheckpointLayer] = []
         layers.reserveCapacity(layerNames.count)
         for layerName in layerNames {
-            layers.append(try readLayer(named: layerName, in: group))
+            layers.append(try readLayer(named: layerName, in: group, deferring: deferring))
         }
         // Newer writers put weights owned by the model itself in `top_level_model_weights`.
         if group.contains("top_level_model_weights"), !layerNames.contains("top_level_model_weights") {
-            let extra = try readLayer(named: "top_level_model_weights", in: group)
+            let extra = try readLayer(named: "top_level_model_weights", in: group, deferring: deferring)
             if !extra.weights.isEmpty { layers.append(extra) }
         }
         return layers
     }
 
-    private static func readLayer(named layerName: String, in group: HDF5Group) throws -> CheckpointLayer {
+    private static func readLayer(named layerName: String, in group: HDF5Group, deferring: DeferredReads?) throws -> CheckpointLayer {
         let layerPath = WeightLoader.relative(HDF5Path.join(group.path, layerName))
         guard group.kind(of: layerName) == .group else {
             throw FormatError.malformed(file: group.fileName, path: layerPath, expected: "a group for layer '\(layerName)' (listed in layer_names)")
@@ -53,7 +53,7 @@ enum LegacyH5Reader {
         var weights: [Weight] = []
         weights.reserveCapacity(weightNames.count)
         for stored in weightNames {
-            weights.append(try WeightLoader.load(layerGroup, stored, name: KerasNaming.shortName(ofStoredName: stored), storedName: stored))
+            weights.append(try WeightLoader.load(layerGroup, stored, name: KerasNaming.shortName(ofStoredName: stored), storedName: stored, deferring: deferring))
         }
         let inferred = KerasNaming.inferClass(weightNames: weights.map(\.name), ranks: weights.map(\.shape.count))
         return CheckpointLayer(name: layerName, className: inferred, weights: weights)

@@ -20,8 +20,10 @@ enum WeightLoader {
         }
     }
 
-    /// Reads the dataset at `relativePath` under `group` as a weight called `name`.
-    static func load(_ group: HDF5Group, _ relativePath: String, name: String, storedName: String) throws -> Weight {
+    /// Reads the dataset at `relativePath` under `group` as a weight called `name`. With
+    /// `deferring`, only the dtype and shape are read: the weight's data is left empty and the
+    /// open dataset is kept in `deferring` under the weight's path, for a later streamed read.
+    static func load(_ group: HDF5Group, _ relativePath: String, name: String, storedName: String, deferring: DeferredReads? = nil) throws -> Weight {
         let dataset: HDF5Dataset
         do {
             dataset = try group.dataset(relativePath)
@@ -31,6 +33,11 @@ enum WeightLoader {
             throw FormatError.hdf5(error)
         }
         let dtype = try dtype(of: dataset)
+        if let deferring {
+            let path = relative(dataset.path)
+            deferring.datasets[path] = dataset
+            return Weight(name: name, path: path, storedName: storedName, dtype: dtype, shape: dataset.shape, data: TensorData(byteCount: 0) { _ in })
+        }
         let data = try FormatError.wrapping {
             try TensorData(byteCount: dataset.elementCount * dtype.byteSize) { try dataset.read(into: $0) }
         }

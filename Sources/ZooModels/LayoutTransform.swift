@@ -64,7 +64,9 @@ public enum LayoutTransform: Codable, Equatable, Sendable {
     }
 
     private func permute(_ source: UnsafeRawBufferPointer, map: [Int], elementSize: Int, into out: UnsafeMutableRawBufferPointer, forward: Bool) {
-        guard let src = source.baseAddress, let dst = out.baseAddress else { return }
+        // Sizes that disagree with the map (data not read, a caller's mistake) leave `out` as is.
+        guard let src = source.baseAddress, let dst = out.baseAddress,
+              source.count >= map.count * elementSize, out.count >= map.count * elementSize else { return }
         for (fileIndex, kerasIndex) in map.enumerated() {
             let (from, to) = forward ? (kerasIndex, fileIndex) : (fileIndex, kerasIndex)
             (dst + to * elementSize).copyMemory(from: src + from * elementSize, byteCount: elementSize)

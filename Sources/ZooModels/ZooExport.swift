@@ -19,8 +19,22 @@ public enum ZooExport {
     /// The max abs error per tensor of a dtype conversion (empty without one).
     public typealias ConversionReport = [String: Double]
 
+    /// Writes `loaded` (a bound model, its weights in memory) to `path`.
     @discardableResult
     public static func write(_ loaded: ModelLoader.Loaded, sourceFile: String, sourceSHA256: String, to path: String, options: Options) throws -> ConversionReport {
+        try write(loaded, sourceFile: sourceFile, sourceSHA256: .known(sourceSHA256), to: path, options: options, stream: nil)
+    }
+
+    /// The source file's SHA-256, known up front or computed while the tensors are written.
+    enum SourceHash {
+        case known(String)
+        case pending(SHA256.FileTask)
+    }
+
+    /// Writes `loaded`; weights whose bytes `stream` still holds are read from it into the
+    /// writer's buffer one at a time (no dtype conversion then).
+    static func write(_ loaded: ModelLoader.Loaded, sourceFile: String, sourceSHA256: SourceHash, to path: String, options: Options,
+                      stream: HDF5CheckpointStream?) throws -> ConversionReport {
         var model = loaded.model
         if options.foldBatchNorm { model = try BatchNormFolding.fold(model).model }
         var metadata = ZooMetadata()
@@ -36,7 +50,7 @@ public enum ZooExport {
         var epsilons: [String: Double] = [:]
         for node in model.graph.nodes { if case .batchNormalization(let bn) = node.op { epsilons[node.name] = bn.epsilon } }
         metadata.batchNormEpsilon = epsilons.isEmpty ? nil : epsilons
-        metadata.source = .init(file: sourceFile, sha256: sourceSHA256, format: loaded.checkpoint.format.rawValue,
+        metadata.source = .init(file: sourceFile, sha256: sourceSHA256.placeholder, format: loaded.checkpoint.format.rawValue,
                                 kerasVersion: loaded.checkpoint.kerasVersion, backend: loaded.checkpoint.backend)
         metadata.slice = loaded.checkpoint.provenance
         metadata.foldedBatchNorm = options.foldBatchNorm ? true : nil
@@ -46,26 +60,42 @@ public enum ZooExport {
         }
         var report: ConversionReport = [:]
         var tensors: [ZooFileWriter.Tensor] = []
+        var pending: [Int: Weight] = [:]
         for node in model.graph.nodes {
             for spec in node.weights {
                 guard var weight = model.weights[node.name]?[spec.name] else { continue }
                 let name = "\(node.name)/\(spec.name)"
-                if let target = options.dtype {
-                    let (converted, error) = DTypeConversion.convert(weight, to: target)
-                    weight = converted
-                    report[name] = error
-                }
                 let layout: TensorLayout
                 switch (node.op, spec.shape.count) {
                 case (.conv2D, 4), (.depthwiseConv2D, 4): layout = .hwio
                 case (.dense, 2): layout = .io
                 default: layout = .plain
                 }
+                if let stream, stream.hasPendingData(weight) {
+                    guard options.dtype == nil else {
+                        throw FormatError.cannotWrite(file: path, reason: "tensor '\(name)' is still in \(stream.path), and a dtype conversion needs it in memory")
+                    }
+                    pending[tensors.count] = weight
+                    tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: layout, data: nil))
+                    continue
+                }
+                if let target = options.dtype {
+                    let (converted, error) = DTypeConversion.convert(weight, to: target)
+                    weight = converted
+                    report[name] = error
+                }
                 tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: layout, data: weight.data))
             }
         }
         if options.dtype != nil { metadata.dtypeConversion = report }
-        try ZooFileWriter.write(tensors, metadata: metadata, graph: model.graph, to: path, alignment: options.alignment)
+        try ZooFileWriter.write(tensors, metadata: metadata, graph: model.graph, to: path, alignment: options.alignment, fill: { index, buffer in
+            guard let stream, let weight = pending[index] else {
+                throw FormatError.cannotWrite(file: path, reason: "tensor '\(tensors[index].name)' has no data to write")
+            }
+            try stream.read(weight, into: buffer)
+        }, finishMetadata: { metadata in
+            metadata.source?.sha256 = try sourceSHA256.value()
+        })
         return report
     }
 
@@ -93,5 +123,24 @@ public enum ZooExport {
         if options.dtype != nil { metadata.dtypeConversion = report }
         try ZooFileWriter.write(tensors, metadata: metadata, graph: nil, to: path, alignment: options.alignment)
         return report
+    }
+}
+
+extension ZooExport.SourceHash {
+    /// What the metadata holds while the layout is planned: the hash, or as many zeros as it
+    /// will have hex digits (so the metadata keeps its length when the hash arrives).
+    var placeholder: String {
+        switch self {
+        case .known(let hex): return hex
+        case .pending: return String(repeating: "0", count: 64)
+        }
+    }
+
+    /// The hash, waiting for it when it is being computed.
+    func value() throws -> String {
+        switch self {
+        case .known(let hex): return hex
+        case .pending(let task): return try task.result()
+        }
     }
 }

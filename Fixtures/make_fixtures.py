@@ -301,6 +301,22 @@ def write_bad_dtype(path, model):
         f.create_dataset("conv1/conv1/kernel", data=data, dtype=h5py.string_dtype("utf-8"))
 
 
+def write_bad_huge_shape(path, model):
+    """A kernel whose shape claims more bytes than 64 bits can count (chunked, so nothing is stored)."""
+    write_legacy(path, model)
+    with h5py.File(path, "a") as f:
+        del f["conv1/conv1/kernel"]
+        f.create_dataset("conv1/conv1/kernel", shape=(2**61, 3, 3, 16), dtype=np.float32, chunks=(1, 3, 3, 16))
+
+
+def write_bad_unstored(path, model):
+    """A contiguous kernel that claims 4 GB but was never written: the file stores none of it."""
+    write_legacy(path, model)
+    with h5py.File(path, "a") as f:
+        del f["conv1/conv1/kernel"]
+        f.create_dataset("conv1/conv1/kernel", shape=(1000, 1000, 1000), dtype=np.float32)
+
+
 # --------------------------------------------------------------------------------------
 # Expected-value extraction (from the files, with h5py)
 # --------------------------------------------------------------------------------------
@@ -513,6 +529,8 @@ def main(argv):
     write_bad_not_keras(p("bad_not_keras.h5"))
     write_bad_missing_group(p("bad_missing_group.h5"), tiny)
     write_bad_dtype(p("bad_dtype.h5"), tiny)
+    write_bad_huge_shape(p("bad_huge_shape.h5"), tiny)
+    write_bad_unstored(p("bad_unstored.h5"), tiny)
     tiny.save_weights(p("tiny.weights.h5"))
     tiny.save(p("tiny.keras"))
 

@@ -24,6 +24,29 @@ public struct HDF5Dataset: HDF5Object {
         guard rank >= 0 else { throw HDF5Library.failure("reading dataset shape", file: fileName, path: path) }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         if rank > 0 { H5Sget_simple_extent_dims(space.id, &dims, nil) }
+        // A hostile file can claim any shape: the size must fit in an Int, and a contiguous
+        // dataset must store all of its bytes, before anything is allocated for it.
+        var elements = 1
+        for dim in dims {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: Int(clamping: dim))
+            guard dim <= UInt64(Int.max), !overflow else {
+                throw HDF5Error.badShape(file: fileName, path: path, shape: dims, reason: "its element count overflows 64 bits")
+            }
+            elements = product
+        }
+        let width = elementType.byteSize ?? 0
+        let (bytes, overflow) = elements.multipliedReportingOverflow(by: width)
+        guard !overflow else { throw HDF5Error.badShape(file: fileName, path: path, shape: dims, reason: "its byte size overflows 64 bits") }
+        if bytes > 0 {
+            let plist = try HDF5Library.own(H5Dget_create_plist(handle.id), .propertyList, "reading dataset layout", file: fileName, path: path)
+            if H5Pget_layout(plist.id) == H5D_CONTIGUOUS, H5Pget_external_count(plist.id) == 0 {
+                let stored = H5Dget_storage_size(handle.id)
+                guard stored >= UInt64(bytes) else {
+                    throw HDF5Error.badShape(file: fileName, path: path, shape: dims,
+                                             reason: "it needs \(bytes) bytes but the file stores \(stored) for it (truncated or never written)")
+                }
+            }
+        }
         shape = dims.map { Int($0) }
     }
 

@@ -15,6 +15,9 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     case unsupportedType(file: String, path: String, type: String)
     /// A caller's buffer does not match the dataset's byte size.
     case bufferSizeMismatch(file: String, path: String, expected: Int, given: Int)
+    /// A dataset's shape cannot be read into memory: its size overflows, or it claims more bytes
+    /// than the file stores for it.
+    case badShape(file: String, path: String, shape: [UInt64], reason: String)
     /// A call into libhdf5 failed; `message` is libhdf5's error stack, innermost first.
     case library(operation: String, file: String, path: String, message: String)
 
@@ -34,6 +37,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file): HDF5 path '\(path)' has unsupported element type \(type)"
         case .bufferSizeMismatch(let file, let path, let expected, let given):
             return "\(file): HDF5 path '\(path)' holds \(expected) bytes, but the buffer has \(given)"
+        case .badShape(let file, let path, let shape, let reason):
+            return "\(file): HDF5 path '\(path)' has shape \(shape): \(reason)"
         case .library(let operation, let file, let path, let message):
             let detail = message.isEmpty ? "" : ": \(message)"
             return "\(file): \(operation) failed at HDF5 path '\(path)'\(detail)"

@@ -35,6 +35,21 @@ import ZooHDF5
         #expect(text.contains("unsupported type string(variable)"))
     }
 
+    /// Shapes that lie: an element count past 64 bits, and a contiguous dataset that claims 4 GB
+    /// the file does not store. Both are refused before any memory is allocated for them.
+    @Test func datasetShapesThatLie() throws {
+        let huge = Fixtures.path("bad_huge_shape.h5")
+        let hugeText = try #require(message(reading: huge))
+        #expect(hugeText.hasPrefix(huge))
+        #expect(hugeText.contains("conv1/conv1/kernel"))
+        #expect(hugeText.contains("overflows 64 bits"))
+        let unstored = Fixtures.path("bad_unstored.h5")
+        let unstoredText = try #require(message(reading: unstored))
+        #expect(unstoredText.hasPrefix(unstored))
+        #expect(unstoredText.contains("conv1/conv1/kernel"))
+        #expect(unstoredText.contains("needs 4000000000 bytes but the file stores 0"))
+    }
+
     @Test func emptyMissingDirectoryAndForeignFiles() throws {
         let dir = TemporaryDirectory()
         FileManager.default.createFile(atPath: dir.file("empty.h5"), contents: Data())

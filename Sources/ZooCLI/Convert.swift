@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import ZooFormats
 import ZooModels
+import ZooCompute
+import ZooGraph
 import ZooNative
 
 /// `zoo convert IN OUT`: rewrite a checkpoint in another format, layout, naming or dtype.
@@ -34,6 +36,9 @@ struct Convert: ParsableCommand {
     @Flag(name: .customLong("fold-bn"), help: "Fold inference BatchNormalization into the preceding convolution and drop it from the graph.")
     var foldBN = false
 
+    @Flag(help: "Write a .zoo ready for zoo's compute core: BatchNormalization folded, and the kernels it multiplies as plain matrices (Dense, convolutions that do not run as Winograd) stored in its GEMM panel layout (tensor layout 'packed'), used in place at load instead of being repacked. Other readers see the usual values.")
+    var pack = false
+
     @Option(help: "Tensor alignment in a .zoo file: a power of two from 64 to 65536.")
     var align: Int = 64
 
@@ -51,6 +56,12 @@ struct Convert: ParsableCommand {
             }
             return value
         }
+        if pack {
+            guard target == .zoo else { throw ValidationError("--pack writes the compute core's layout, which only .zoo files hold; name the output .zoo") }
+            guard targetDType == nil || targetDType == .float32 else { throw ValidationError("--pack stores float32 kernels; drop --dtype \(dtype ?? "")") }
+        }
+        // A packed file is a folded one: the panels hold the kernels the core multiplies by.
+        let foldBN = self.foldBN || pack
         let source = ModelOptions.with(arch: arch, naming: fromNaming)
         let name = URL(fileURLWithPath: input).lastPathComponent
         if target == .zoo, targetDType == nil, !foldBN {
@@ -66,13 +77,17 @@ struct Convert: ParsableCommand {
         var report: [String: Double] = [:]
 
         if target == .zoo {
-            let options = ZooExport.Options(dtype: targetDType, foldBatchNorm: foldBN, alignment: align)
+            var options = ZooExport.Options(dtype: targetDType, foldBatchNorm: foldBN, alignment: align)
+            if pack {
+                let usesPanels: @Sendable (Node, Graph) -> Bool = { node, graph in CompiledModel.usesKernelPanels(node, in: graph) }
+                options.packKernel = usesPanels
+            }
             let sha = try SHA256.hexDigest(ofFile: input)
             if let loaded = try? source.loader(mode: .strict).load(raw, file: input, graph: storedGraph) {
                 report = try ZooExport.write(loaded, sourceFile: name, sourceSHA256: sha, to: output, options: options)
             } else {
                 guard !foldBN else {
-                    throw ValidationError("--fold-bn needs the model's graph, and \(input)'s architecture is unknown; pass --arch")
+                    throw ValidationError("--\(pack ? "pack" : "fold-bn") needs the model's graph, and \(input)'s architecture is unknown; pass --arch")
                 }
                 FileHandle.standardError.write(Data("zoo: warning: \(input) does not bind to a known graph; writing its tensors without a graph (pass --arch to add one)\n".utf8))
                 report = try ZooExport.writeUnbound(raw, sourceFile: name, sourceSHA256: sha, to: output, options: options)
@@ -144,7 +159,7 @@ struct Convert: ParsableCommand {
         if targetDType != nil {
             for (name, error) in report.sorted(by: { $0.key < $1.key }) { print("\(name)\tmax_abs_error=\(error)") }
         }
-        let notes = (foldBN ? ", BatchNormalization folded" : "") + (targetDType.map { ", stored as \($0.rawValue)" } ?? "")
+        let notes = (foldBN ? ", BatchNormalization folded" : "") + (pack ? ", kernels packed for the compute core" : "") + (targetDType.map { ", stored as \($0.rawValue)" } ?? "")
         Self.reportWritten(output, target: target, from: raw, notes: notes)
     }
 

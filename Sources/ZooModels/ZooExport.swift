@@ -9,10 +9,15 @@ public enum ZooExport {
         public var dtype: DType?
         public var foldBatchNorm = false
         public var alignment = 64
-        public init(dtype: DType? = nil, foldBatchNorm: Bool = false, alignment: Int = 64) {
+        /// Layers whose kernel is stored in the compute core's GEMM panel layout (`packed`), so
+        /// the core multiplies by the file's bytes in place instead of packing them at load
+        /// (nil: none). The CLI passes `CompiledModel.usesKernelPanels`.
+        public var packKernel: (@Sendable (Node, Graph) -> Bool)?
+        public init(dtype: DType? = nil, foldBatchNorm: Bool = false, alignment: Int = 64, packKernel: (@Sendable (Node, Graph) -> Bool)? = nil) {
             self.dtype = dtype
             self.foldBatchNorm = foldBatchNorm
             self.alignment = alignment
+            self.packKernel = packKernel
         }
     }
 
@@ -83,6 +88,13 @@ public enum ZooExport {
                     let (converted, error) = DTypeConversion.convert(weight, to: target)
                     weight = converted
                     report[name] = error
+                }
+                if spec.name == "kernel", layout == .hwio || layout == .io, let pack = options.packKernel, pack(node, model.graph) {
+                    guard weight.dtype == .float32, let panels = weight.kernelPanels ?? PackedKernel.pack(weight.data, shape: weight.shape) else {
+                        throw FormatError.cannotWrite(file: path, reason: "kernel '\(name)' is \(weight.dtype.rawValue) \(weight.shape); only float32 kernels can be stored packed")
+                    }
+                    tensors.append(.init(name: name, dtype: .float32, shape: weight.shape, layout: .packed, data: panels))
+                    continue
                 }
                 tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: layout, data: weight.data))
             }

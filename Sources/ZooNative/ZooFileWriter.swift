@@ -67,6 +67,13 @@ public enum ZooFileWriter {
                 guard !overflow else { throw ZooFileError.cannotWrite(file: path, reason: "tensor '\(tensor.name)' shape \(tensor.shape) overflows") }
                 length = product
             }
+            if tensor.layout == .packed {
+                // GEMM panels: the last dimension padded to whole panels (see PackedKernel).
+                guard tensor.dtype == .float32, let packed = PackedKernel.byteCount(shape: tensor.shape) else {
+                    throw ZooFileError.cannotWrite(file: path, reason: "tensor '\(tensor.name)': only float32 kernels of rank 2 or more can be packed, not \(tensor.dtype.rawValue) \(tensor.shape)")
+                }
+                length = packed
+            }
             if let data = tensor.data {
                 guard length == data.count else {
                     throw ZooFileError.cannotWrite(file: path, reason: "tensor '\(tensor.name)' holds \(data.count) bytes, not shape \(tensor.shape) of \(tensor.dtype.rawValue)")

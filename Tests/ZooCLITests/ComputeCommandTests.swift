@@ -94,4 +94,31 @@ import ZooFormats
         #expect(abs(flops - (object["flops_per_run"] as? Double ?? -1)) < 0.5)
         #expect((object["profile_ms_by_kind"] as? [String: Double])?["conv"] != nil)
     }
+
+    /// `convert --pack`: folded, kernels in the GEMM's panel layout; other readers see the same
+    /// values as a plain folded file, and predictions still match Keras.
+    @Test func packedZooPredictsLikeKeras() throws {
+        let dir = TemporaryDirectory()
+        let e = try expectation("block")
+        let model = Fixtures.path("compute/\(e.model)")
+        let packed = dir.file("packed.zoo"), folded = dir.file("folded.zoo")
+        let pack = try ZooProcess.run(["convert", model, packed, "--pack"])
+        #expect(pack.status == 0, "\(pack.stderr)")
+        #expect(pack.stderr.contains("kernels packed"))
+        #expect(try ZooProcess.run(["convert", model, folded, "--fold-bn"]).status == 0)
+        let diff = try ZooProcess.run(["diff", packed, folded, "--atol", "0", "--rtol", "0"])
+        #expect(diff.status == 0, "\(diff.stdout)")
+        #expect(try ZooProcess.run(["verify", packed]).status == 0)
+        let input = dir.file("x.npy")
+        try NumpyArray(dtype: .float32, shape: e.input_shape, data: TensorData(values: e.input)).write(to: input)
+        let out = dir.file("y.npy")
+        let run = try ZooProcess.run(["predict", packed, "--input", input, "--output", out, "--layer", "b_out"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(relativeError(try NumpyArray.read(out).data.array(of: Float.self), e.outputs["b_out"]?.values ?? []) <= 1e-5)
+        // Only .zoo files hold the packed layout; float16 kernels cannot be packed.
+        let wrong = try ZooProcess.run(["convert", model, dir.file("x.safetensors"), "--pack"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("--pack"))
+        let half = try ZooProcess.run(["convert", model, dir.file("h.zoo"), "--pack", "--dtype", "float16"])
+        #expect(half.status != 0 && half.stderr.contains("--pack"))
+    }
 }

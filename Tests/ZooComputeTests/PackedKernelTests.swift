@@ -1,5 +1,8 @@
 import CZooKernels
+import Foundation
 import Testing
+import ZooGraph
+import ZooModels
 import ZooFormats
 import ZooNative
 @testable import ZooCompute
@@ -35,5 +38,33 @@ import ZooNative
         #expect(PackedKernel.byteCount(shape: [3, 0]) == nil)
         #expect(PackedKernel.byteCount(shape: [Int.max / 2, 64]) == nil)
         #expect(PackedKernel.pack(TensorData(values: [Float](repeating: 1, count: 5)), shape: [2, 3]) == nil)
+    }
+
+    /// A model written with packed kernels runs on the file's panels in place (no packing at
+    /// load) and gives the same outputs as the plain file.
+    @Test func packedZooRunsOnTheMappedPanels() throws {
+        let path = KerasExpectation.directory.appendingPathComponent("block.keras").path
+        let loaded = try ModelLoader(mode: .strict).load(path)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-packed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let packed = dir.appendingPathComponent("p.zoo").path, plain = dir.appendingPathComponent("f.zoo").path
+        let usesPanels: @Sendable (Node, Graph) -> Bool = { CompiledModel.usesKernelPanels($0, in: $1) }
+        try ZooExport.write(loaded, sourceFile: "block.keras", sourceSHA256: "", to: packed,
+                            options: .init(foldBatchNorm: true, packKernel: usesPanels))
+        try ZooExport.write(loaded, sourceFile: "block.keras", sourceSHA256: "", to: plain, options: .init(foldBatchNorm: true))
+        let a = try Zoo.load(packed), b = try Zoo.load(plain)
+        let shape = [2] + a.inputShape
+        let input = Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { Float($0 % 19) / 5 - 1.7 })
+        let names = a.model.graph.nodes.map(\.name).filter { $0 != "input_layer" }
+        #expect(sameValues(try a.run(input, outputs: names)[names.last!], try b.run(input, outputs: names)[names.last!]))
+        let plan = try a.plan(batch: 2, outputs: [], threads: 1)
+        let borrowed = plan.steps.compactMap { step -> Bool? in
+            if case .convolution(let kernel, _) = step.kind { return kernel.weights.isBorrowed }
+            return nil
+        }
+        #expect(!borrowed.isEmpty && borrowed.allSatisfy { $0 }, "every convolution multiplies by the file's panels")
+        let plainPlan = try b.plan(batch: 2, outputs: [], threads: 1)
+        #expect(plainPlan.steps.allSatisfy { if case .convolution(let k, _) = $0.kind { return !k.weights.isBorrowed } else { return true } })
     }
 }

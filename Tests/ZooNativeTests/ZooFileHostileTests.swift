@@ -93,6 +93,8 @@ import ZooFormats
         #expect(valid.open(reseal: true) { Self.put(1 << 62, at: dims, in: &$0); Self.put(1 << 62, at: dims + 8, in: &$0) }?.contains("overflow") == true)
         #expect(valid.open(reseal: true) { $0[dims - 3] = 99 }?.contains("unknown dtype") == true)
         #expect(valid.open(reseal: true) { $0[dims - 2] = 77 }?.contains("unknown layout") == true)
+        // Tagged packed with a plain kernel's length: the panels would run past the tensor.
+        #expect(valid.open(reseal: true) { $0[dims - 2] = TensorLayout.packed.rawValue }?.contains("does not match packed shape") == true)
         #expect(valid.open(reseal: true) { $0[dims - 1] = 200 }?.contains("rank") == true)
         #expect(valid.open(reseal: true) { bytes in
             withUnsafeBytes(of: UInt32(1_000_000).littleEndian) { bytes.replaceSubrange(64..<68, with: $0) }

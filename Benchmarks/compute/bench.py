@@ -154,7 +154,24 @@ def main(args):
             profiles[f"{model}/{batch}"] = json.loads(out.strip().splitlines()[-1])
         else:
             problems.append(f"zoo profile {model} batch {batch}: exit {rc}: {err.strip()[-400:]}")
-    json.dump({"results": results, "problems": problems, "profiles": profiles},
+    # Loading: a plain .zoo (kernels packed at plan time) against a packed one (used in place).
+    loading = []
+    for model, batch in (("resnet50", 8), ("vgg16", 1)):
+        if model not in args.models:
+            continue
+        for variant in ("zoo", "packed.zoo"):
+            path = os.path.join(args.work, f"{model}.{variant}")
+            if not os.path.exists(path):
+                continue
+            rc, out, err, rss = run_measured([args.zoo, "bench", path, "--batch", str(batch), "--iterations", "3", "--json"])
+            if rc != 0:
+                problems.append(f"zoo loading {model} {variant}: exit {rc}: {err.strip()[-400:]}")
+                continue
+            d = json.loads(out.strip().splitlines()[-1])
+            loading.append({"model": model, "batch": batch, "variant": variant, "load_ms": d.get("load_ms"),
+                            "plan_ms": d.get("plan_ms"), "rss": rss, "ips": d["images_per_second"]})
+    args.loading = loading
+    json.dump({"results": results, "problems": problems, "profiles": profiles, "loading": loading},
               open(os.path.join(args.work, "results.json"), "w"), indent=1)
     write_report(args, results, problems, uptime_before, uptime_after, profiles)
 
@@ -304,6 +321,21 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
     if best:
         A(f"Best here: {best['gflops']:.1f} GFLOP/s ({MODELS[best['model']]} batch {best['batch']}), "
           f"{100 * best['gflops'] / (args.core_peak * (os.cpu_count() or 1)):.0f}% of that peak.")
+    loading = getattr(args, "loading", [])
+    if loading:
+        A("")
+        A("## Loading: plain .zoo against `--pack`")
+        A("")
+        A("`zoo convert X.h5 X.packed.zoo --pack` folds BatchNormalization and stores the Dense and direct-convolution "
+          "kernels in the compute core's GEMM panel layout, which the core multiplies by in place from the mapping; a "
+          "plain .zoo has its kernels folded and packed when the first plan is made (`plan_ms`: BatchNorm folding, "
+          "packing, Winograd kernel transforms). Separate processes, after the comparison above.")
+        A("")
+        A("| model | batch | file | open ms | plan ms | images/s | peak RSS |")
+        A("|---|---:|---|---:|---:|---:|---:|")
+        for r in loading:
+            A(f"| {MODELS[r['model']]} | {r['batch']} | {r['variant']} | {r['load_ms']:.1f} | {r['plan_ms']:.0f} | "
+              f"{r['ips']:.1f} | {r['rss'] / 2**20:.0f} MiB |")
     if profiles:
         A("")
         A("## Where zoo's time goes (profile)")

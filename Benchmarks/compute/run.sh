@@ -55,6 +55,10 @@ for m in $MODELS; do
     echo "== zoo convert $m"
     "$ZOO" convert "$INTEROP/${m}_top.h5" "$WORK/$m.zoo"
   fi
+  # The same model folded with its kernels in the compute core's layout (rewritten each run: the
+  # layout follows the build).
+  echo "== zoo convert --pack $m"
+  "$ZOO" convert "$INTEROP/${m}_top.h5" "$WORK/$m.packed.zoo" --pack
   if [ ! -f "$WORK/$m.onnx" ] && { [ "$m" = resnet50 ] || [ "${BENCH_VGG16_ONNX:-0}" = 1 ]; }; then
     echo "== tf2onnx $m"
     /usr/bin/time -o "$WORK/$m.onnx.time" -f '%M %e' \

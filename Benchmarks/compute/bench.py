@@ -342,9 +342,9 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
         A("")
         A("`zoo bench MODEL.zoo --batch N --profile --json` times every step of the plan (median over the runs), "
           "run after the comparison above. At batch 1 every layer is split across both cores; at batch 8 each core "
-          "runs its own images (4 each) through a single-threaded plan, so the step times there are one core's, per "
-          "image (ResNet50) or per 4-image batch (VGG16, whose 470 MiB of Dense weights are streamed once per core "
-          "per batch rather than once per image). GFLOP/s per step are that step's FLOPs over its median time.")
+          "runs its own 4 images as one batch through a single-threaded plan, so the step times there are one core's "
+          "for 4 images while the other core runs the other 4. GFLOP/s per step are that step's direct-convolution "
+          "FLOPs over its median time (effective rates for Winograd layers).")
         A("")
         A("| model | batch | summed step ms | conv share | conv GFLOP/s (time-weighted) | slowest convolutions (ms, GFLOP/s) |")
         A("|---|---:|---:|---:|---:|---|")

@@ -3,6 +3,7 @@
 // AVX2 and a baseline copy and picks one at load time (no special compiler flags).
 #include "zoo_winograd.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
@@ -11,24 +12,33 @@
 #define ZW_CLONES
 #endif
 
-static void zw_kernel2(int C, int K, const float *hwio, float *u) {
+// U = G g G^T for every (input channel, output channel), in double and rounded once. The loops
+// run over output channels, which HWIO stores contiguously, so they vectorise; `work` holds
+// (m + 2) * 3 rows of K doubles.
+static void zw_kernel(int m, int C, int K, const float *hwio, float *u, double *work) {
+    static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    static const double G4[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    int n = m + 2;
+    const double(*G)[3] = m == 4 ? G4 : G2;
     size_t plane = (size_t)C * K;
     for (int c = 0; c < C; c++) {
-        for (int k = 0; k < K; k++) {
-            double g[3][3], t[4][3];
-            for (int y = 0; y < 3; y++)
-                for (int x = 0; x < 3; x++) g[y][x] = hwio[((size_t)(y * 3 + x) * C + c) * K + k];
+        // t[i][x] = sum_y G[i][y] g[y][x], a row of K values each.
+        for (int i = 0; i < n; i++)
             for (int x = 0; x < 3; x++) {
-                t[0][x] = g[0][x];
-                t[1][x] = 0.5 * (g[0][x] + g[1][x] + g[2][x]);
-                t[2][x] = 0.5 * (g[0][x] - g[1][x] + g[2][x]);
-                t[3][x] = g[2][x];
+                double *t = work + (size_t)(i * 3 + x) * K;
+                const float *g0 = hwio + ((size_t)(0 * 3 + x) * C + c) * K;
+                const float *g1 = hwio + ((size_t)(1 * 3 + x) * C + c) * K;
+                const float *g2 = hwio + ((size_t)(2 * 3 + x) * C + c) * K;
+                for (int k = 0; k < K; k++) t[k] = G[i][0] * g0[k] + G[i][1] * g1[k] + G[i][2] * g2[k];
             }
-            for (int i = 0; i < 4; i++) {
-                double r[4] = {t[i][0], 0.5 * (t[i][0] + t[i][1] + t[i][2]), 0.5 * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-                for (int j = 0; j < 4; j++) u[(size_t)(i * 4 + j) * plane + (size_t)c * K + k] = (float)r[j];
+        // u[i][j] = sum_x t[i][x] G[j][x].
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                const double *t0 = work + (size_t)(i * 3 + 0) * K, *t1 = t0 + K, *t2 = t1 + K;
+                float *out = u + (size_t)(i * n + j) * plane + (size_t)c * K;
+                for (int k = 0; k < K; k++) out[k] = (float)(t0[k] * G[j][0] + t1[k] * G[j][1] + t2[k] * G[j][2]);
             }
-        }
     }
 }
 
@@ -151,24 +161,6 @@ static void zw_output2(const float *m, long ldm, int out_h, int out_w, int K, in
 // ---------------------------------------------------------------------------------------
 // F(4x4, 3x3): 6x6 input tiles, 36 products, 4x4 outputs (Lavin & Gray's matrices).
 
-static void zw_kernel4(int C, int K, const float *hwio, float *u) {
-    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                   {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
-    size_t plane = (size_t)C * K;
-    for (int c = 0; c < C; c++) {
-        for (int k = 0; k < K; k++) {
-            double g[3][3], t[6][3];
-            for (int y = 0; y < 3; y++)
-                for (int x = 0; x < 3; x++) g[y][x] = hwio[((size_t)(y * 3 + x) * C + c) * K + k];
-            for (int i = 0; i < 6; i++)
-                for (int x = 0; x < 3; x++) t[i][x] = G[i][0] * g[0][x] + G[i][1] * g[1][x] + G[i][2] * g[2][x];
-            for (int i = 0; i < 6; i++)
-                for (int j = 0; j < 6; j++)
-                    u[(size_t)(i * 6 + j) * plane + (size_t)c * K + k] = (float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
-        }
-    }
-}
-
 // B^T applied to six values (one column or row of a tile).
 #define ZW_BT6(o, d0, d1, d2, d3, d4, d5)                 \
     do {                                                  \
@@ -261,8 +253,13 @@ static void zw_output4(const float *m, long ldm, int out_h, int out_w, int K, in
 // ---------------------------------------------------------------------------------------
 // Entry points: m is the output tile size, 2 or 4.
 
-void zoo_wino_kernel(int m, int C, int K, const float *hwio, float *u) {
-    if (m == 4) zw_kernel4(C, K, hwio, u); else zw_kernel2(C, K, hwio, u);
+int zoo_wino_kernel(int m, int C, int K, const float *hwio, float *u) {
+    if ((m != 2 && m != 4) || C <= 0 || K <= 0) return 0;
+    double *work = malloc(sizeof(double) * (size_t)(m + 2) * 3 * (size_t)K);
+    if (work == NULL) return 0;
+    zw_kernel(m, C, K, hwio, u, work);
+    free(work);
+    return 1;
 }
 
 void zoo_wino_input(int m, const float *input, int H, int W, int C, int pad_top, int pad_left, int tiles_w,

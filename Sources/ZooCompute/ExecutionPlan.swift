@@ -223,7 +223,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 let kind: StepKind
                 if let winogradTile {
                     let transformed = try prepared.value(key + "|winograd\(winogradTile)") {
-                        WinogradConvolution.Weights(hwio: try weight(node, "kernel"), inChannels: geometry.inC, outChannels: geometry.outC, tile: winogradTile)
+                        try WinogradConvolution.Weights(hwio: try weight(node, "kernel"), inChannels: geometry.inC, outChannels: geometry.outC, tile: winogradTile)
                     }
                     kind = .winograd(WinogradConvolution(geometry: geometry, weights: transformed, bias: bias, relu: relu, threads: threads), residual: residual)
                 } else {

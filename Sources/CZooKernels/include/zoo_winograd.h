@@ -18,8 +18,9 @@ extern "C" {
 #endif
 
 /// Transforms an HWIO 3x3 kernel (3 x 3 x C x K floats) into u: (m + 2)^2 matrices of C x K
-/// floats (u + xi * C * K), computed in double and rounded once.
-void zoo_wino_kernel(int m, int C, int K, const float *hwio, float *u);
+/// floats (u + xi * C * K), computed in double and rounded once. Returns 1, or 0 (u untouched)
+/// when m is not 2 or 4, C or K is not positive, or its small work buffer cannot be allocated.
+int zoo_wino_kernel(int m, int C, int K, const float *hwio, float *u);
 
 /// Input transform of tiles [t_begin, t_end) (numbered across the batch) of an NHWC input
 /// (H x W x C per image): writes row (t - t_begin) of matrix xi at v + xi * ldv, rows C floats

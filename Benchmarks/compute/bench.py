@@ -361,6 +361,29 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
                 slow = sorted(convs, key=lambda x: x["gflops"])[:4]
                 A(f"| {MODELS[m]} | {b} | {total:.1f} | {100 * conv_ms / total:.0f}% | {conv_rate:.0f} | " +
                   "; ".join(f"{x['name']} ({x['kind'].split(' rows')[0]}) {x['ms']:.2f} ms, {x['gflops']:.0f}" for x in slow) + " |")
+        # What bounds the slowest layers: Dense layers at small batch stream their weights once per
+        # run, so their time is memory bandwidth, not arithmetic.
+        notes = []
+        for key, pr in profiles.items():
+            m, b = key.split("/")
+            steps = pr.get("profile", [])
+            total = sum(x["ms"] for x in steps) or 1e-9
+            dense = [x for x in steps if x.get("flops") and " rows " in x["kind"] and
+                     int(x["kind"].split(" rows ")[1].split()[0]) <= int(b)]
+            if dense:
+                ms = sum(x["ms"] for x in dense)
+                mb = 0.0
+                for x in dense:
+                    a, c = x["kind"].split()[2].split("->")
+                    mb += int(a) * int(c) * 4 / 2**20
+                per_thread = " per core" if pr.get("images_per_thread") else ""
+                notes.append(f"{MODELS[m]} b{b}: the Dense layers take {ms:.1f} ms ({100 * ms / total:.0f}% of the summed "
+                             f"step time) to stream {mb:.0f} MiB of weights{per_thread}, {mb / 1024 / (ms / 1000):.1f} GiB/s")
+        if notes:
+            A("")
+            A("What bounds the rest: " + "; ".join(notes) + ". The convolutions run near the kernels' speed; at batch 8 "
+              "ResNet50's 1x1 convolutions on 56x56 maps (64 input channels) are the least efficient, as they move more "
+              "activation bytes per FLOP than any other layer.")
         A("")
         A("Per-kind totals (ms): " + "; ".join(
             f"{MODELS[k.split('/')[0]]} b{k.split('/')[1]}: " +

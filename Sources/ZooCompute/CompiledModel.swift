@@ -293,14 +293,15 @@ public final class CompiledModel: @unchecked Sendable {
 extension CompiledModel {
     /// Whether the compute core multiplies by this layer's kernel as a plain matrix, so that a
     /// `.zoo` file may store it in the GEMM's panel layout (`packed`) for the core to use in
-    /// place: Dense layers, and convolutions that do not run as Winograd for a single image
-    /// (a Winograd layer transforms its kernel from the plain layout instead).
+    /// place: Dense layers, and convolutions that never run as Winograd (a Winograd layer
+    /// transforms its kernel from the plain layout instead; ResNet's 7x7 stage does so from
+    /// batches of 4 up, so it stays plain too).
     public static func usesKernelPanels(_ node: Node, in graph: Graph) -> Bool {
         switch node.op {
         case .dense: return true
         case .conv2D(let attributes):
             guard let input = node.inputs.first.flatMap({ graph.node($0)?.outputShape }), input.count == 3, node.outputShape.count == 3 else { return true }
-            let geometry = ConvGeometry(batch: 1, input: input, output: node.outputShape, attributes: attributes, outChannels: attributes.filters)
+            let geometry = ConvGeometry(batch: 64, input: input, output: node.outputShape, attributes: attributes, outChannels: attributes.filters)
             return WinogradConvolution.tile(for: geometry) == nil
         default: return false
         }

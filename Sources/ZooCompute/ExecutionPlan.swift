@@ -201,7 +201,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 } else { continue }
                 let bias = useBias ? try weight(node, "bias") : nil
                 let hasFoldedBN = replaced.values.contains(node.name)
-                let winogradTile = isDense ? nil : WinogradConvolution.tile(for: geometry)
+                let winogradTile = isDense ? nil : WinogradConvolution.tile(for: geometry, threads: threads)
                 let key = node.name + (hasFoldedBN ? "|bn" : "")
                 var relu = activation == .relu
                 var residual: Int?

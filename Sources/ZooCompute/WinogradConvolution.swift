@@ -18,6 +18,11 @@ struct WinogradConvolution: Sendable {
     let relu: Bool
     /// Tiles per chunk, chunks, threads taking part, floats of scratch for all of them.
     let chunkTiles, chunks, workers, scratchFloats: Int
+    /// Few tiles per thread (ResNet's last two stages for one image): the threads transform the
+    /// input together, then each multiplies all tiles by its own share of the output channels,
+    /// then they transform the output together, instead of each streaming every transformed
+    /// kernel for a handful of tiles.
+    let byColumns: Bool
     /// Output tile size m (2 or 4) and the number of products, (m + 2)^2.
     var tile: Int { weights.tile }
     var points: Int { (tile + 2) * (tile + 2) }
@@ -47,15 +52,17 @@ struct WinogradConvolution: Sendable {
         }
     }
 
-    /// The output tile size a convolution of this geometry runs with (4 or 2), or nil when it
-    /// runs as a direct convolution.
-    static func tile(for g: ConvGeometry) -> Int? {
+    /// The output tile size a convolution of this geometry runs with (4 or 2) on `threads`
+    /// threads, or nil when it runs as a direct convolution.
+    static func tile(for g: ConvGeometry, threads: Int = 1) -> Int? {
         guard g.kh == 3, g.kw == 3, g.sh == 1, g.sw == 1, g.dh == 1, g.dw == 1, g.inC >= 16, g.outC >= 32 else { return nil }
         if g.outH >= 28, g.outW >= 28 { return 4 }
         if g.outH >= 14, g.outW >= 14 { return 2 }
         // Smaller images (ResNet's 7x7 last stage) when the batch brings enough tiles for
-        // efficient products: 4 images give 64.
-        if g.outH >= 6, g.outW >= 6, g.batch * ((g.outH + 1) / 2) * ((g.outW + 1) / 2) >= 56 { return 2 }
+        // efficient products (4 images give 64), or when several threads share the output
+        // channels (at least 2 panels of 32 each).
+        let tiles = g.batch * ((g.outH + 1) / 2) * ((g.outW + 1) / 2)
+        if g.outH >= 6, g.outW >= 6, tiles >= 56 || (threads > 1 && g.outC >= 64 * threads) { return 2 }
         return nil
     }
 
@@ -73,6 +80,16 @@ struct WinogradConvolution: Sendable {
         // About 8 kernel tiles per chunk (enough rows for each product to reuse its kernel
         // panel), in whole tiles, and at least one chunk per thread.
         let threads = max(1, threads)
+        let panels = (g.outC + 31) / 32
+        if threads > 1, (tiles + threads - 1) / threads < 4 * mr, panels >= 2 * threads {
+            byColumns = true
+            chunkTiles = tiles
+            chunks = 1
+            workers = min(threads, panels)
+            scratchFloats = points * tiles * (g.inC + g.outC)
+            return
+        }
+        byColumns = false
         var chunks = max(1, (tiles + 8 * mr - 1) / (8 * mr))
         chunks = (chunks + threads - 1) / threads * threads
         let chunk = max(mr, ((tiles + chunks - 1) / chunks + mr - 1) / mr * mr)
@@ -96,6 +113,37 @@ struct WinogradConvolution: Sendable {
         let next = Atomic<Int>(0)
         let matrices = weights.matrices
         nonisolated(unsafe) let input = input, output = output, residual = residual, scratch = scratch
+        if byColumns {
+            // Every tile's transformed input, then each thread's output channels for all tiles,
+            // then every tile's output: three loops, each split between the threads.
+            let workers = self.workers
+            nonisolated(unsafe) let products = scratch + points * tiles * g.inC
+            Parallel.forEach(workers) { worker in
+                let first = tiles * worker / workers, last = tiles * (worker + 1) / workers
+                guard first < last else { return }
+                zoo_wino_input(Int32(m), input, Int32(g.inH), Int32(g.inW), Int32(g.inC), Int32(g.padTop), Int32(g.padLeft), Int32(tilesW),
+                               Int32(perImage), Int32(first), Int32(last), scratch + first * g.inC, tiles * g.inC)
+            }
+            let panels = (g.outC + 31) / 32
+            Parallel.forEach(workers) { worker in
+                let columns = (panels * worker / workers * 32)..<min(g.outC, panels * (worker + 1) / workers * 32)
+                guard !columns.isEmpty else { return }
+                for xi in 0..<points {
+                    MatrixMultiply.run(rows: 0..<tiles, columns: columns, a: scratch + xi * tiles * g.inC, lda: g.inC, b: matrices[xi],
+                                       c: products + xi * tiles * g.outC, ldc: g.outC, bias: nil, residual: nil, ldr: g.outC, relu: false)
+                }
+            }
+            bias.withUnsafeBufferPointerIfPresent { bias in
+                nonisolated(unsafe) let bias = bias
+                Parallel.forEach(workers) { worker in
+                    let first = tiles * worker / workers, last = tiles * (worker + 1) / workers
+                    guard first < last else { return }
+                    zoo_wino_output(Int32(m), products + first * g.outC, tiles * g.outC, Int32(g.outH), Int32(g.outW), Int32(g.outC), Int32(tilesW),
+                                    Int32(perImage), Int32(first), Int32(last), bias, residual, relu ? 1 : 0, output)
+                }
+            }
+            return
+        }
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
             Parallel.forEach(workers) { worker in

@@ -19,6 +19,9 @@ import ZooGraph
         Case(batch: 1, height: 18, width: 16, inC: 20, outC: 33, padding: .valid, relu: false),
         Case(batch: 3, height: 14, width: 15, inC: 70, outC: 64, padding: .valid, extraPad: 1, residual: true),
         Case(batch: 4, height: 7, width: 7, inC: 32, outC: 64, padding: .same, residual: true),
+        // One 7x7 image: F(2x2) with the output channels shared between threads.
+        Case(batch: 1, height: 7, width: 7, inC: 48, outC: 200, padding: .same, residual: true),
+        Case(batch: 1, height: 14, width: 14, inC: 16, outC: 130, padding: .same),
         // F(4x4): 28x28 and up, ragged edges, fused padding, residual.
         Case(batch: 1, height: 28, width: 28, inC: 16, outC: 32, padding: .same),
         Case(batch: 2, height: 31, width: 29, inC: 24, outC: 47, padding: .same, residual: true),
@@ -34,7 +37,7 @@ import ZooGraph
         (g.inH, g.inW) = (c.height, c.width)
         g.padTop += c.extraPad
         g.padLeft += c.extraPad
-        let tile = try #require(WinogradConvolution.tile(for: g))
+        let tile = try #require(WinogradConvolution.tile(for: g, threads: 2))
         #expect(tile == (outH >= 28 && outW >= 28 ? 4 : 2))
         var state: UInt64 = 3
         func random(_ count: Int) -> [Float] {
@@ -81,7 +84,8 @@ import ZooGraph
         #expect(WinogradConvolution.tile(for: g(56)) == 4)
         #expect(WinogradConvolution.tile(for: g(28)) == 4)
         #expect(WinogradConvolution.tile(for: g(14)) == 2)
-        #expect(!WinogradConvolution.applies(to: g(7)))            // ResNet's last stage, one image
+        #expect(!WinogradConvolution.applies(to: g(7)))            // ResNet's last stage, one image on one thread
+        #expect(WinogradConvolution.tile(for: g(7, outC: 512), threads: 2) == 2)  // ... shared by two threads
         var batch4 = g(7)
         batch4.batch = 4
         #expect(WinogradConvolution.tile(for: batch4) == 2)          // ... and four

@@ -314,9 +314,9 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
       "is the FLOPs of the convolution and Dense layers (2 per multiply-add, `flops_per_run`) divided by the "
       "median wall time of the whole run, which also includes pooling, padding, softmax and the other layers; so it "
       "is a lower bound for what the convolution kernels themselves reach. It counts the FLOPs of the direct "
-      "convolution: 3x3 stride-1 layers on images of 14x14 and up run as Winograd F(2x2, 3x3), which does 2.25x "
-      "fewer multiplications, so for VGG16 (almost all such layers) and part of ResNet50 this is an effective rate "
-      "that can exceed the machine's peak.")
+      "convolution: 3x3 stride-1 layers run as Winograd (F(4x4, 3x3) from 28x28 up, 4x fewer multiplications; "
+      "F(2x2, 3x3) on smaller images, 2.25x fewer), so for VGG16 (almost all such layers) and part of ResNet50 this is "
+      "an effective rate that can exceed the machine's peak.")
     best = max((r for r in results if r["runtime"] == "zoo" and r.get("gflops")), key=lambda r: r["gflops"], default=None)
     if best:
         A(f"Best here: {best['gflops']:.1f} GFLOP/s ({MODELS[best['model']]} batch {best['batch']}), "

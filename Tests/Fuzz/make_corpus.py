@@ -24,6 +24,7 @@ ZOO, SAFETENSORS = 0x00, 0x01
 FIX_HEADER, FIX_FILE = 0x02, 0x04
 LAZY, EAGER = 0x08, 0x10
 VIA_FILE = 0x02  # safetensors: regular file (mmap) instead of a pipe
+NPY, NPZ = 0x05, 0x09  # odd selectors with bits 2-3 = 1 / 2: the NumPy readers
 
 M64 = (1 << 64) - 1
 P1, P2, P3, P4, P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
@@ -111,6 +112,28 @@ def safetensors_file(header, data=b""):
     return struct.pack("<Q", len(encoded)) + encoded + data
 
 
+def npy_file(descr, shape, data, version=1, fortran=False):
+    """A .npy file as numpy writes it: magic, version, little-endian header length, a padded
+    Python-literal dict, then the raw data."""
+    header = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, "True" if fortran else "False",
+                                                                      "(%s)" % "".join("%d, " % d for d in shape) if len(shape) != 1 else "(%d,)" % shape[0])
+    size_field = 2 if version == 1 else 4
+    total = 6 + 2 + size_field + len(header) + 1
+    header += " " * ((64 - total % 64) % 64) + "\n"
+    length = struct.pack("<H", len(header)) if version == 1 else struct.pack("<I", len(header))
+    return b"\x93NUMPY" + bytes([version, 0]) + length + header.encode("latin1") + data
+
+
+def npz_file(members, compress):
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as z:
+        for name, blob in members:
+            z.writestr(name, blob)
+    return buffer.getvalue()
+
+
 def regressions():
     """Hand-minimised inputs that crashed ZooGraph before f8e760f (stored graphs were decoded with
     synthesized Codable and never re-validated; Docs/FUZZING.md). Each is selector 0x00 plus the
@@ -182,6 +205,12 @@ def main():
 
     # Hand-built safetensors files: JSON edge cases the strict parser handles.
     seeds["st-min-empty"] = bytes([SAFETENSORS]) + safetensors_file("{}")
+    f32 = struct.pack("<6f", 0.5, -1, 2, 3.25, 0, 7)
+    seeds["npy-f32-2x3"] = bytes([NPY]) + npy_file("<f4", (2, 3), f32)
+    seeds["npy-v2-scalar"] = bytes([NPY]) + npy_file("<f4", (), struct.pack("<f", 1.5), version=2)
+    seeds["npy-fortran"] = bytes([NPY]) + npy_file("<f4", (3, 2), f32, fortran=True)
+    seeds["npz-stored"] = bytes([NPZ]) + npz_file([("a.npy", npy_file("<f4", (2, 3), f32)), ("b.npy", npy_file("<f4", (6,), f32))], False)
+    seeds["npz-deflated"] = bytes([NPZ]) + npz_file([("layer/out.npy", npy_file("<f4", (1, 2, 3), f32))], True)
     edge = ('{"__metadata__":{"k\\u00e9y":"v\\ud83d\\ude00\\n\\"\\\\\\/","backend":"jax"},'
             '"a.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},'
             '"b/c":{"dtype":"BF16","shape":[],"data_offsets":[8,10]},'

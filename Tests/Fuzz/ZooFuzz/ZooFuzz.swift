@@ -1,6 +1,7 @@
-// libFuzzer harness for the two hand-written binary parsers that read untrusted files:
-// the `.zoo` header/tensor-table parser (`ZooFileReader`) and the safetensors reader
-// (`SafetensorsFile.read`, with its own strict JSON parser). See Tests/Fuzz/README.md.
+// libFuzzer harness for the hand-written binary parsers that read untrusted files: the `.zoo`
+// header/tensor-table parser (`ZooFileReader`), the safetensors reader (`SafetensorsFile.read`,
+// with its own strict JSON parser) and the NumPy readers behind `zoo predict` (`NumpyArray.read`
+// for .npy, `NumpyArchive.read` for .npz with its bounded zip reader). See Tests/Fuzz/README.md.
 //
 // Built two ways from this one file:
 //  - with `-D FUZZING` (and `-sanitize=fuzzer,address`): exports `LLVMFuzzerTestOneInput`,
@@ -18,10 +19,12 @@
 //                 and the whole-file checksum, so `verify()` and lazy/eager verification run to
 //                 the end (the gap check still fails on non-zero padding)
 //   bits 3-4   verification: 0 .none, 1 .lazy, 2 .eager, 3 .none
+//   odd selectors, bits 2-3: 0 safetensors, 1 .npy, 2 .npz, 3 safetensors
 //   safetensors:
 //   bit 1      0: feed the bytes through a pipe (MappedFile reads them into an exactly-sized
 //                 heap buffer, so AddressSanitizer sees any read past the end)
 //              1: a regular temporary file (the mmap path, plus `isSafetensors`)
+//   .npy / .npz: a regular temporary file
 //
 // A graph decoded from a `.zoo` file is also queried through ZooGraph's public API (node lookup,
 // ancestors, topological order, parameter counts, cut), as `zoo summary` / `zoo slice` do; this
@@ -241,6 +244,36 @@ func fuzzSafetensors(_ body: UnsafeRawBufferPointer, options: UInt8) {
     if let checkpoint = attempt("safetensors read (file)", { try SafetensorsFile.read(path) }) { touch(checkpoint) }
 }
 
+// MARK: - NumPy
+
+/// One reusable temporary path per process and extension.
+func temporaryFile(_ extension: String) -> String {
+    let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    return (directory as NSString).appendingPathComponent("zoofuzz-\(getpid()).\(`extension`)")
+}
+let npyPath = temporaryFile("npy"), npzPath = temporaryFile("npz")
+
+func fuzzNumpy(_ body: UnsafeRawBufferPointer, archive: Bool) {
+    let path = archive ? npzPath : npyPath
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { fatalError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    let wrote = body.count == 0 || writeAll(fd, body)
+    close(fd)
+    guard wrote else { fatalError("cannot write \(path)") }
+    defer { unlink(path) }
+    if archive {
+        guard let arrays = attempt("npz read", { try NumpyArchive.read(path) }) else { return }
+        for (name, array) in arrays {
+            sink &+= UInt64(name.utf8.count) &+ UInt64(truncatingIfNeeded: array.shape.reduce(0, &+))
+            touch(array.data)
+        }
+    } else {
+        guard let array = attempt("npy read", { try NumpyArray.read(path) }) else { return }
+        sink &+= UInt64(truncatingIfNeeded: array.shape.reduce(0, &+))
+        touch(array.data)
+    }
+}
+
 // MARK: - Entry points
 
 /// Runs one input through the parser its first byte selects.
@@ -250,7 +283,11 @@ func fuzzOne(_ input: UnsafeRawBufferPointer) {
     if selector & 1 == 0 {
         fuzzZoo(body, options: selector)
     } else {
-        fuzzSafetensors(body, options: selector)
+        switch (selector >> 2) & 3 {
+        case 1: fuzzNumpy(body, archive: false)
+        case 2: fuzzNumpy(body, archive: true)
+        default: fuzzSafetensors(body, options: selector)
+        }
     }
 }
 

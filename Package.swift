@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers go one way: CHDF5 (C shim) -> ZooHDF5 (safe wrapper) -> ZooFormats (Keras layouts)
 // -> ZooNative (the .zoo format, holding a ZooGraph) -> ZooModels (architectures, naming,
-// binding) -> ZooCLI.
+// binding) -> ZooCompute (the CPU executor, on the C targets CZooKernels and CZooThreads)
+// -> ZooCLI.
 // Nothing lower imports anything higher.
 let package = Package(
     name: "SwiftZoo",

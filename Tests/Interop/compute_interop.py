@@ -43,24 +43,15 @@ import subprocess
 import sys
 import time
 
-os.environ["KERAS_BACKEND"] = "jax"
-os.environ["JAX_PLATFORMS"] = "cpu"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# make_models sets the Keras backend (jax, CPU) and quiets its logging before Keras is imported.
+import make_models as mm  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import keras  # noqa: E402
 
-import make_models as mm  # noqa: E402
-
-try:  # keep Keras's "HDF5 is legacy" warning out of the report
-    import absl.logging
-
-    absl.logging.set_verbosity(absl.logging.ERROR)
-except ImportError:
-    pass
 
 INPUT_SEED = 2024
 INPUT_SCALE = 60.0

@@ -86,25 +86,16 @@ import time
 import traceback
 import zipfile
 
-os.environ["KERAS_BACKEND"] = "jax"
-os.environ["JAX_PLATFORMS"] = "cpu"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# make_models sets the Keras backend (jax, CPU) and quiets its logging before Keras is imported.
+import make_models as mm  # noqa: E402
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras  # noqa: E402
 
-import make_models as mm  # noqa: E402
-
-try:  # keep Keras's "HDF5 is legacy" warning out of the report
-    import absl.logging
-
-    absl.logging.set_verbosity(absl.logging.ERROR)
-except ImportError:
-    pass
 
 QUICK = ["resnet50_notop", "vgg16_notop"]
 FORMAT_OF_LAYOUT = {layout: layout for layout in mm.LAYOUTS}

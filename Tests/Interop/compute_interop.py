@@ -47,6 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # make_models sets the Keras backend (jax, CPU) and quiets its logging before Keras is imported.
 import make_models as mm  # noqa: E402
+from report import Report  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -74,23 +75,6 @@ HAS_BN = {"resnet50_top": True, "resnet50_notop": True, "vgg16_top": False, "vgg
 ORDER = ["resnet50_top", "resnet50_notop", "vgg16_top", "vgg16_notop"]
 QUICK = ["resnet50_notop", "vgg16_notop"]
 BATCH_MODEL = "resnet50_notop"
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.failures = []
-
-    def check(self, label, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS  {label}" + (f" ({detail})" if detail else ""), flush=True)
-        else:
-            self.failed += 1
-            self.failures.append(label)
-            print(f"FAIL  {label}: {detail}", flush=True)
-        return ok
 
 
 def log(message):

@@ -90,6 +90,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # make_models sets the Keras backend (jax, CPU) and quiets its logging before Keras is imported.
 import make_models as mm  # noqa: E402
+from report import Report  # noqa: E402
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
@@ -104,23 +105,6 @@ TAG = {"keras-h5-weights": "legacy", "keras-h5-model": "model", "keras3-weights"
 NEEDS_CONFIG = {"keras-h5-model", "keras-archive"}
 HAS_CONFIG = {"keras-h5-model", "keras-archive"}
 SUM_RTOL = 1e-6
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.failures = []
-
-    def check(self, label, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS  {label}" + (f" ({detail})" if detail else ""), flush=True)
-        else:
-            self.failed += 1
-            self.failures.append(label)
-            print(f"FAIL  {label}: {detail}", flush=True)
-        return ok
 
 
 # ------------------------------------------------------------------------------------------

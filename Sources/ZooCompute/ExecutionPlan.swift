@@ -94,7 +94,7 @@ final class ExecutionPlan: @unchecked Sendable {
     /// The largest im2col scratch any convolution needs (all its threads together).
     var maxScratchFloats: Int {
         steps.reduce(0) { current, step in
-            if case .convolution(let kernel, _) = step.kind { return max(current, kernel.split.scratchFloats) }
+            if case .convolution(let kernel, _) = step.kind { return max(current, kernel.scratchFloats) }
             if case .winograd(let w, _) = step.kind { return max(current, w.scratchFloats) }
             return current
         }

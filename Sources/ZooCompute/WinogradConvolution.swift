@@ -16,13 +16,13 @@ struct WinogradConvolution: Sendable {
     let weights: Weights
     let bias: [Float]?
     let relu: Bool
-    /// Tiles per chunk, chunks, threads taking part, floats of scratch for all of them.
-    let chunkTiles, chunks, workers, scratchFloats: Int
-    /// Few tiles per thread (ResNet's last two stages for one image): the threads transform the
-    /// input together, then each multiplies all tiles by its own share of the output channels,
-    /// then they transform the output together, instead of each streaming every transformed
-    /// kernel for a handful of tiles.
-    let byColumns: Bool
+    /// How the tiles are shared between threads. Split by columns (few tiles per thread, as in
+    /// ResNet's last two stages for one image), the threads transform the input together, then
+    /// each multiplies all tiles by its own share of the output channels, then they transform the
+    /// output together, instead of each streaming every transformed kernel for a handful of tiles.
+    let share: WorkShare
+    /// Floats of scratch (transformed inputs and products) for all threads.
+    let scratchFloats: Int
     /// Output tile size m (2 or 4) and the number of products, (m + 2)^2.
     var tile: Int { weights.tile }
     var points: Int { (tile + 2) * (tile + 2) }
@@ -77,26 +77,9 @@ struct WinogradConvolution: Sendable {
         let mr = Int(zoo_kernels_tile_rows())
         let m = weights.tile, points = (m + 2) * (m + 2)
         let tiles = g.batch * ((g.outH + m - 1) / m) * ((g.outW + m - 1) / m)
-        // About 8 kernel tiles per chunk (enough rows for each product to reuse its kernel
-        // panel), in whole tiles, and at least one chunk per thread.
-        let threads = max(1, threads)
-        let panels = (g.outC + 31) / 32
-        if threads > 1, (tiles + threads - 1) / threads < 4 * mr, panels >= 2 * threads {
-            byColumns = true
-            chunkTiles = tiles
-            chunks = 1
-            workers = min(threads, panels)
-            scratchFloats = points * tiles * (g.inC + g.outC)
-            return
-        }
-        byColumns = false
-        var chunks = max(1, (tiles + 8 * mr - 1) / (8 * mr))
-        chunks = (chunks + threads - 1) / threads * threads
-        let chunk = max(mr, ((tiles + chunks - 1) / chunks + mr - 1) / mr * mr)
-        chunkTiles = chunk
-        self.chunks = (tiles + chunk - 1) / chunk
-        workers = min(threads, self.chunks)
-        scratchFloats = workers * points * chunk * (g.inC + g.outC)
+        // About 8 kernel tiles per chunk: enough rows for each product to reuse its kernel panel.
+        share = WorkShare(rows: tiles, columns: g.outC, threads: threads, tileRows: mr, targetRows: 8 * mr)
+        scratchFloats = share.buffers * share.chunkRows * points * (g.inC + g.outC)
     }
 
     var tileCount: Int { geometry.batch * ((geometry.outH + tile - 1) / tile) * ((geometry.outW + tile - 1) / tile) }
@@ -109,14 +92,15 @@ struct WinogradConvolution: Sendable {
         let tilesW = (g.outW + m - 1) / m
         let perImage = ((g.outH + m - 1) / m) * tilesW
         let tiles = tileCount
-        let (chunk, chunks) = (chunkTiles, self.chunks)
+        let share = self.share
+        let (chunk, chunks) = (share.chunkRows, share.chunks)
         let next = Atomic<Int>(0)
         let matrices = weights.matrices
         nonisolated(unsafe) let input = input, output = output, residual = residual, scratch = scratch
-        if byColumns {
+        if share.byColumns {
             // Every tile's transformed input, then each thread's output channels for all tiles,
             // then every tile's output: three loops, each split between the threads.
-            let workers = self.workers
+            let workers = share.workers
             nonisolated(unsafe) let products = scratch + points * tiles * g.inC
             Parallel.forEach(workers) { worker in
                 let first = tiles * worker / workers, last = tiles * (worker + 1) / workers
@@ -124,9 +108,8 @@ struct WinogradConvolution: Sendable {
                 zoo_wino_input(Int32(m), input, Int32(g.inH), Int32(g.inW), Int32(g.inC), Int32(g.padTop), Int32(g.padLeft), Int32(tilesW),
                                Int32(perImage), Int32(first), Int32(last), scratch + first * g.inC, tiles * g.inC)
             }
-            let panels = (g.outC + 31) / 32
             Parallel.forEach(workers) { worker in
-                let columns = (panels * worker / workers * 32)..<min(g.outC, panels * (worker + 1) / workers * 32)
+                let columns = share.columns(of: worker, total: g.outC)
                 guard !columns.isEmpty else { return }
                 for xi in 0..<points {
                     MatrixMultiply.run(rows: 0..<tiles, columns: columns, a: scratch + xi * tiles * g.inC, lda: g.inC, b: matrices[xi],
@@ -146,7 +129,7 @@ struct WinogradConvolution: Sendable {
         }
         bias.withUnsafeBufferPointerIfPresent { bias in
             nonisolated(unsafe) let bias = bias
-            Parallel.forEach(workers) { worker in
+            Parallel.forEach(share.workers) { worker in
                 let v = scratch + worker * points * chunk * (g.inC + g.outC)
                 let products = v + points * chunk * g.inC
                 while true {

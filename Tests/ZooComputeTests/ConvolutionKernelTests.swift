@@ -18,26 +18,26 @@ import ZooGraph
         let g = geometry(batch: shape.0, size: shape.1, inC: shape.2, outC: shape.3, kernel: shape.4)
         for threads in [1, 2, 3, 8] {
             for mr in [6, 8, 14] {
-                let split = ConvolutionKernel.split(g, threads: threads, tileRows: mr)
+                let (split, scratchFloats) = ConvolutionKernel.split(g, threads: threads, tileRows: mr)
                 #expect(split.workers >= 1 && split.workers <= threads)
                 if split.byColumns {
                     // Few rows per thread, enough 32-wide panels for every thread.
                     #expect(threads > 1 && (g.rows + threads - 1) / threads < 4 * mr && (g.outC + 31) / 32 >= 2 * threads)
-                    #expect(split.scratchFloats == (g.isPointwise ? 0 : g.rows * g.patch))
+                    #expect(scratchFloats == (g.isPointwise ? 0 : g.rows * g.patch))
                 } else {
                     #expect(split.chunkRows % mr == 0, "chunks are whole tiles")
                     #expect(split.chunks * split.chunkRows >= g.rows && (split.chunks - 1) * split.chunkRows < g.rows, "chunks cover the rows exactly")
                     #expect(split.workers == min(threads, split.chunks))
-                    #expect(split.scratchFloats == (g.isPointwise ? 0 : split.workers * split.chunkRows * g.patch))
+                    #expect(scratchFloats == (g.isPointwise ? 0 : split.workers * split.chunkRows * g.patch))
                 }
             }
         }
         // conv5's 3x3 at batch 1 (49 rows) is split by columns on two threads.
         let conv5 = geometry(batch: 1, size: 7, inC: 512, outC: 512, kernel: 3)
-        #expect(ConvolutionKernel.split(conv5, threads: 2, tileRows: 14).byColumns)
+        #expect(ConvolutionKernel.split(conv5, threads: 2, tileRows: 14).share.byColumns)
         // Two threads never get one chunk of 14 rows and one of 1 row: the chunks are balanced.
         let stage4 = geometry(batch: 1, size: 14, inC: 256, outC: 256, kernel: 3)
-        let s4 = ConvolutionKernel.split(stage4, threads: 2, tileRows: 14)
+        let s4 = ConvolutionKernel.split(stage4, threads: 2, tileRows: 14).share
         #expect(!s4.byColumns && s4.chunks == 2 && s4.chunkRows == 98)
     }
 

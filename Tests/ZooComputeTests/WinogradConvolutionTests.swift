@@ -56,7 +56,7 @@ import ZooGraph
                                            bias: bias, relu: c.relu, threads: threads)
             var expected = [Float](repeating: .nan, count: g.rows * c.outC)
             var actual = [Float](repeating: .nan, count: g.rows * c.outC)
-            var scratch = [Float](repeating: 0, count: max(direct.split.scratchFloats, wino.scratchFloats, 1))
+            var scratch = [Float](repeating: 0, count: max(direct.scratchFloats, wino.scratchFloats, 1))
             input.withUnsafeBufferPointer { inp in
                 scratch.withUnsafeMutableBufferPointer { s in
                     let res = residual?.withUnsafeBufferPointer { $0.baseAddress }

@@ -140,6 +140,13 @@ final class ExecutionPlan: @unchecked Sendable {
             guard let w = folded.weights[node.name]?[name] else { throw ComputeError.missingWeight(layer: node.name, weight: name) }
             return DTypeConversion.floats(w)
         }
+        /// Calls `body` with a layer's kernel as float32 values: the stored bytes themselves when
+        /// they are float32 (no copy of a 400 MB Dense kernel), else a converted copy.
+        func withKernel<R>(_ node: Node, count: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
+            guard let w = folded.weights[node.name]?["kernel"] else { throw ComputeError.missingWeight(layer: node.name, weight: "kernel") }
+            if w.dtype == .float32, w.data.count == count * 4 { return try w.data.withUnsafeBuffer(of: Float.self, body) }
+            return try DTypeConversion.floats(w).withUnsafeBufferPointer(body)
+        }
         func single(_ name: String) -> String? {
             guard let list = consumers[name], list.count == 1, !mustMaterialize.contains(name) else { return nil }
             return list[0]
@@ -223,22 +230,22 @@ final class ExecutionPlan: @unchecked Sendable {
                 let kind: StepKind
                 if let winogradTile {
                     let transformed = try prepared.value(key + "|winograd\(winogradTile)") {
-                        try WinogradConvolution.Weights(hwio: try weight(node, "kernel"), inChannels: geometry.inC, outChannels: geometry.outC, tile: winogradTile)
+                        try withKernel(node, count: geometry.patch * geometry.outC) {
+                            try WinogradConvolution.Weights(hwio: $0, inChannels: geometry.inC, outChannels: geometry.outC, tile: winogradTile)
+                        }
                     }
                     kind = .winograd(WinogradConvolution(geometry: geometry, weights: transformed, bias: bias, relu: relu, threads: threads), residual: residual)
                 } else {
                     let matrix = try prepared.value(key) {
-                        // A kernel stored in the GEMM's panel layout (.zoo `packed`) is used in place.
-                        if !hasFoldedBN, let panels = folded.weights[node.name]?["kernel"]?.kernelPanels,
+                        // A kernel stored in the GEMM's panel layout (.zoo `packed`) is used in place
+                        // (folding a BatchNormalization into it replaced its data, which drops the panels).
+                        if let panels = folded.weights[node.name]?["kernel"]?.kernelPanels,
                            let inPlace = MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, panels: panels) {
                             return inPlace
                         }
-                        guard let w = folded.weights[node.name]?["kernel"] else { throw ComputeError.missingWeight(layer: node.name, weight: "kernel") }
-                        if w.dtype == .float32, w.data.count == geometry.patch * geometry.outC * 4 {
-                            // Packed straight from the stored bytes (no float copy of a 400 MB Dense kernel).
-                            return w.data.withUnsafeBuffer(of: Float.self) { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
+                        return try withKernel(node, count: geometry.patch * geometry.outC) {
+                            MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0)
                         }
-                        return DTypeConversion.floats(w).withUnsafeBufferPointer { MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0) }
                     }
                     kind = .convolution(ConvolutionKernel(geometry: geometry, weights: matrix, bias: bias, relu: relu, threads: threads), residual: residual)
                 }

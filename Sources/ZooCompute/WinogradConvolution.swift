@@ -32,15 +32,13 @@ struct WinogradConvolution: Sendable {
         let tile: Int
         let matrices: [MatrixMultiply.PreparedMatrix]
 
-        init(hwio: [Float], inChannels: Int, outChannels: Int, tile: Int) throws {
+        init(hwio: UnsafeBufferPointer<Float>, inChannels: Int, outChannels: Int, tile: Int) throws {
             self.tile = tile
             let points = (tile + 2) * (tile + 2)
             var u = [Float](repeating: 0, count: points * inChannels * outChannels)
-            let done = hwio.withUnsafeBufferPointer { src in
-                u.withUnsafeMutableBufferPointer { dst -> Bool in
-                    guard let s = src.baseAddress, let d = dst.baseAddress, src.count == 9 * inChannels * outChannels else { return false }
-                    return zoo_wino_kernel(Int32(tile), Int32(inChannels), Int32(outChannels), s, d) == 1
-                }
+            let done = u.withUnsafeMutableBufferPointer { dst -> Bool in
+                guard let s = hwio.baseAddress, let d = dst.baseAddress, hwio.count == 9 * inChannels * outChannels else { return false }
+                return zoo_wino_kernel(Int32(tile), Int32(inChannels), Int32(outChannels), s, d) == 1
             }
             guard done else {
                 throw ComputeError.unsupported(layer: "", reason: "cannot transform a 3x3 kernel of \(hwio.count) values for Winograd F(\(tile)x\(tile)) with \(inChannels) -> \(outChannels) channels")

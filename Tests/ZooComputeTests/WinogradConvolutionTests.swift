@@ -52,7 +52,8 @@ import ZooGraph
         let direct = kernel.withUnsafeBufferPointer { ConvolutionKernel(geometry: g, weights: MatrixMultiply.PreparedMatrix(k: g.patch, n: c.outC, rowMajor: $0),
                                                                          bias: bias, relu: c.relu, threads: 1) }
         for threads in [1, 2, 3] {
-            let wino = WinogradConvolution(geometry: g, weights: try .init(hwio: kernel, inChannels: c.inC, outChannels: c.outC, tile: tile),
+            let transformed = try kernel.withUnsafeBufferPointer { try WinogradConvolution.Weights(hwio: $0, inChannels: c.inC, outChannels: c.outC, tile: tile) }
+            let wino = WinogradConvolution(geometry: g, weights: transformed,
                                            bias: bias, relu: c.relu, threads: threads)
             var expected = [Float](repeating: .nan, count: g.rows * c.outC)
             var actual = [Float](repeating: .nan, count: g.rows * c.outC)

@@ -189,48 +189,10 @@
     "dec %%r13\n\t"                                                                          \
     "jnz 4b\n\t"                                                                             \
     "5:\n\t"                                                                                 \
-    "mov 72(%[p]), %%r14\n\t"                                                                \
-    "test $1, %%r14\n\t" /* ZK_ACC */                                                        \
-    "jz 6f\n\t"                                                                              \
-    "mov %%r9, %%rax\n\t"                                                                    \
-    "mov 40(%[p]), %%rdx\n\t"                                                                \
-    EACH_ROW(MRS, OP_ADDROW)                                                                 \
-    "6:\n\t"                                                                                 \
-    "test $2, %%r14\n\t" /* ZK_BIAS */                                                       \
-    "jz 7f\n\t"                                                                              \
-    "mov 48(%[p]), %%rax\n\t"                                                                \
-    "vmovups (%%rax), %%zmm28%{%%k1%}%{z%}\n\t"                                              \
-    "vmovups 64(%%rax), %%zmm29%{%%k2%}%{z%}\n\t"                                            \
-    EACH_ROW(MRS, OP_BIAS)                                                                   \
-    "7:\n\t"                                                                                 \
-    "test $4, %%r14\n\t" /* ZK_RES */                                                        \
-    "jz 8f\n\t"                                                                              \
-    "mov %%r10, %%rax\n\t"                                                                   \
-    "mov 64(%[p]), %%rdx\n\t"                                                                \
-    EACH_ROW(MRS, OP_ADDROW)                                                                 \
-    "8:\n\t"                                                                                 \
-    "test $8, %%r14\n\t" /* ZK_RELU */                                                       \
-    "jz 10f\n\t"                                                                             \
-    "vpxord %%zmm30, %%zmm30, %%zmm30\n\t"                                                   \
-    EACH_ROW(MRS, OP_RELU)                                                                   \
-    "10:\n\t"                                                                                \
-    "mov %%r9, %%rax\n\t"                                                                    \
-    "mov 40(%[p]), %%rdx\n\t"                                                                \
-    EACH_ROW(MRS, OP_STORE)                                                                  \
-    /* next tile: MR rows down */                                                            \
-    "mov 8(%[p]), %%rax\n\t"                                                                 \
-    "imul $" MRS ", %%rax, %%rax\n\t"                                                        \
-    "add %%rax, %%r8\n\t"                                                                    \
-    "mov 40(%[p]), %%rax\n\t"                                                                \
-    "imul $" MRS ", %%rax, %%rax\n\t"                                                        \
-    "add %%rax, %%r9\n\t"                                                                    \
-    "mov 64(%[p]), %%rax\n\t"                                                                \
-    "imul $" MRS ", %%rax, %%rax\n\t"                                                        \
-    "add %%rax, %%r10\n\t"                                                                   \
-    "dec %%r11\n\t"                                                                          \
-    "jnz 1b\n\t"                                                                             \
-    "9:\n\t"                                                                                 \
-    "vzeroupper\n\t"
+    ZK_EPILOGUE(MRS, /* bias under the column masks */                                       \
+                "vmovups (%%rax), %%zmm28%{%%k1%}%{z%}\n\t"                                  \
+                "vmovups 64(%%rax), %%zmm29%{%%k2%}%{z%}\n\t",                               \
+                "vpxord %%zmm30, %%zmm30, %%zmm30\n\t")
 
 #define ZK_CLOBBERS                                                                          \
     "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", \

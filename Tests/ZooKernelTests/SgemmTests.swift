@@ -95,6 +95,22 @@ struct Problem {
 
     func residualAsC() -> [Float] { residual }
 
+    /// Calls `body` with pointers to A, packed B, bias, residual and `c`, for tests that call
+    /// the kernel themselves (from several threads).
+    func withPointers(c: inout [Float], _ body: (Pointers) -> Void) {
+        a.withUnsafeBufferPointer { ap in
+            packed.withUnsafeBufferPointer { pp in
+                bias.withUnsafeBufferPointer { bp in
+                    residual.withUnsafeBufferPointer { rp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            body(Pointers(a: ap.baseAddress, b: pp.baseAddress, bias: bp.baseAddress, res: rp.baseAddress, c: cp.baseAddress))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Tolerance for a dot product of length k of values in [-1, 1].
     var tolerance: Double { 1e-4 * max(1, Double(k).squareRoot()) }
 
@@ -289,22 +305,12 @@ func forcing(_ impl: String, _ body: () throws -> Void) rethrows {
                 let whole = p.run(begin: 0, end: m)
                 var split = p.c
                 let lda = Int32(p.lda), ldc = Int32(p.ldc), ldr = Int32(p.ldr)
-                p.a.withUnsafeBufferPointer { ap in
-                    p.packed.withUnsafeBufferPointer { pp in
-                        p.bias.withUnsafeBufferPointer { bp in
-                            p.residual.withUnsafeBufferPointer { rp in
-                                split.withUnsafeMutableBufferPointer { cp in
-                                    let ptrs = Pointers(a: ap.baseAddress, b: pp.baseAddress, bias: bp.baseAddress,
-                                                        res: rp.baseAddress, c: cp.baseAddress)
-                                    DispatchQueue.concurrentPerform(iterations: starts.count) { i in
-                                        let n0 = starts[i], n1 = i + 1 < starts.count ? starts[i + 1] : n
-                                        zoo_sgemm_packed(Int32(m), Int32(n1 - n0), Int32(k), ptrs.a, lda,
-                                                         ptrs.b! + (n0 / 32) * k * 32, ptrs.c! + n0, ldc, ptrs.bias! + n0,
-                                                         ptrs.res! + n0, ldr, 1, 0, Int32(m))
-                                    }
-                                }
-                            }
-                        }
+                p.withPointers(c: &split) { ptrs in
+                    DispatchQueue.concurrentPerform(iterations: starts.count) { i in
+                        let n0 = starts[i], n1 = i + 1 < starts.count ? starts[i + 1] : n
+                        zoo_sgemm_packed(Int32(m), Int32(n1 - n0), Int32(k), ptrs.a, lda,
+                                         ptrs.b! + (n0 / 32) * k * 32, ptrs.c! + n0, ldc, ptrs.bias! + n0,
+                                         ptrs.res! + n0, ldr, 1, 0, Int32(m))
                     }
                 }
                 #expect(zip(whole, split).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(impl)")
@@ -323,21 +329,11 @@ func forcing(_ impl: String, _ body: () throws -> Void) rethrows {
                 var split = p.c
                 let parts = 7
                 let lda = Int32(p.lda), ldc = Int32(p.ldc), ldr = Int32(p.ldr)
-                p.a.withUnsafeBufferPointer { ap in
-                    p.packed.withUnsafeBufferPointer { pp in
-                        p.bias.withUnsafeBufferPointer { bp in
-                            p.residual.withUnsafeBufferPointer { rp in
-                                split.withUnsafeMutableBufferPointer { cp in
-                                    let ptrs = Pointers(a: ap.baseAddress, b: pp.baseAddress, bias: bp.baseAddress,
-                                                        res: rp.baseAddress, c: cp.baseAddress)
-                                    DispatchQueue.concurrentPerform(iterations: parts) { i in
-                                        let lo = m * i / parts, hi = m * (i + 1) / parts
-                                        zoo_sgemm_packed(Int32(m), Int32(n), Int32(k), ptrs.a, lda, ptrs.b, ptrs.c, ldc,
-                                                         ptrs.bias, ptrs.res, ldr, 1, Int32(lo), Int32(hi))
-                                    }
-                                }
-                            }
-                        }
+                p.withPointers(c: &split) { ptrs in
+                    DispatchQueue.concurrentPerform(iterations: parts) { i in
+                        let lo = m * i / parts, hi = m * (i + 1) / parts
+                        zoo_sgemm_packed(Int32(m), Int32(n), Int32(k), ptrs.a, lda, ptrs.b, ptrs.c, ldc,
+                                         ptrs.bias, ptrs.res, ldr, 1, Int32(lo), Int32(hi))
                     }
                 }
                 #expect(zip(whole, split).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(impl)")

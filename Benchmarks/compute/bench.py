@@ -251,34 +251,35 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
     A("")
     A("## Images per second")
     A("")
-    A("| model | batch | zoo | ONNX Runtime | tf-keras | zoo / ORT | zoo / tf-keras |")
-    A("|---|---:|---:|---:|---:|---:|---:|")
-    def cell(rt, m, b):
+    def ips_table(images_per_second, label):
+        """One row per model and batch: each runtime's images/s (labelled) and zoo's ratios."""
+        A("| model | batch | zoo | ONNX Runtime | tf-keras | zoo / ORT | zoo / tf-keras |")
+        A("|---|---:|---:|---:|---:|---:|---:|")
+        for m in args.models:
+            for b in (1, 8):
+                z, o, t = (images_per_second(rt, m, b) for rt in ("zoo", "ort", "tf"))
+                ratio = lambda x, y: f"{x / y:.2f}" if x and y else "n/a"  # noqa: E731
+                A(f"| {MODELS[m]} | {b} | {label('zoo', m, b, z)} | {label('ort', m, b, o)} | {label('tf', m, b, t)} | "
+                  f"{ratio(z, o)} | {ratio(z, t)} |")
+
+    def median_ips(rt, m, b):
         r = get.get((rt, m, b))
-        return f"{r['ips']:.1f} ({r['median_ms']:.0f} ms)" if r else "n/a"
-    def ratio(m, b, other):
-        z, o = get.get(("zoo", m, b)), get.get((other, m, b))
-        return f"{z['ips'] / o['ips']:.2f}" if z and o else "n/a"
-    for m in args.models:
-        for b in (1, 8):
-            A(f"| {MODELS[m]} | {b} | {cell('zoo', m, b)} | {cell('ort', m, b)} | {cell('tf', m, b)} | "
-              f"{ratio(m, b, 'ort')} | {ratio(m, b, 'tf')} |")
+        return r["ips"] if r else None
+
+    def best_ips(rt, m, b):
+        r = get.get((rt, m, b))
+        return b * 1e3 / r["min_ms"] if r and r.get("min_ms") else None
+
+    def with_time(rt, m, b, ips):
+        return f"{ips:.1f} ({get[(rt, m, b)]['median_ms']:.0f} ms)" if ips else "n/a"
+
+    ips_table(median_ips, with_time)
     A("")
     A("Cells are images/s with the median time of one batch in brackets. Ratios above 1 mean zoo is faster.")
     A("")
     A("Best single run (images/s from the minimum time), to show how noisy the medians are on this shared machine:")
     A("")
-    A("| model | batch | zoo | ONNX Runtime | tf-keras | zoo / ORT | zoo / tf-keras |")
-    A("|---|---:|---:|---:|---:|---:|---:|")
-    def best(rt, m, b):
-        r = get.get((rt, m, b))
-        return b * 1e3 / r["min_ms"] if r and r.get("min_ms") else None
-    for m in args.models:
-        for b in (1, 8):
-            z, o, t = best("zoo", m, b), best("ort", m, b), best("tf", m, b)
-            f = lambda x: f"{x:.1f}" if x else "n/a"
-            g = lambda x, y: f"{x / y:.2f}" if x and y else "n/a"
-            A(f"| {MODELS[m]} | {b} | {f(z)} | {f(o)} | {f(t)} | {g(z, o)} | {g(z, t)} |")
+    ips_table(best_ips, lambda rt, m, b, ips: f"{ips:.1f}" if ips else "n/a")
     A("")
     A("## Peak memory (ResNet50, batch 8)")
     A("")

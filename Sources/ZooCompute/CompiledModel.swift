@@ -50,11 +50,11 @@ public final class CompiledModel: @unchecked Sendable {
     }
 
     public func planInfo(batch: Int, outputs: [String] = []) throws -> PlanInfo {
-        let (perThread, rest, planBatch) = share(batch)
+        let (perThread, rest) = share(batch)
         var flops = 0.0, bytes = 0, steps = 0
         if perThread > 0 {
-            let plan = try self.plan(batch: planBatch, outputs: outputs, threads: 1)
-            flops += plan.flops / Double(planBatch) * Double(perThread * threads)
+            let plan = try self.plan(batch: perThread, outputs: outputs, threads: 1)
+            flops += plan.flops * Double(threads)
             bytes += plan.peakActivationBytes * threads
             steps = plan.steps.count
         }
@@ -67,12 +67,12 @@ public final class CompiledModel: @unchecked Sendable {
         return PlanInfo(flops: flops, peakActivationBytes: bytes, steps: steps, imagesPerThread: perThread)
     }
 
-    /// Images each thread runs alone, the images left for the layer-split plan, and the batch
-    /// size of the single-threaded plan.
-    private func share(_ batch: Int) -> (perThread: Int, rest: Int, planBatch: Int) {
-        guard threads > 1 else { return (0, batch, 0) }
+    /// Images each thread runs alone (as one batch, through a single-threaded plan), and the
+    /// images left for the layer-split plan.
+    private func share(_ batch: Int) -> (perThread: Int, rest: Int) {
+        guard threads > 1 else { return (0, batch) }
         let perThread = batch / threads
-        return (perThread, batch - perThread * threads, perThread)
+        return (perThread, batch - perThread * threads)
     }
 
     func plan(batch: Int, outputs: [String], threads: Int) throws -> ExecutionPlan {
@@ -112,8 +112,8 @@ public final class CompiledModel: @unchecked Sendable {
     /// image-parallel, the steps are those of one thread's images (timed on the first thread).
     public func profile(_ input: Tensor, outputs: [String] = [], iterations: Int) throws -> [StepProfile] {
         let batch = input.shape.first ?? 1
-        let (perThread, _, planBatch) = share(batch)
-        let plan = perThread > 0 ? try self.plan(batch: planBatch, outputs: outputs, threads: 1) : try self.plan(batch: batch, outputs: outputs, threads: threads)
+        let (perThread, _) = share(batch)
+        let plan = perThread > 0 ? try self.plan(batch: perThread, outputs: outputs, threads: 1) : try self.plan(batch: batch, outputs: outputs, threads: threads)
         let samples = StepSamples(steps: plan.steps.count)
         _ = try run(input, outputs: outputs, stepTimes: nil)
         for _ in 0..<max(1, iterations) {
@@ -133,8 +133,8 @@ public final class CompiledModel: @unchecked Sendable {
         guard input.data.count == input.elementCount * 4 else {
             throw ComputeError.badInput(reason: "the data holds \(input.data.count) bytes, not \(input.elementCount) float32 values")
         }
-        let (perThread, rest, planBatch) = share(batch)
-        let single = perThread > 0 ? try plan(batch: planBatch, outputs: outputs, threads: 1) : nil
+        let (perThread, rest) = share(batch)
+        let single = perThread > 0 ? try plan(batch: perThread, outputs: outputs, threads: 1) : nil
         let split = rest > 0 ? try plan(batch: rest, outputs: outputs, threads: threads) : nil
         guard let layout = single ?? split else { return [:] }
         let imageFloats = inputShape.reduce(1, *)
@@ -146,13 +146,12 @@ public final class CompiledModel: @unchecked Sendable {
                 nonisolated(unsafe) let base = base
                 let failure = FirstError()
                 Parallel.forEach(threads) { worker in
-                    for image in stride(from: worker * perThread, to: (worker + 1) * perThread, by: planBatch) where !failure.isSet {
-                        do {
-                            try execute(single, input: base + image * imageFloats, outputs: buffers, firstImage: image,
-                                        stepTimes: worker == 0 ? stepTimes : nil)
-                        } catch {
-                            failure.record(error)
-                        }
+                    let first = worker * perThread
+                    do {
+                        try execute(single, input: base + first * imageFloats, outputs: buffers, firstImage: first,
+                                    stepTimes: worker == 0 ? stepTimes : nil)
+                    } catch {
+                        failure.record(error)
                     }
                 }
                 try failure.rethrow()
@@ -332,8 +331,6 @@ private final class StepSamples: @unchecked Sendable {
 private final class FirstError: @unchecked Sendable {
     private var error: Error?
     private let lock = NSLock()
-
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
 
     func record(_ error: Error) {
         lock.lock()

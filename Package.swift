@@ -4,7 +4,7 @@ import PackageDescription
 // Layers go one way: CHDF5 (C shim) -> ZooHDF5 (safe wrapper) -> ZooFormats (Keras layouts)
 // -> ZooNative (the .zoo format, holding a ZooGraph) -> ZooModels (architectures, naming,
 // binding) -> ZooCompute (the CPU executor, on the C targets CZooKernels and CZooThreads)
-// -> ZooCLI.
+// -> ZooTraining (losses, optimisers, augmentation, the fit loop) -> ZooCLI.
 // Nothing lower imports anything higher.
 let package = Package(
     name: "SwiftZoo",
@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ZooNative", targets: ["ZooNative"]),
         .library(name: "ZooModels", targets: ["ZooModels"]),
         .library(name: "ZooCompute", targets: ["ZooCompute"]),
+        .library(name: "ZooTraining", targets: ["ZooTraining"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
     ],
     dependencies: [
@@ -48,9 +49,10 @@ let package = Package(
         .target(name: "ZooNative", dependencies: ["ZooGraph", "ZooFormats"]),
         .target(name: "ZooModels", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
         .target(name: "ZooCompute", dependencies: ["ZooModels", "ZooNative", "ZooGraph", "ZooFormats", "CZooKernels", "CZooThreads"]),
+        .target(name: "ZooTraining", dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooNative"]),
         .executableTarget(
             name: "ZooCLI",
-            dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ZooTraining", "ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "ZooBench",
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "ZooNativeTests", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooNative", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooComputeTests", dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats"]),
+        .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooCompute", "ZooModels", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats"]),
     ]
 )

@@ -18,12 +18,15 @@ struct Slice: ParsableCommand {
     @Option(name: .customLong("head-classes"), help: "Add global pooling + Dense(N, softmax) with freshly initialised weights.") var headClasses: Int?
     @Option(help: "Pooling for the new head: avg or max.") var pooling: String = "avg"
     @Option(help: "Seed for the new head's initial weights.") var seed: UInt64 = 0
-    @Option(help: "Output layout (default: from OUT's name).") var layout: String?
+    @Option(help: "Dropout rate of a Dropout layer before the new head's Dense layer (0: none).") var dropout: Double = 0
+    @Option(name: [.customLong("layout"), .customLong("format")], help: "Output layout (default: from OUT's name; a plain .h5 is a full model when the slice adds a head or freezes layers, or the source has a config).") var layout: String?
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        let format = try Convert.outputFormat(layout: layout, output: output)
         let loaded = try model.loader().load(input)
+        // Never drop what was asked for: a head, frozen layers or a config of its own need a full model.
+        let format = try ModelOutput.format(layout: layout, output: output,
+                                            carriesStructure: headClasses != nil || freezeThrough != nil || loaded.checkpoint.modelConfig != nil)
         guard loaded.model.graph.node(at) != nil else {
             let points = loaded.architecture?.transferPoints() ?? []
             throw ValidationError("no layer '\(at)' in the model" + (points.isEmpty ? "" : "; transfer points: \(points.joined(separator: ", "))"))
@@ -33,17 +36,13 @@ struct Slice: ParsableCommand {
             guard classes > 0, let kind = ArchitectureOptions.Pooling(rawValue: pooling), kind != .none else {
                 throw ValidationError("--head-classes needs a positive count and --pooling avg or max")
             }
-            head = Transfer.Head(classes: classes, pooling: kind, seed: seed)
+            head = Transfer.Head(classes: classes, pooling: kind, seed: seed, dropout: dropout)
         }
         let sliced = try Transfer.slice(loaded.model, at: at, freezeThrough: freezeThrough, head: head)
         let record = SliceRecord(parentArchitecture: loaded.architecture?.rawValue, sourceFile: URL(fileURLWithPath: input).lastPathComponent,
                                  sourceSHA256: try SHA256.hexDigest(ofFile: input), cutPoint: at, frozenThrough: freezeThrough,
                                  headClasses: headClasses, headPooling: head.map { _ in pooling })
-        var checkpoint = sliced.checkpoint(format: format, kerasVersion: loaded.checkpoint.kerasVersion ?? "3.0.0",
-                                           backend: loaded.checkpoint.backend ?? "tensorflow",
-                                           modelConfig: format == .kerasH5Model || format == .kerasArchive ? try KerasConfigExporter.json(for: sliced.graph) : nil)
-        checkpoint.provenance = record.json
-        try CheckpointWriter.write(checkpoint, to: output, format: format)
+        try ModelOutput.write(sliced, to: output, format: format, source: loaded, sourcePath: input, provenance: record.json)
         let graph = sliced.graph
         FileHandle.standardError.write(Data("zoo: wrote \(output) (\(format.rawValue), \(graph.nodes.count) layers up to \(at), \(graph.totalParameterCount) parameters, \(graph.trainableParameterCount) trainable)\n".utf8))
     }

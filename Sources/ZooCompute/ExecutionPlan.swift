@@ -103,6 +103,8 @@ final class ExecutionPlan: @unchecked Sendable {
     init(model: BoundModel, batch: Int, outputs requested: [String], threads: Int, prepared: PreparedWeights) throws {
         self.batch = batch
         self.threads = max(1, threads)
+        // Weights assigned by hand are checked before anything packs or reads them.
+        try model.validateWeights()
         // Fold BatchNormalization; remember which layer now produces each folded layer's value.
         var (folded, replaced) = try BatchNormFolding.fold(model, preserving: Set(requested))
         let graph = folded.graph

@@ -15,8 +15,11 @@ public struct ConvAttributes: Codable, Equatable, Sendable {
     public var dilation: [Int]
     public var useBias: Bool
     public var activation: Activation
+    /// Keras `kernel_regularizer=L2(x)`: training adds x * sum(kernel^2) to the loss (nil: none).
+    public var kernelL2: Double?
 
-    public init(filters: Int, kernel: [Int], strides: [Int] = [1, 1], padding: Padding = .valid, dilation: [Int] = [1, 1], useBias: Bool = true, activation: Activation = .linear) {
+    public init(filters: Int, kernel: [Int], strides: [Int] = [1, 1], padding: Padding = .valid, dilation: [Int] = [1, 1], useBias: Bool = true, activation: Activation = .linear, kernelL2: Double? = nil) {
+        self.kernelL2 = kernelL2
         self.filters = filters
         self.kernel = kernel
         self.strides = strides
@@ -33,8 +36,14 @@ public struct BatchNormAttributes: Codable, Equatable, Sendable {
     public var epsilon: Double
     public var center: Bool
     public var scale: Bool
+    /// Keras's `momentum` for the moving statistics; nil means Keras's default, 0.99.
+    public var momentum: Double?
 
-    public init(axis: Int = -1, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true) {
+    /// The momentum training uses: `momentum`, or Keras's default 0.99.
+    public var effectiveMomentum: Double { momentum ?? 0.99 }
+
+    public init(axis: Int = -1, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true, momentum: Double? = nil) {
+        self.momentum = momentum
         self.axis = axis
         self.epsilon = epsilon
         self.center = center
@@ -60,8 +69,11 @@ public struct DenseAttributes: Codable, Equatable, Sendable {
     public var units: Int
     public var useBias: Bool
     public var activation: Activation
+    /// Keras `kernel_regularizer=L2(x)`: training adds x * sum(kernel^2) to the loss (nil: none).
+    public var kernelL2: Double?
 
-    public init(units: Int, useBias: Bool = true, activation: Activation = .linear) {
+    public init(units: Int, useBias: Bool = true, activation: Activation = .linear, kernelL2: Double? = nil) {
+        self.kernelL2 = kernelL2
         self.units = units
         self.useBias = useBias
         self.activation = activation

@@ -103,7 +103,7 @@ public enum KerasConfigExporter {
                 ("padding", .string(a.padding.rawValue)), ("data_format", "channels_last"), ("dilation_rate", ints(a.dilation)),
                 ("groups", 1), ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
                 ("kernel_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
-                ("kernel_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
+                ("kernel_regularizer", try regularizer(a.kernelL2, node)), ("bias_regularizer", .null), ("activity_regularizer", .null),
                 ("kernel_constraint", .null), ("bias_constraint", .null),
             ]
         case .depthwiseConv2D(let a):
@@ -117,7 +117,7 @@ public enum KerasConfigExporter {
             ]
         case .batchNormalization(let a):
             return [
-                ("axis", .int(a.axis)), ("momentum", .double(0.99)), ("epsilon", try number(a.epsilon, node, "epsilon")),
+                ("axis", .int(a.axis)), ("momentum", try number(a.effectiveMomentum, node, "momentum")), ("epsilon", try number(a.epsilon, node, "epsilon")),
                 ("center", .bool(a.center)), ("scale", .bool(a.scale)),
                 ("beta_initializer", initializer("Zeros")), ("gamma_initializer", initializer("Ones")),
                 ("moving_mean_initializer", initializer("Zeros")), ("moving_variance_initializer", initializer("Ones")),
@@ -145,7 +145,7 @@ public enum KerasConfigExporter {
             return [
                 ("units", .int(a.units)), ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
                 ("kernel_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
-                ("kernel_regularizer", .null), ("bias_regularizer", .null), ("kernel_constraint", .null), ("bias_constraint", .null),
+                ("kernel_regularizer", try regularizer(a.kernelL2, node)), ("bias_regularizer", .null), ("kernel_constraint", .null), ("bias_constraint", .null),
                 ("quantization_config", .null),
             ]
         case .dropout(let rate):
@@ -187,6 +187,13 @@ public enum KerasConfigExporter {
             ("class_name", "__keras_tensor__"),
             ("config", .object([("shape", batchShape(shape)), ("dtype", "float32"), ("keras_history", .array([.string(layer), 0, 0]))])),
         ])
+    }
+
+    /// Keras 3's serialised `L2(l2)` regularizer, or null.
+    private static func regularizer(_ l2: Double?, _ node: Node) throws -> JSON {
+        guard let l2 else { return .null }
+        return .object([("module", "keras.regularizers"), ("class_name", "L2"), ("config", .object([("l2", try number(l2, node, "l2"))])),
+                        ("registered_name", .null)])
     }
 
     private static func batchShape(_ shape: [Int]) -> JSON { .array([.null] + shape.map(JSON.int)) }

@@ -303,6 +303,18 @@ public enum KerasConfigImporter {
             return activation
         }
 
+        /// `kernel_regularizer`: Keras 3 `L2(l2)` and Keras 2 `L1L2(l1=0, l2)` become the graph's
+        /// kernelL2; other regularizers do not change inference and are left out (training
+        /// adds only L2 penalties).
+        func kernelL2() -> Double? {
+            guard let raw = value("kernel_regularizer"), let kind = raw["class_name"]?.string, let config = raw["config"] else { return nil }
+            switch kind {
+            case "L2", "l2": return config["l2"]?.double
+            case "L1L2" where (config["l1"]?.double ?? 0) == 0: return config["l2"]?.double
+            default: return nil
+            }
+        }
+
         switch cls {
         case "InputLayer":
             if let batch = value("batch_shape") ?? value("batch_input_shape") {
@@ -323,7 +335,7 @@ public enum KerasConfigImporter {
             guard groups == 1 else { throw unsupported("groups=\(groups)") }
             return .conv2D(ConvAttributes(filters: try int("filters"), kernel: try pair("kernel_size"), strides: try pair("strides", default: [1, 1]),
                                           padding: try padding(), dilation: try pair("dilation_rate", default: [1, 1]),
-                                          useBias: try bool("use_bias", default: true), activation: try activation()))
+                                          useBias: try bool("use_bias", default: true), activation: try activation(), kernelL2: kernelL2()))
 
         case "DepthwiseConv2D":
             try requireChannelsLast()
@@ -349,8 +361,11 @@ public enum KerasConfigImporter {
             let rank = (inputShapes.first?.count ?? 0) + 1
             guard axis == -1 || axis == rank - 1 else { throw unsupported("axis \(axis) (only the last axis is supported)") }
             if try bool("renorm", default: false) { throw unsupported("renorm=True") }
+            // Keras's default momentum stays nil, so a config-built graph equals a builder's.
+            let momentum = try double("momentum", default: 0.99)
             return .batchNormalization(BatchNormAttributes(axis: axis, epsilon: try double("epsilon", default: 1e-3),
-                                                           center: try bool("center", default: true), scale: try bool("scale", default: true)))
+                                                           center: try bool("center", default: true), scale: try bool("scale", default: true),
+                                                           momentum: momentum == 0.99 ? nil : momentum))
 
         case "Activation":
             return .activation(try activation())
@@ -400,7 +415,8 @@ public enum KerasConfigImporter {
             return .flatten
 
         case "Dense":
-            return .dense(DenseAttributes(units: try int("units"), useBias: try bool("use_bias", default: true), activation: try activation()))
+            return .dense(DenseAttributes(units: try int("units"), useBias: try bool("use_bias", default: true), activation: try activation(),
+                                          kernelL2: kernelL2()))
 
         case "Dropout":
             return .dropout(rate: try double("rate", default: 0))

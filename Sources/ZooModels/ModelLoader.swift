@@ -12,6 +12,14 @@ public struct ModelLoader: Sendable {
         /// The architecture, nil when the graph came from the file's own config.
         public var architecture: Architecture?
         public var options: ArchitectureOptions?
+
+        /// A loaded model put together by the caller (a trained or sliced model to export).
+        public init(checkpoint: Checkpoint, model: BoundModel, architecture: Architecture? = nil, options: ArchitectureOptions? = nil) {
+            self.checkpoint = checkpoint
+            self.model = model
+            self.architecture = architecture
+            self.options = options
+        }
     }
 
     public var architecture: Architecture?

@@ -43,17 +43,21 @@ public enum Transfer {
         public var pooling: ArchitectureOptions.Pooling
         /// Seed for the head's Glorot-uniform kernel (the bias starts at zero, as in Keras).
         public var seed: UInt64
+        /// A Dropout layer (`head_dropout`) of this rate before the Dense layer, when > 0.
+        public var dropout: Double
 
-        public init(classes: Int, pooling: ArchitectureOptions.Pooling = .avg, seed: UInt64 = 0) {
+        public init(classes: Int, pooling: ArchitectureOptions.Pooling = .avg, seed: UInt64 = 0, dropout: Double = 0) {
             self.classes = classes
             self.pooling = pooling
             self.seed = seed
+            self.dropout = dropout
         }
     }
 
     /// Names of the head's layers.
     public static let headPoolName = "head_pool"
     public static let headDenseName = "head_predictions"
+    public static let headDropoutName = "head_dropout"
 
     /// Keeps `layer` and its ancestors with their weights, freezes through `freezeThrough`, and
     /// adds `head` after the cut.
@@ -74,6 +78,10 @@ public enum Transfer {
                     throw GraphError.invalidConfig("a head after '\(layer)' (a feature map) needs --pooling avg or max")
                 }
                 x = try graph.add(headPoolName, op, inputs: [x])
+            }
+            if head.dropout > 0 {
+                guard head.dropout < 1 else { throw GraphError.invalidConfig("the head's dropout rate must be in [0, 1), got \(head.dropout)") }
+                x = try graph.add(headDropoutName, .dropout(rate: head.dropout), inputs: [x])
             }
             let dense = try graph.add(headDenseName, .dense(DenseAttributes(units: head.classes, activation: .softmax)), inputs: [x])
             guard let node = graph.node(dense) else { throw GraphError.unknownNode(dense) }

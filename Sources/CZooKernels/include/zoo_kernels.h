@@ -53,6 +53,15 @@ void zoo_sgemm_packed(int M, int N, int K, const float *A, int lda, const float 
                       float *C, int ldc, const float *bias, const float *residual, int ldr,
                       int relu, int m_begin, int m_end);
 
+/// Packs B for zoo_sgemm_packed when it is stored transposed: B[k][n] = Bt[n * ldbt + k]
+/// (Bt is N x K, row stride ldbt >= K). Same output layout and size as zoo_pack_b, so
+/// zoo_sgemm_packed(..., dst, ...) computes A * Bt^T (the backward pass's dX = dY * W^T).
+void zoo_pack_bt(int K, int N, const float *Bt, int ldbt, float *dst);
+
+/// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols (blocked). src and dst must not
+/// overlap. With it, A^T * B (the backward pass's dW = X^T * dY) runs on zoo_sgemm_packed.
+void zoo_transpose(int rows, int cols, const float *src, int lds, float *dst, int ldd);
+
 /// Forces an implementation: "avx512", "avx2" or "portable"; NULL (or "auto") restores the
 /// automatic choice. Returns 1 when applied, 0 when the name is unknown or the CPU lacks
 /// the instructions (the selection is then unchanged). Process-wide; meant for tests and

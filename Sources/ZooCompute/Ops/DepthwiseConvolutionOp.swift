@@ -1,0 +1,97 @@
+import ZooGraph
+
+/// DepthwiseConv2D with a depth multiplier: output channel c*m + j reads input channel c
+/// through kernel[ky][kx][c][j] (Keras's (kh, kw, cin, multiplier) layout).
+/// Backward: the same taps, accumulated into dx, dkernel and dbias.
+struct DepthwiseConvolutionOp: DifferentiableOp {
+    let attributes: ConvAttributes
+
+    var backwardReads: (inputs: Bool, output: Bool) { (true, true) }
+
+    private func geometry(_ input: [Int], _ output: [Int]) -> ConvGeometry {
+        ConvGeometry(batch: input[0], input: Array(input.dropFirst()), output: Array(output.dropFirst()),
+                     attributes: attributes, outChannels: input[3] * attributes.filters)
+    }
+
+    /// Calls body(output offset, input offset, kernel offset) for every in-bounds tap.
+    private func forEachTap(_ g: ConvGeometry, _ body: (Int, Int, Int) -> Void) {
+        let m = attributes.filters
+        for n in 0..<g.batch {
+            for oy in 0..<g.outH {
+                for ox in 0..<g.outW {
+                    let out = ((n * g.outH + oy) * g.outW + ox) * g.outC
+                    for ky in 0..<g.kh {
+                        let iy = oy * g.sh - g.padTop + ky * g.dh
+                        guard iy >= 0, iy < g.inH else { continue }
+                        for kx in 0..<g.kw {
+                            let ix = ox * g.sw - g.padLeft + kx * g.dw
+                            guard ix >= 0, ix < g.inW else { continue }
+                            body(out, ((n * g.inH + iy) * g.inW + ix) * g.inC, (ky * g.kw + kx) * g.inC * m)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
+        let x = inputs[0]
+        let g = geometry(x.shape, context.outputShape)
+        let m = attributes.filters
+        guard let kernel = weights["depthwise_kernel"], kernel.count == g.kh * g.kw * g.inC * m else {
+            throw ComputeError.missingWeight(layer: "depthwise_conv2d", weight: "depthwise_kernel")
+        }
+        var y = FloatTensor(zeros: context.outputShape)
+        x.values.withUnsafeBufferPointer { xs in
+            kernel.withUnsafeBufferPointer { k in
+                y.values.withUnsafeMutableBufferPointer { out in
+                    forEachTap(g) { o, i, t in
+                        for c in 0..<g.inC {
+                            let v = xs[i + c]
+                            for j in 0..<m { out[o + c * m + j] += v * k[t + c * m + j] }
+                        }
+                    }
+                    if attributes.useBias, let bias = weights["bias"], bias.count == g.outC {
+                        for r in 0..<g.rows { for c in 0..<g.outC { out[r * g.outC + c] += bias[c] } }
+                    }
+                }
+            }
+        }
+        ActivationOp.apply(attributes.activation, to: &y.values, rowLength: g.outC)
+        return y
+    }
+
+    func backward(_ gradient: FloatTensor, inputs: [FloatTensor], output: FloatTensor, weights: [String: [Float]],
+                  context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients {
+        let x = inputs[0]
+        let g = geometry(x.shape, output.shape)
+        let m = attributes.filters
+        var dz = gradient.values
+        ActivationOp.differentiate(attributes.activation, output: output.values, gradient: &dz, rowLength: g.outC)
+        let kernel = weights["depthwise_kernel"] ?? []
+        var dk = [Float](repeating: 0, count: g.kh * g.kw * g.inC * m)
+        var dx = [Float](repeating: 0, count: request.inputs[0] ? x.values.count : 0)
+        let wantInput = request.inputs[0]
+        x.values.withUnsafeBufferPointer { xs in
+            dz.withUnsafeBufferPointer { d in
+                forEachTap(g) { o, i, t in
+                    for c in 0..<g.inC {
+                        var sum: Float = 0
+                        for j in 0..<m {
+                            let grad = d[o + c * m + j]
+                            dk[t + c * m + j] += xs[i + c] * grad
+                            if wantInput { sum += grad * kernel[t + c * m + j] }
+                        }
+                        if wantInput { dx[i + c] += sum }
+                    }
+                }
+            }
+        }
+        var result = OpGradients(inputs: [wantInput ? FloatTensor(shape: x.shape, values: dx) : nil])
+        if request.weights {
+            result.weights["depthwise_kernel"] = dk
+            if attributes.useBias { result.weights["bias"] = columnSums(dz, rows: g.rows, columns: g.outC) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,106 @@
+import ZooGraph
+
+/// A float32 array with its shape, batch first (NHWC or `[batch, features]`): what ops read and
+/// write while training.
+public struct FloatTensor: Sendable, Equatable {
+    /// Dimensions, batch first.
+    public var shape: [Int]
+    /// Values in row-major (C) order; `values.count` is the product of `shape`.
+    public var values: [Float]
+
+    /// A tensor of these values; the count must match the shape (checked by the callers that
+    /// take tensors from outside, see `TrainingGraph`).
+    public init(shape: [Int], values: [Float]) {
+        self.shape = shape
+        self.values = values
+    }
+
+    /// Zeros of a shape.
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        self.values = [Float](repeating: 0, count: shape.reduce(1, *))
+    }
+
+    /// Elements per batch item.
+    var itemCount: Int { shape.dropFirst().reduce(1, *) }
+}
+
+/// How one call of an op runs.
+struct OpContext: Sendable {
+    /// Training mode for this layer: batch statistics for a trainable BatchNormalization,
+    /// dropping for Dropout. A frozen BatchNormalization gets `false` even while training
+    /// (Keras >= 2.1.3 semantics).
+    var training: Bool
+    /// Threads the op may use (matrix products split their rows).
+    var threads: Int
+    /// Seed of this call's random stream (Dropout).
+    var seed: UInt64
+    /// The output shape, batch first.
+    var outputShape: [Int]
+}
+
+/// What a forward pass keeps for its backward pass, and the state it wants updated.
+struct OpCache: Sendable {
+    /// Arrays the backward pass reads (normalised inputs, masks, ...).
+    var saved: [[Float]] = []
+    /// Winner positions (max pooling).
+    var indices: [Int32] = []
+    /// New values of non-trainable weights (BatchNormalization's moving statistics).
+    var stateUpdates: [String: [Float]] = [:]
+}
+
+/// Which gradients a backward call must produce.
+struct GradientRequest: Sendable {
+    /// One flag per input: whether anything before it needs its gradient.
+    var inputs: [Bool]
+    /// Whether the layer's trainable weights get gradients (false for a frozen layer).
+    var weights: Bool
+}
+
+/// Gradients from one backward call.
+struct OpGradients: Sendable {
+    /// Per input, nil where not requested.
+    var inputs: [FloatTensor?]
+    /// Per trainable weight name (`kernel`, `bias`, `gamma`, ...).
+    var weights: [String: [Float]] = [:]
+}
+
+/// One op family's forward pass, backward pass and what the backward pass reads: the
+/// contract every layer the training graph runs implements (shape rules live in
+/// `ZooGraph.ShapeInference`, which every node went through when it was added).
+protocol DifferentiableOp: Sendable {
+    /// Computes the output from the inputs and the layer's weights (by name).
+    func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor
+    /// Given the loss's gradient with respect to the output, the gradients with respect to the
+    /// requested inputs and to the trainable weights.
+    func backward(_ gradient: FloatTensor, inputs: [FloatTensor], output: FloatTensor, weights: [String: [Float]],
+                  context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients
+    /// Whether `backward` reads the inputs and the output, so the plan keeps them alive.
+    var backwardReads: (inputs: Bool, output: Bool) { get }
+}
+
+/// The differentiable op of each graph op: the one place that maps `ZooGraph.Op` onto the op
+/// families (one file each in this folder).
+enum DifferentiableOps {
+    static func make(_ op: Op) throws -> any DifferentiableOp {
+        switch op {
+        case .input: return IdentityOp()
+        case .conv2D(let a): return ConvolutionOp(attributes: a)
+        case .depthwiseConv2D(let a): return DepthwiseConvolutionOp(attributes: a)
+        case .dense(let a): return DenseOp(attributes: a)
+        case .batchNormalization(let a): return BatchNormalizationOp(attributes: a)
+        case .activation(let a): return ActivationOp(function: a)
+        case .relu: return ActivationOp(function: .relu)
+        case .zeroPadding2D(let t, let b, let l, let r): return ZeroPaddingOp(top: t, bottom: b, left: l, right: r)
+        case .maxPooling2D(let a): return PoolingOp(max: true, attributes: a)
+        case .averagePooling2D(let a): return PoolingOp(max: false, attributes: a)
+        case .globalAveragePooling2D: return GlobalPoolingOp(max: false)
+        case .globalMaxPooling2D: return GlobalPoolingOp(max: true)
+        case .add: return AddOp()
+        case .concatenate(let axis): return ConcatenateOp(axis: axis)
+        case .flatten: return IdentityOp()
+        case .dropout(let rate): return DropoutOp(rate: rate)
+        case .rescaling(let scale, let offset): return RescalingOp(scale: Float(scale), offset: Float(offset))
+        }
+    }
+}

@@ -1,0 +1,607 @@
+import Foundation
+
+/// A gradient-descent optimiser that updates float32 variables exactly like Keras 3's
+/// `optimizer.apply(grads, variables)` (SGD, Adam, AdamW and RMSprop), step for step.
+///
+/// One ``apply(gradients:to:learningRateMultipliers:)`` call is one Keras update, in Keras's
+/// order (`BaseOptimizer.apply` and `_backend_apply_gradients`):
+///
+/// 1. `lr = learningRate.float32Rate(at: iterations)`, the schedule at the counter *before* this
+///    update (Keras reads `self.learning_rate` before `self._iterations.assign_add(1)`).
+/// 2. Gradient clipping (``GradientClipping``).
+/// 3. Decoupled weight decay, when `weightDecay` is set (for every kind, as in Keras's
+///    `_apply_weight_decay`): `w = w - (w * Float(weightDecay)) * lr`, with the same scheduled
+///    `lr` as the update itself and the *un-clipped* variables, before the update.
+/// 4. The kind's update step (formulas on ``Kind``), all in float32 with Python floats rounded
+///    to float32 where they meet a tensor, exactly as Keras's JAX backend evaluates them.
+/// 5. `iterations += 1`.
+///
+/// Slots (momentums, velocities, ...) are created as zeros on the first `apply`, sized from the
+/// variables' element counts, like Keras's `build`. The whole optimiser, state included, is
+/// `Codable`, so a checkpoint resumes bit-exactly (float32 values survive `JSONEncoder`
+/// unchanged; non-finite values need a non-conforming float strategy).
+///
+/// Not modelled: EMA of weights, gradient accumulation, loss scaling, variable constraints and
+/// `exclude_from_weight_decay` (use a learning-rate multiplier of 0 to freeze a variable).
+public struct Optimizer: Codable, Sendable {
+    /// The optimisation algorithm. Formulas are per element, in float32, in Keras's operation
+    /// order; `lr` is the step's (multiplied) learning rate, `g` the clipped gradient.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// Keras `SGD`. Without momentum: `w = w - g * lr`. With momentum `mu`:
+        /// `m = m * mu - g * lr`, then `w = w + m`, or with Nesterov
+        /// `w = w + (m * mu - g * lr)` using the new `m`. Momentum 0 means plain SGD (no slot).
+        case sgd
+        /// Keras `Adam`. With `t = Float(iterations + 1)`:
+        /// `alpha = (lr * sqrt(1 - pow(Float(beta2), t))) / (1 - pow(Float(beta1), t))` (float32
+        /// `pow`, as Keras's `ops.power` on float32 tensors),
+        /// `m = m + (g - m) * Float(1 - beta1)`, `v = v + (g * g - v) * Float(1 - beta2)`
+        /// (`1 - beta` is a Python double subtraction rounded to float32 afterwards, which is not
+        /// `1 - Float(beta)`), with AMSGrad `vHat = max(vHat, v)` and `v` replaced by `vHat`,
+        /// then `w = w - (m * alpha) / (sqrt(v) + Float(epsilon))`.
+        case adam
+        /// Keras `AdamW`: exactly ``adam`` plus the base optimiser's decoupled weight decay,
+        /// which Keras requires (default 0.004).
+        case adamw
+        /// Keras `RMSprop`: `v = Float(rho) * v + Float(1 - rho) * (g * g)`; centered also keeps
+        /// `a = Float(rho) * a + Float(1 - rho) * g` and uses `d = (v - a * a) + Float(epsilon)`,
+        /// otherwise `d = v + Float(epsilon)`; `inc = (lr * g) / sqrt(d)`; with momentum `mu > 0`
+        /// `mom = Float(mu) * mom + inc` and `w = w - mom`, otherwise `w = w - inc`.
+        case rmsprop
+    }
+
+    /// The hyper-parameters. Fields a kind does not use are ignored by it.
+    public struct Configuration: Codable, Sendable, Equatable {
+        /// The algorithm.
+        public var kind: Kind
+        /// The learning rate or schedule (Keras default: SGD 0.01, the others 0.001).
+        public var learningRate: LearningRateSchedule
+        /// SGD and RMSprop momentum (Keras default 0: no momentum slot).
+        public var momentum: Double
+        /// SGD Nesterov momentum (Keras default false; no effect with momentum 0).
+        public var nesterov: Bool
+        /// Adam/AdamW first-moment decay (Keras default 0.9).
+        public var beta1: Double
+        /// Adam/AdamW second-moment decay (Keras default 0.999).
+        public var beta2: Double
+        /// Adam/AdamW/RMSprop epsilon (Keras default 1e-7).
+        public var epsilon: Double
+        /// Adam/AdamW AMSGrad variant (Keras default false).
+        public var amsgrad: Bool
+        /// RMSprop discounting factor (Keras default 0.9).
+        public var rho: Double
+        /// RMSprop centered variant (Keras default false).
+        public var centered: Bool
+        /// Decoupled weight decay for any kind (Keras default: none, AdamW 0.004).
+        public var weightDecay: Double?
+        /// Gradient clipping (default none).
+        public var clipping: GradientClipping
+
+        /// A configuration with Keras's default for every hyper-parameter that is nil.
+        public init(
+            _ kind: Kind,
+            learningRate: LearningRateSchedule? = nil,
+            momentum: Double? = nil,
+            nesterov: Bool = false,
+            beta1: Double? = nil,
+            beta2: Double? = nil,
+            epsilon: Double? = nil,
+            amsgrad: Bool = false,
+            rho: Double? = nil,
+            centered: Bool = false,
+            weightDecay: Double? = nil,
+            clipping: GradientClipping = GradientClipping()
+        ) {
+            self.kind = kind
+            self.learningRate = learningRate ?? .constant(kind == .sgd ? 0.01 : 0.001)
+            self.momentum = momentum ?? 0
+            self.nesterov = nesterov
+            self.beta1 = beta1 ?? 0.9
+            self.beta2 = beta2 ?? 0.999
+            self.epsilon = epsilon ?? 1e-7
+            self.amsgrad = amsgrad
+            self.rho = rho ?? 0.9
+            self.centered = centered
+            self.weightDecay = weightDecay ?? (kind == .adamw ? 0.004 : nil)
+            self.clipping = clipping
+        }
+
+        /// Throws an ``OptimizerError`` naming the first bad hyper-parameter and what to change:
+        /// the schedule (``LearningRateSchedule/validate()``), momentum in [0, 1] (Keras's SGD
+        /// check), beta1, beta2 and rho in [0, 1), epsilon > 0, weightDecay >= 0 (and present
+        /// for AdamW, as Keras requires), and the clipping (``GradientClipping/validate()``).
+        public func validate() throws {
+            try learningRate.validate()
+            switch kind {
+            case .sgd:
+                try OptimizerError.require(momentum >= 0 && momentum <= 1, "momentum", momentum, "must be in [0, 1]")
+            case .adam, .adamw:
+                try OptimizerError.require(beta1 >= 0 && beta1 < 1, "beta1", beta1, "must be in [0, 1) (Keras default 0.9)")
+                try OptimizerError.require(beta2 >= 0 && beta2 < 1, "beta2", beta2, "must be in [0, 1) (Keras default 0.999)")
+                try OptimizerError.require(epsilon > 0 && epsilon.isFinite, "epsilon", epsilon, "must be > 0 and finite (Keras default 1e-7)")
+            case .rmsprop:
+                try OptimizerError.require(rho >= 0 && rho < 1, "rho", rho, "must be in [0, 1) (Keras default 0.9)")
+                try OptimizerError.require(momentum >= 0 && momentum <= 1, "momentum", momentum, "must be in [0, 1]")
+                try OptimizerError.require(epsilon > 0 && epsilon.isFinite, "epsilon", epsilon, "must be > 0 and finite (Keras default 1e-7)")
+            }
+            if let weightDecay {
+                try OptimizerError.require(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be >= 0 and finite, or nil for none")
+            } else if kind == .adamw {
+                throw OptimizerError.missingWeightDecay
+            }
+            try clipping.validate()
+        }
+
+        /// Whether this configuration keeps a momentum slot per variable.
+        var usesMomentums: Bool {
+            switch kind {
+            case .sgd: return momentum != 0
+            case .adam, .adamw: return true
+            case .rmsprop: return momentum > 0
+            }
+        }
+        /// Whether this configuration keeps a velocity slot per variable.
+        var usesVelocities: Bool { kind != .sgd }
+        /// Whether this configuration keeps an AMSGrad maximum per variable.
+        var usesVelocityHats: Bool { (kind == .adam || kind == .adamw) && amsgrad }
+        /// Whether this configuration keeps an average gradient per variable.
+        var usesAverageGradients: Bool { kind == .rmsprop && centered }
+    }
+
+    /// The per-variable optimiser state, Keras's optimizer variables other than `iteration`.
+    /// Each used list holds one flat float32 array per variable (the same count); lists the
+    /// configuration does not use stay empty.
+    public struct Slots: Codable, Sendable, Equatable {
+        /// The element count of each variable the state was built for; empty until the first
+        /// update.
+        public var elementCounts: [Int]
+        /// Keras `momentums` (SGD with momentum, Adam/AdamW, RMSprop with momentum).
+        public var momentums: [[Float]]
+        /// Keras `velocities` (Adam/AdamW, RMSprop).
+        public var velocities: [[Float]]
+        /// Keras `velocity_hats` (Adam/AdamW with AMSGrad).
+        public var velocityHats: [[Float]]
+        /// Keras `average_gradients` (centered RMSprop).
+        public var averageGradients: [[Float]]
+
+        /// Slots for the given variables' element counts; empty (unbuilt) by default.
+        public init(elementCounts: [Int] = [], momentums: [[Float]] = [], velocities: [[Float]] = [], velocityHats: [[Float]] = [], averageGradients: [[Float]] = []) {
+            self.elementCounts = elementCounts
+            self.momentums = momentums
+            self.velocities = velocities
+            self.velocityHats = velocityHats
+            self.averageGradients = averageGradients
+        }
+
+        /// True once the first update has sized the state.
+        public var isBuilt: Bool { !elementCounts.isEmpty }
+    }
+
+    /// The hyper-parameters; they may be changed between updates (for example the learning
+    /// rate), but switching `kind` or enabling a slot mid-run starts that slot at zero.
+    public var configuration: Configuration
+    /// Keras's `iterations`: the number of updates applied so far.
+    public var iterations: Int
+    /// The per-variable state, built on the first update.
+    public var slots: Slots
+
+    /// An optimiser with the given configuration and (for resuming) state.
+    public init(configuration: Configuration, iterations: Int = 0, slots: Slots = Slots()) {
+        self.configuration = configuration
+        self.iterations = iterations
+        self.slots = slots
+    }
+
+    /// An optimiser of `kind` with Keras's default for every hyper-parameter that is nil:
+    /// learning rate 0.01 (SGD) or 0.001; momentum 0; beta1 0.9, beta2 0.999; epsilon 1e-7;
+    /// rho 0.9; weight decay none, or 0.004 for AdamW; no clipping.
+    public init(
+        _ kind: Kind,
+        learningRate: LearningRateSchedule? = nil,
+        momentum: Double? = nil,
+        nesterov: Bool = false,
+        beta1: Double? = nil,
+        beta2: Double? = nil,
+        epsilon: Double? = nil,
+        amsgrad: Bool = false,
+        rho: Double? = nil,
+        centered: Bool = false,
+        weightDecay: Double? = nil,
+        clipping: GradientClipping = GradientClipping()
+    ) {
+        self.init(configuration: Configuration(
+            kind, learningRate: learningRate, momentum: momentum, nesterov: nesterov,
+            beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, rho: rho,
+            centered: centered, weightDecay: weightDecay, clipping: clipping))
+    }
+
+    /// The learning rate the next update will use (before any per-variable multiplier), as
+    /// Keras's float32 value widened to `Double`.
+    public var currentLearningRate: Double { configuration.learningRate.rate(at: iterations) }
+
+    /// Forgets the state: `iterations` back to 0 and no slots (rebuilt on the next update).
+    public mutating func reset() {
+        iterations = 0
+        slots = Slots()
+    }
+
+    /// Applies one Keras update to every variable: clipping, weight decay, the kind's update,
+    /// then `iterations += 1` (see the type's documentation for the order and ``Kind`` for the
+    /// formulas).
+    ///
+    /// - Parameters:
+    ///   - gradients: one flat float32 gradient per variable, same order and element counts.
+    ///   - variables: the flat float32 values of each variable, updated in place.
+    ///   - learningRateMultipliers: one factor >= 0 per variable (nil: 1 everywhere) for
+    ///     discriminative fine-tuning; not a Keras feature. Variable i uses
+    ///     `lr_i = lr * Float(multiplier_i)` for its update and its weight decay (for Adam,
+    ///     `alpha` is computed from `lr_i`), so 1 reproduces Keras bit for bit and 0 freezes
+    ///     the variable (its slots still advance).
+    /// - Throws: ``OptimizerError`` before anything changes when the configuration is invalid,
+    ///   the counts disagree, or the state was built for other variables. No gradients and no
+    ///   variables is a no-op, as in Keras (the counter does not advance).
+    public mutating func apply(gradients: [[Float]], to variables: inout [[Float]], learningRateMultipliers: [Float]? = nil) throws {
+        try configuration.validate()
+        guard gradients.count == variables.count else {
+            throw OptimizerError.variableCountMismatch(variables: variables.count, gradients: gradients.count)
+        }
+        if variables.isEmpty { return }
+        for i in variables.indices where gradients[i].count != variables[i].count {
+            throw OptimizerError.elementCountMismatch(variable: i, variableCount: variables[i].count, gradientCount: gradients[i].count)
+        }
+        if let multipliers = learningRateMultipliers {
+            guard multipliers.count == variables.count else {
+                throw OptimizerError.multiplierCountMismatch(variables: variables.count, multipliers: multipliers.count)
+            }
+            for (i, multiplier) in multipliers.enumerated() where !(multiplier >= 0 && multiplier.isFinite) {
+                throw OptimizerError.invalidMultiplier(variable: i, value: multiplier)
+            }
+        }
+        guard iterations >= 0 else {
+            throw OptimizerError.inconsistentState("iterations is \(iterations), must be >= 0")
+        }
+        let counts = variables.map(\.count)
+        try prepareSlots(for: counts)
+
+        let learningRate = configuration.learningRate.float32Rate(at: iterations)
+        if configuration.clipping.isActive {
+            var clipped = gradients
+            configuration.clipping.apply(to: &clipped)
+            update(gradients: clipped, variables: &variables, learningRate: learningRate, multipliers: learningRateMultipliers)
+        } else {
+            update(gradients: gradients, variables: &variables, learningRate: learningRate, multipliers: learningRateMultipliers)
+        }
+        iterations += 1
+    }
+
+    // MARK: - State
+
+    /// Checks the state against the variables' element counts and creates missing slots as
+    /// zeros (Keras's `build`). Throws before changing anything.
+    private mutating func prepareSlots(for counts: [Int]) throws {
+        if slots.isBuilt {
+            guard slots.elementCounts.count == counts.count else {
+                throw OptimizerError.variableSetChanged(builtFor: slots.elementCounts.count, got: counts.count)
+            }
+            for i in counts.indices where slots.elementCounts[i] != counts[i] {
+                throw OptimizerError.variableShapeChanged(variable: i, builtFor: slots.elementCounts[i], got: counts[i])
+            }
+        }
+        let lists: [(String, [[Float]], Bool)] = [
+            ("momentums", slots.momentums, configuration.usesMomentums),
+            ("velocities", slots.velocities, configuration.usesVelocities),
+            ("velocityHats", slots.velocityHats, configuration.usesVelocityHats),
+            ("averageGradients", slots.averageGradients, configuration.usesAverageGradients),
+        ]
+        for (name, list, used) in lists where used && !list.isEmpty {
+            guard list.count == counts.count else {
+                throw OptimizerError.inconsistentState("\(name) holds \(list.count) arrays for \(counts.count) variables")
+            }
+            for i in counts.indices where list[i].count != counts[i] {
+                throw OptimizerError.inconsistentState("\(name)[\(i)] has \(list[i].count) values, variable \(i) has \(counts[i])")
+            }
+        }
+        slots.elementCounts = counts
+        func zeros() -> [[Float]] { counts.map { [Float](repeating: 0, count: $0) } }
+        if configuration.usesMomentums && slots.momentums.isEmpty { slots.momentums = zeros() }
+        if configuration.usesVelocities && slots.velocities.isEmpty { slots.velocities = zeros() }
+        if configuration.usesVelocityHats && slots.velocityHats.isEmpty { slots.velocityHats = zeros() }
+        if configuration.usesAverageGradients && slots.averageGradients.isEmpty { slots.averageGradients = zeros() }
+    }
+
+    // MARK: - Update
+
+    /// Weight decay and the kind's update for every variable; inputs already validated.
+    private mutating func update(gradients: [[Float]], variables: inout [[Float]], learningRate: Float, multipliers: [Float]?) {
+        let config = configuration
+        let decay = config.weightDecay.map { Float($0) }
+        // Move the slot lists out of `self` so each inner array is uniquely referenced and is
+        // updated in place without copy-on-write or overlapping accesses to `self`.
+        var momentums: [[Float]] = [], velocities: [[Float]] = []
+        var velocityHats: [[Float]] = [], averageGradients: [[Float]] = []
+        swap(&momentums, &slots.momentums)
+        swap(&velocities, &slots.velocities)
+        swap(&velocityHats, &slots.velocityHats)
+        swap(&averageGradients, &slots.averageGradients)
+        defer {
+            swap(&momentums, &slots.momentums)
+            swap(&velocities, &slots.velocities)
+            swap(&velocityHats, &slots.velocityHats)
+            swap(&averageGradients, &slots.averageGradients)
+        }
+
+        // Adam's step-dependent scalars, as adam.py computes them in float32.
+        let localStep = Float(iterations + 1)
+        let beta1Power = Foundation.pow(Float(config.beta1), localStep)
+        let beta2Power = Foundation.pow(Float(config.beta2), localStep)
+
+        for i in variables.indices {
+            let lr = multipliers.map { learningRate * $0[i] } ?? learningRate
+            gradients[i].withUnsafeBufferPointer { g in
+                variables[i].withUnsafeMutableBufferPointer { w in
+                    switch config.kind {
+                    case .sgd:
+                        if config.usesMomentums {
+                            momentums[i].withUnsafeMutableBufferPointer { m in
+                                Self.sgdMomentumStep(w: w, g: g, m: m, lr: lr, momentum: Float(config.momentum), nesterov: config.nesterov, decay: decay)
+                            }
+                        } else {
+                            Self.sgdStep(w: w, g: g, lr: lr, decay: decay)
+                        }
+                    case .adam, .adamw:
+                        let alpha = lr * (1 - beta2Power).squareRoot() / (1 - beta1Power)
+                        let constants = AdamConstants(
+                            alpha: alpha, oneMinusBeta1: Float(1 - config.beta1), oneMinusBeta2: Float(1 - config.beta2),
+                            epsilon: Float(config.epsilon), lr: lr, decay: decay)
+                        momentums[i].withUnsafeMutableBufferPointer { m in
+                            velocities[i].withUnsafeMutableBufferPointer { v in
+                                if config.amsgrad {
+                                    velocityHats[i].withUnsafeMutableBufferPointer { vHat in
+                                        Self.amsgradStep(w: w, g: g, m: m, v: v, vHat: vHat, constants)
+                                    }
+                                } else {
+                                    Self.adamStep(w: w, g: g, m: m, v: v, constants)
+                                }
+                            }
+                        }
+                    case .rmsprop:
+                        let constants = RMSpropConstants(
+                            rho: Float(config.rho), oneMinusRho: Float(1 - config.rho), epsilon: Float(config.epsilon),
+                            momentum: Float(config.momentum), lr: lr, decay: decay)
+                        velocities[i].withUnsafeMutableBufferPointer { v in
+                            Self.withOptionalBuffer(&momentums, i, config.usesMomentums) { mom in
+                                Self.withOptionalBuffer(&averageGradients, i, config.usesAverageGradients) { avg in
+                                    Self.rmspropStep(w: w, g: g, v: v, momentum: mom, average: avg, constants)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on `lists[i]` when `used`, otherwise on an empty buffer.
+    @inline(__always)
+    private static func withOptionalBuffer(_ lists: inout [[Float]], _ i: Int, _ used: Bool, _ body: (UnsafeMutableBufferPointer<Float>?) -> Void) {
+        if used {
+            lists[i].withUnsafeMutableBufferPointer { body($0) }
+        } else {
+            body(nil)
+        }
+    }
+
+    /// Keras `_apply_weight_decay` for one element: `w - (w * wd) * lr`.
+    @inline(__always)
+    private static func decayed(_ w: Float, _ decay: Float, _ lr: Float) -> Float {
+        w - w * decay * lr
+    }
+
+    /// Plain SGD: `w = w - g * lr` (after weight decay).
+    private static func sgdStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, lr: Float, decay: Float?) {
+        if let decay {
+            for j in 0..<w.count { w[j] = decayed(w[j], decay, lr) - g[j] * lr }
+        } else {
+            for j in 0..<w.count { w[j] = w[j] - g[j] * lr }
+        }
+    }
+
+    /// SGD with momentum: `m = m * mu - g * lr`; `w = w + m`, or Nesterov
+    /// `w = w + (m * mu - g * lr)`.
+    private static func sgdMomentumStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>, lr: Float, momentum: Float, nesterov: Bool, decay: Float?) {
+        let hasDecay = decay != nil
+        let wd = decay ?? 0
+        if nesterov {
+            for j in 0..<w.count {
+                let gj = g[j]
+                let mj = m[j] * momentum - gj * lr
+                m[j] = mj
+                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+                w[j] = wj + (mj * momentum - gj * lr)
+            }
+        } else {
+            for j in 0..<w.count {
+                let mj = m[j] * momentum - g[j] * lr
+                m[j] = mj
+                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+                w[j] = wj + mj
+            }
+        }
+    }
+
+    /// Float32 scalars of one Adam update of one variable.
+    private struct AdamConstants {
+        var alpha: Float
+        var oneMinusBeta1: Float
+        var oneMinusBeta2: Float
+        var epsilon: Float
+        var lr: Float
+        var decay: Float?
+    }
+
+    /// Adam: `m += (g - m) * (1 - b1)`; `v += (g * g - v) * (1 - b2)`;
+    /// `w -= (m * alpha) / (sqrt(v) + eps)`.
+    private static func adamStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>, _ c: AdamConstants) {
+        let hasDecay = c.decay != nil
+        let wd = c.decay ?? 0
+        let (alpha, b1, b2, eps, lr) = (c.alpha, c.oneMinusBeta1, c.oneMinusBeta2, c.epsilon, c.lr)
+        for j in 0..<w.count {
+            let gj = g[j]
+            var mj = m[j]
+            mj = mj + (gj - mj) * b1
+            m[j] = mj
+            var vj = v[j]
+            vj = vj + (gj * gj - vj) * b2
+            v[j] = vj
+            let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+            w[j] = wj - (mj * alpha) / (vj.squareRoot() + eps)
+        }
+    }
+
+    /// Adam with AMSGrad: as ``adamStep`` with `vHat = max(vHat, v)` in place of `v`.
+    private static func amsgradStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>, vHat: UnsafeMutableBufferPointer<Float>, _ c: AdamConstants) {
+        let hasDecay = c.decay != nil
+        let wd = c.decay ?? 0
+        let (alpha, b1, b2, eps, lr) = (c.alpha, c.oneMinusBeta1, c.oneMinusBeta2, c.epsilon, c.lr)
+        for j in 0..<w.count {
+            let gj = g[j]
+            var mj = m[j]
+            mj = mj + (gj - mj) * b1
+            m[j] = mj
+            var vj = v[j]
+            vj = vj + (gj * gj - vj) * b2
+            v[j] = vj
+            let previous = vHat[j]
+            // `maximum`; a NaN in the new velocity propagates.
+            let vMax = previous > vj ? previous : vj
+            vHat[j] = vMax
+            let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+            w[j] = wj - (mj * alpha) / (vMax.squareRoot() + eps)
+        }
+    }
+
+    /// Float32 scalars of one RMSprop update of one variable.
+    private struct RMSpropConstants {
+        var rho: Float
+        var oneMinusRho: Float
+        var epsilon: Float
+        var momentum: Float
+        var lr: Float
+        var decay: Float?
+    }
+
+    /// RMSprop: `v = rho * v + (1 - rho) * g * g`; centered `a = rho * a + (1 - rho) * g`,
+    /// `d = (v - a * a) + eps`, else `d = v + eps`; `inc = (lr * g) / sqrt(d)`; momentum
+    /// `mom = mu * mom + inc`, `w -= mom`, else `w -= inc`.
+    private static func rmspropStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>, momentum: UnsafeMutableBufferPointer<Float>?, average: UnsafeMutableBufferPointer<Float>?, _ c: RMSpropConstants) {
+        let hasDecay = c.decay != nil
+        let wd = c.decay ?? 0
+        let (rho, oneMinusRho, eps, mu, lr) = (c.rho, c.oneMinusRho, c.epsilon, c.momentum, c.lr)
+        switch (momentum, average) {
+        case (nil, nil):
+            for j in 0..<w.count {
+                let gj = g[j]
+                let vj = rho * v[j] + oneMinusRho * (gj * gj)
+                v[j] = vj
+                let increment = (lr * gj) / (vj + eps).squareRoot()
+                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+                w[j] = wj - increment
+            }
+        case (let mom?, nil):
+            for j in 0..<w.count {
+                let gj = g[j]
+                let vj = rho * v[j] + oneMinusRho * (gj * gj)
+                v[j] = vj
+                let increment = (lr * gj) / (vj + eps).squareRoot()
+                let mj = mu * mom[j] + increment
+                mom[j] = mj
+                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+                w[j] = wj - mj
+            }
+        case (nil, let avg?):
+            for j in 0..<w.count {
+                let gj = g[j]
+                let vj = rho * v[j] + oneMinusRho * (gj * gj)
+                v[j] = vj
+                let aj = rho * avg[j] + oneMinusRho * gj
+                avg[j] = aj
+                let increment = (lr * gj) / ((vj - aj * aj) + eps).squareRoot()
+                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+                w[j] = wj - increment
+            }
+        case (let mom?, let avg?):
+            for j in 0..<w.count {
+                let gj = g[j]
+                let vj = rho * v[j] + oneMinusRho * (gj * gj)
+                v[j] = vj
+                let aj = rho * avg[j] + oneMinusRho * gj
+                avg[j] = aj
+                let increment = (lr * gj) / ((vj - aj * aj) + eps).squareRoot()
+                let mj = mu * mom[j] + increment
+                mom[j] = mj
+                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
+                w[j] = wj - mj
+            }
+        }
+    }
+}
+
+/// What went wrong configuring or applying an ``Optimizer``; each message says what to change.
+public enum OptimizerError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A hyper-parameter is out of range: its name, the value given and the requirement.
+    case invalidHyperparameter(name: String, value: Double, requirement: String)
+    /// More than one clipping limit is set (their names).
+    case conflictingClipping([String])
+    /// AdamW without a weight decay.
+    case missingWeightDecay
+    /// The number of gradients differs from the number of variables.
+    case variableCountMismatch(variables: Int, gradients: Int)
+    /// A gradient's element count differs from its variable's.
+    case elementCountMismatch(variable: Int, variableCount: Int, gradientCount: Int)
+    /// The number of learning-rate multipliers differs from the number of variables.
+    case multiplierCountMismatch(variables: Int, multipliers: Int)
+    /// A learning-rate multiplier is negative or not finite.
+    case invalidMultiplier(variable: Int, value: Float)
+    /// The state was built for a different number of variables.
+    case variableSetChanged(builtFor: Int, got: Int)
+    /// A variable's element count differs from the one the state was built for.
+    case variableShapeChanged(variable: Int, builtFor: Int, got: Int)
+    /// The (decoded or edited) state does not fit the variables.
+    case inconsistentState(String)
+
+    /// A message that says what is wrong and what to change.
+    public var description: String {
+        switch self {
+        case .invalidHyperparameter(let name, let value, let requirement):
+            return "\(name) \(requirement), got \(Self.format(value))"
+        case .conflictingClipping(let names):
+            return "only one of clipNorm, globalClipNorm and clipValue may be set (Keras forbids combining them), got \(names.joined(separator: " and ")); keep one and set the others to nil"
+        case .missingWeightDecay:
+            return "AdamW needs a weight decay: set weightDecay (Keras's default is 0.004), or use kind .adam for no decay"
+        case .variableCountMismatch(let variables, let gradients):
+            return "got \(gradients) gradients for \(variables) variables; pass exactly one gradient per variable, in the same order"
+        case .elementCountMismatch(let variable, let variableCount, let gradientCount):
+            return "gradient \(variable) has \(gradientCount) values but variable \(variable) has \(variableCount); each gradient must have its variable's element count"
+        case .multiplierCountMismatch(let variables, let multipliers):
+            return "got \(multipliers) learning-rate multipliers for \(variables) variables; pass one per variable, or nil for 1 everywhere"
+        case .invalidMultiplier(let variable, let value):
+            return "learning-rate multiplier \(variable) must be >= 0 and finite, got \(Self.format(Double(value)))"
+        case .variableSetChanged(let builtFor, let got):
+            return "the optimizer's state was built for \(builtFor) variables, got \(got); use a new Optimizer (or call reset()) for a different set of variables"
+        case .variableShapeChanged(let variable, let builtFor, let got):
+            return "variable \(variable) has \(got) values but the optimizer's state was built for \(builtFor); use a new Optimizer (or call reset()) for different variables"
+        case .inconsistentState(let detail):
+            return "the optimizer's state does not fit the variables: \(detail); restore it from the matching checkpoint or call reset() to start fresh"
+        }
+    }
+
+    /// Throws ``invalidHyperparameter(name:value:requirement:)`` unless `condition` holds.
+    static func require(_ condition: Bool, _ name: String, _ value: Double, _ requirement: String) throws {
+        if !condition { throw OptimizerError.invalidHyperparameter(name: name, value: value, requirement: requirement) }
+    }
+
+    /// `-1` rather than `-1.0`; other values as Swift prints them.
+    private static func format(_ value: Double) -> String {
+        if value.isFinite && value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+}

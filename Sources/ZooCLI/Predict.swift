@@ -11,14 +11,22 @@ struct Predict: ParsableCommand {
     )
 
     @Argument(help: "A model file in any format zoo reads.") var model: String
-    @Option(help: "Input .npy: float32, shape [batch, height, width, channels].") var input: String
+    @Option(help: "Input .npy (float32, shape [batch, height, width, channels]) or .npz (its array x, as zoo extract and zoo train use).") var input: String
     @Option(help: "Output .npy, .npz or folder.") var output: String
     @Option(help: "Layer whose output to write (repeatable; default: the model's output).") var layer: [String] = []
     @Option(help: "Images per run; larger inputs are split into batches of this size.") var batch: Int?
     @OptionGroup var options: ModelOptions
 
     func run() throws {
-        let array = try NumpyArray.read(input)
+        let array: NumpyArray
+        if input.lowercased().hasSuffix(".npz") {
+            guard let x = try NumpyArchive.read(input).first(where: { $0.name == "x" })?.array else {
+                throw ValidationError("\(input): no array 'x' (expected x: float32 [batch, height, width, channels])")
+            }
+            array = x
+        } else {
+            array = try NumpyArray.read(input)
+        }
         guard array.dtype == .float32 else {
             throw ValidationError("\(input): expected a float32 array, found \(array.dtype.rawValue) (convert with x.astype(np.float32))")
         }

@@ -97,6 +97,8 @@ struct Train: ParsableCommand {
         if let fraction = validationSplit { (train, validationSet) = try train.split(validationFraction: fraction) }
         let configuration = try makeConfiguration(train: train, hasValidation: validationSet != nil)
         let trainer = try Trainer(model: bound, configuration: configuration, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        try trainer.validate(train)
+        if let validationSet { try trainer.validate(validationSet) }
         let frozen = trainer.graph.frozenLayers.count
         let trainable = trainer.graph.variables.reduce(0) { $0 + $1.count }
         FileHandle.standardError.write(Data("zoo: training \(trainer.graph.variables.count) weights (\(trainable) parameters) of \(bound.graph.nodes.count) layers; \(frozen) frozen layers run inference-only\(frozen > 0 ? " up to \(trainer.graph.frontier.joined(separator: ", "))" : ""); \(train.count) training samples\(validationSet.map { ", \($0.count) validation" } ?? "")\n".utf8))

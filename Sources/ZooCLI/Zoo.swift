@@ -28,7 +28,7 @@ struct Zoo: ParsableCommand {
                 ? fullMessage(for: error).replacingOccurrences(of: "Error: ", with: "").split(separator: "\n").first.map(String.init) ?? "\(error)"
                 : "\(error)"
             FileHandle.standardError.write(Data("zoo: error: \(message)\n".utf8))
-            Foundation.exit(code == .success ? 1 : code.rawValue)
+            Foundation.exit(1)  // every failure, usage errors too, exits 1 (README)
         }
     }
 }

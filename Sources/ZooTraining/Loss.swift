@@ -125,6 +125,10 @@ public struct Loss: Codable, Sendable, Equatable {
         var gradient = FloatTensor(zeros: output.shape)
         let n = Float(batch)
         let p = output.values
+        // A NaN output (weights blown up) is a NaN loss, as in Keras; clipping must not hide it.
+        if p.contains(where: { !$0.isFinite }) {
+            return Value(loss: .nan, gradient: gradient, point: .output)
+        }
         if kind == .binaryCrossentropy {
             let fused = activation == .sigmoid
             for i in 0..<batch {

@@ -127,6 +127,10 @@ public final class Trainer: @unchecked Sendable {
     /// Predictions (the model's output) for `x` in inference mode.
     public func predict(_ x: FloatTensor) throws -> FloatTensor { try graph.predict(x, parameters: parameters) }
 
+    /// Checks that `data` fits the model (image shape) and the loss (labels in range), with an
+    /// error that says what to change.
+    public func validate(_ data: Dataset) throws { try checkData(data) }
+
     private func checkData(_ data: Dataset) throws {
         let expected = graph.model.graph.inputNodes.first?.outputShape ?? []
         guard data.sampleShape == expected else {

@@ -9,6 +9,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR     ?= $(or $(TMPDIR),/tmp)/swiftzoo-demo
 INTEROP_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-interop
 ZOO_RELEASE  := .build/release/zoo
+ZOO_DEMO     := .build/release/ZooTransferDemo
 
 .PHONY: deps build release test demo interop interop-quick venv bench fixtures clean
 
@@ -25,30 +26,28 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product zoo
+	$(SWIFT) build -c release --product ZooTransferDemo
 
 ## test: the unit and CLI tests (Swift Testing) on the shipped fixtures
 test: deps
 	$(SWIFT) test
 
-## demo: the main job on the shipped fixtures: inspect, bind, slice, convert (Keras layouts, .zoo,
-## safetensors, torchvision naming), verify and diff
+## demo: the transfer experiment on real data (scikit-learn's digits, shipped in Fixtures/transfer):
+## a small CNN pretrained by Keras on digits 0-4, moved to digits 5-9 with 10 images per class,
+## trained from the CLI, then the three runs (scratch, feature extraction, fine-tuning) on the
+## Swift API beside Keras's numbers; and the format tools on the same models
 demo: release
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	$(ZOO_RELEASE) inspect Fixtures/tiny.tfera.h5
-	$(ZOO_RELEASE) convert Fixtures/tiny.tfera.h5 $(DEMO_DIR)/tiny.weights.h5
-	$(ZOO_RELEASE) inspect --tree $(DEMO_DIR)/tiny.weights.h5
-	$(ZOO_RELEASE) convert Fixtures/tiny.keras $(DEMO_DIR)/tiny.model.h5
-	$(ZOO_RELEASE) inspect --json $(DEMO_DIR)/tiny.model.h5
-	$(ZOO_RELEASE) summary Fixtures/tiny.keras
-	$(ZOO_RELEASE) slice Fixtures/tiny.keras $(DEMO_DIR)/tiny_cut.keras --at add --freeze-through add --head-classes 3
-	$(ZOO_RELEASE) summary $(DEMO_DIR)/tiny_cut.keras
-	$(ZOO_RELEASE) convert Fixtures/tiny.keras $(DEMO_DIR)/tiny.zoo
-	$(ZOO_RELEASE) verify $(DEMO_DIR)/tiny.zoo
-	$(ZOO_RELEASE) convert $(DEMO_DIR)/tiny.zoo $(DEMO_DIR)/tiny.safetensors --dtype bfloat16
-	$(ZOO_RELEASE) diff $(DEMO_DIR)/tiny.safetensors Fixtures/tiny.keras --rtol 0.01
-	$(ZOO_RELEASE) predict Fixtures/compute/block.keras --input Fixtures/compute/block.input.npy --output $(DEMO_DIR)/block.npz --layer b_1_relu --layer b_out
-	$(ZOO_RELEASE) bench Fixtures/compute/stem.keras --batch 2 --iterations 5
-	$(ZOO_RELEASE) models
+	$(ZOO_RELEASE) summary Fixtures/transfer/digits_backbone.keras
+	$(ZOO_RELEASE) train Fixtures/transfer/digits_backbone.keras --data Fixtures/transfer/digits_target_train.npz \
+	  --at avg_pool --head-classes 5 --freeze-through block2_pool --epochs 60 --batch 10 --optimizer adam --learning-rate 1e-3 \
+	  -o $(DEMO_DIR)/digits_finetuned.keras
+	$(ZOO_RELEASE) evaluate $(DEMO_DIR)/digits_finetuned.keras --data Fixtures/transfer/digits_target_test.npz
+	$(ZOO_RELEASE) convert $(DEMO_DIR)/digits_finetuned.keras $(DEMO_DIR)/digits_finetuned.zoo
+	$(ZOO_RELEASE) verify $(DEMO_DIR)/digits_finetuned.zoo
+	$(ZOO_RELEASE) predict $(DEMO_DIR)/digits_finetuned.zoo --input Fixtures/transfer/digits_target_test.npz --output $(DEMO_DIR)/probabilities.npy
+	$(ZOO_DEMO) Fixtures/transfer --markdown $(DEMO_DIR)/TRANSFER.md
+	@echo "make demo: the table is in $(DEMO_DIR)/TRANSFER.md (Docs/TRANSFER.md keeps a copy)"
 
 ## venv: Python with real Keras (jax CPU backend), h5py and numpy, for cross-checks only
 venv: $(VENV)/.stamp

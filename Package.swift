@@ -54,6 +54,8 @@ let package = Package(
             name: "ZooCLI",
             dependencies: ["ZooTraining", "ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The transfer experiment `make demo` runs, on the Swift API.
+        .executableTarget(name: "ZooTransferDemo", dependencies: ["ZooTraining", "ZooModels", "ZooCompute", "ZooFormats"]),
         .executableTarget(
             name: "ZooBench",
             dependencies: ["ZooFormats", "ZooHDF5"],

@@ -56,6 +56,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue from the checkpoint in --checkpoint DIR.") var resume = false
     @Flag(help: "One JSON line per epoch on stdout, and a last one with the outcome.") var json = false
     @Option(help: "Threads (default: every core).") var threads: Int?
+    @Flag(name: .customLong("no-feature-cache"), help: "Run the frozen layers on every step instead of computing their features once (what Keras does; for comparisons).") var noFeatureCache = false
     @Option(name: [.customShort("o"), .customLong("output")], help: "The trained model to write (.keras, .model.h5, .zoo).") var output: String
     @Option(name: [.customLong("layout"), .customLong("format")], help: "Output layout (default: from OUT's name; a plain .h5 is a full model).") var layout: String?
     @OptionGroup var options: ModelOptions
@@ -150,7 +151,7 @@ struct Train: ParsableCommand {
         return TrainingConfiguration(epochs: epochs, batchSize: batch, optimizer: optimizerValue, loss: Loss(lossKind, labelSmoothing: labelSmoothing),
                                      shuffle: !noShuffle, seed: seed, earlyStopping: stopping, classWeights: try classWeights(train),
                                      augmentation: try augment.map { try Augmentation.parse($0) } ?? .none, l2: l2, topK: topK,
-                                     learningRateMultipliers: multipliers)
+                                     learningRateMultipliers: multipliers, cacheFeatures: !noFeatureCache)
     }
 
     /// `balanced` is scikit-learn's n_samples / (n_classes * count(c)).

@@ -34,6 +34,9 @@ public final class CompiledModel: @unchecked Sendable {
     /// The matrix-multiply implementation in use.
     public var kernelName: String { MatrixMultiply.implementation }
 
+    /// The matrix-multiply implementation this CPU runs ("avx512", "avx2" or "portable").
+    public static var activeKernel: String { MatrixMultiply.implementation }
+
     /// The input shape without the batch dimension (height, width, channels).
     public var inputShape: [Int] { model.graph.inputNodes.first?.outputShape ?? [] }
 

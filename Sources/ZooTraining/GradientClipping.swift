@@ -68,16 +68,77 @@ public struct GradientClipping: Codable, Sendable, Equatable {
     /// and > 0 wins, in the order `clipNorm`, `globalClipNorm`, `clipValue`; call
     /// ``validate()`` to reject configurations that set several.
     public func apply(to gradients: inout [[Float]]) {
+        let perVariable = transforms(for: gradients)
+        for i in gradients.indices {
+            let transform = perVariable[i]
+            if transform.isIdentity { continue }
+            gradients[i].withUnsafeMutableBufferPointer { g in
+                var j = 0
+                while j + 8 <= g.count {
+                    let pointer = UnsafeMutableRawPointer(g.baseAddress.unsafelyUnwrapped + j)
+                    let lanes = pointer.loadUnaligned(as: SIMD8<Float>.self)
+                    pointer.storeBytes(of: transform.apply(lanes), as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < g.count {
+                    g[j] = transform.apply(g[j])
+                    j += 1
+                }
+            }
+        }
+    }
+
+    /// The elementwise clipping of one variable's gradient, computed from all gradients (the
+    /// norms) so the optimiser can apply it while it updates, without copying the gradients.
+    struct Transform: Sendable {
+        enum Mode: Sendable { case identity, normClip, scale, clamp }
+        var mode: Mode
+        /// normClip: the clip norm `c`; scale: the scale; clamp: the limit `v`.
+        var a: Float
+        /// normClip: `max(norm, c)`.
+        var b: Float
+
+        static let identity = Transform(mode: .identity, a: 1, b: 1)
+        var isIdentity: Bool { mode == .identity }
+
+        /// `(g * c) / max(norm, c)`, `g * scale`, or `min(max(g, -v), v)` per element.
+        @inline(__always)
+        func apply(_ g: Float) -> Float {
+            switch mode {
+            case .identity: return g
+            case .normClip: return (g * a) / b
+            case .scale: return g * a
+            case .clamp:
+                let low = g < -a ? -a : g
+                return low > a ? a : low
+            }
+        }
+
+        /// ``apply(_:)-(Float)`` on eight lanes (identical per-lane IEEE results).
+        @inline(__always)
+        func apply(_ g: SIMD8<Float>) -> SIMD8<Float> {
+            switch mode {
+            case .identity: return g
+            case .normClip: return (g * SIMD8(repeating: a)) / SIMD8(repeating: b)
+            case .scale: return g * SIMD8(repeating: a)
+            case .clamp:
+                let limit = SIMD8<Float>(repeating: a)
+                let low = g.replacing(with: -limit, where: g .< -limit)
+                return low.replacing(with: limit, where: low .> limit)
+            }
+        }
+    }
+
+    /// One ``Transform`` per gradient (Keras's precedence: clipNorm, globalClipNorm, clipValue).
+    func transforms(for gradients: [[Float]]) -> [Transform] {
         if let clipNorm, clipNorm > 0 {
             let c = Float(clipNorm)
-            for i in gradients.indices {
-                let sum = Self.float32SumOfSquares(gradients[i])
+            return gradients.map { gradient in
+                let sum = Self.float32SumOfSquares(gradient)
                 // `l2norm = where(l2sum > 0, sqrt(l2sum), l2sum)`; `maximum` propagates NaN.
                 let norm = sum > 0 ? sum.squareRoot() : sum
                 let divisor = norm.isNaN ? norm : (norm > c ? norm : c)
-                gradients[i].withUnsafeMutableBufferPointer { g in
-                    for j in g.indices { g[j] = (g[j] * c) / divisor }
-                }
+                return Transform(mode: .normClip, a: c, b: divisor)
             }
         } else if let globalClipNorm, globalClipNorm > 0 {
             // `global_norm`: sqrt(sum(stack([sum(square(g)) for g]))), all float32.
@@ -89,19 +150,11 @@ public struct GradientClipping: Codable, Sendable, Equatable {
             let inverseNorm = 1 / useNorm
             let smaller = inverseNorm.isNaN ? inverseNorm : (inverseNorm < inverseClip ? inverseNorm : inverseClip)
             let scale = c * smaller + (useNorm - useNorm)
-            for i in gradients.indices {
-                gradients[i].withUnsafeMutableBufferPointer { g in
-                    for j in g.indices { g[j] = g[j] * scale }
-                }
-            }
+            return Array(repeating: Transform(mode: .scale, a: scale, b: 1), count: gradients.count)
         } else if let clipValue, clipValue > 0 {
-            let v = Float(clipValue)
-            for i in gradients.indices {
-                gradients[i].withUnsafeMutableBufferPointer { g in
-                    for j in g.indices { g[j] = Swift.min(Swift.max(g[j], -v), v) }
-                }
-            }
+            return Array(repeating: Transform(mode: .clamp, a: Float(clipValue), b: 1), count: gradients.count)
         }
+        return Array(repeating: .identity, count: gradients.count)
     }
 
     /// `sum(g * g)` accumulated in double (eight independent partial sums, so it pipelines)

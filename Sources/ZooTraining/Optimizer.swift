@@ -263,13 +263,10 @@ public struct Optimizer: Codable, Sendable {
         try prepareSlots(for: counts)
 
         let learningRate = configuration.learningRate.float32Rate(at: iterations)
-        if configuration.clipping.isActive {
-            var clipped = gradients
-            configuration.clipping.apply(to: &clipped)
-            update(gradients: clipped, variables: &variables, learningRate: learningRate, multipliers: learningRateMultipliers)
-        } else {
-            update(gradients: gradients, variables: &variables, learningRate: learningRate, multipliers: learningRateMultipliers)
-        }
+        // Clipping is applied elementwise as the gradients are read (the norms are computed
+        // first), which gives the same values as clipping a copy without making one.
+        let transforms = configuration.clipping.transforms(for: gradients)
+        update(gradients: gradients, transforms: transforms, variables: &variables, learningRate: learningRate, multipliers: learningRateMultipliers)
         iterations += 1
     }
 
@@ -311,7 +308,7 @@ public struct Optimizer: Codable, Sendable {
     // MARK: - Update
 
     /// Weight decay and the kind's update for every variable; inputs already validated.
-    private mutating func update(gradients: [[Float]], variables: inout [[Float]], learningRate: Float, multipliers: [Float]?) {
+    private mutating func update(gradients: [[Float]], transforms: [GradientClipping.Transform], variables: inout [[Float]], learningRate: Float, multipliers: [Float]?) {
         let config = configuration
         let decay = config.weightDecay.map { Float($0) }
         // Move the slot lists out of `self` so each inner array is uniquely referenced and is
@@ -336,41 +333,57 @@ public struct Optimizer: Codable, Sendable {
 
         for i in variables.indices {
             let lr = multipliers.map { learningRate * $0[i] } ?? learningRate
+            let common = Lanes.Common(transform: transforms[i], decay: decay, lr: lr)
             gradients[i].withUnsafeBufferPointer { g in
                 variables[i].withUnsafeMutableBufferPointer { w in
                     switch config.kind {
                     case .sgd:
                         if config.usesMomentums {
+                            let rule = Lanes.SGDMomentum(lr: lr, momentum: Float(config.momentum), nesterov: config.nesterov)
                             momentums[i].withUnsafeMutableBufferPointer { m in
-                                Self.sgdMomentumStep(w: w, g: g, m: m, lr: lr, momentum: Float(config.momentum), nesterov: config.nesterov, decay: decay)
+                                Lanes.run(rule, common, w: w, g: g, m)
                             }
                         } else {
-                            Self.sgdStep(w: w, g: g, lr: lr, decay: decay)
+                            Lanes.run(Lanes.SGD(lr: lr), common, w: w, g: g)
                         }
                     case .adam, .adamw:
-                        let alpha = lr * (1 - beta2Power).squareRoot() / (1 - beta1Power)
-                        let constants = AdamConstants(
-                            alpha: alpha, oneMinusBeta1: Float(1 - config.beta1), oneMinusBeta2: Float(1 - config.beta2),
-                            epsilon: Float(config.epsilon), lr: lr, decay: decay)
+                        let rule = Lanes.Adam(
+                            alpha: lr * (1 - beta2Power).squareRoot() / (1 - beta1Power),
+                            oneMinusBeta1: Float(1 - config.beta1), oneMinusBeta2: Float(1 - config.beta2),
+                            epsilon: Float(config.epsilon), amsgrad: config.amsgrad)
                         momentums[i].withUnsafeMutableBufferPointer { m in
                             velocities[i].withUnsafeMutableBufferPointer { v in
                                 if config.amsgrad {
                                     velocityHats[i].withUnsafeMutableBufferPointer { vHat in
-                                        Self.amsgradStep(w: w, g: g, m: m, v: v, vHat: vHat, constants)
+                                        Lanes.run(rule, common, w: w, g: g, m, v, vHat)
                                     }
                                 } else {
-                                    Self.adamStep(w: w, g: g, m: m, v: v, constants)
+                                    Lanes.run(rule, common, w: w, g: g, m, v)
                                 }
                             }
                         }
                     case .rmsprop:
-                        let constants = RMSpropConstants(
+                        let rule = Lanes.RMSprop(
                             rho: Float(config.rho), oneMinusRho: Float(1 - config.rho), epsilon: Float(config.epsilon),
-                            momentum: Float(config.momentum), lr: lr, decay: decay)
+                            momentum: Float(config.momentum), lr: lr,
+                            usesMomentum: config.usesMomentums, centered: config.usesAverageGradients)
                         velocities[i].withUnsafeMutableBufferPointer { v in
-                            Self.withOptionalBuffer(&momentums, i, config.usesMomentums) { mom in
-                                Self.withOptionalBuffer(&averageGradients, i, config.usesAverageGradients) { avg in
-                                    Self.rmspropStep(w: w, g: g, v: v, momentum: mom, average: avg, constants)
+                            switch (config.usesMomentums, config.usesAverageGradients) {
+                            case (false, false):
+                                Lanes.run(rule, common, w: w, g: g, v)
+                            case (true, false):
+                                momentums[i].withUnsafeMutableBufferPointer { mom in
+                                    Lanes.run(rule, common, w: w, g: g, v, mom)
+                                }
+                            case (false, true):
+                                averageGradients[i].withUnsafeMutableBufferPointer { avg in
+                                    Lanes.run(rule, common, w: w, g: g, v, nil, avg)
+                                }
+                            case (true, true):
+                                momentums[i].withUnsafeMutableBufferPointer { mom in
+                                    averageGradients[i].withUnsafeMutableBufferPointer { avg in
+                                        Lanes.run(rule, common, w: w, g: g, v, mom, avg)
+                                    }
                                 }
                             }
                         }
@@ -379,168 +392,181 @@ public struct Optimizer: Codable, Sendable {
             }
         }
     }
+}
 
-    /// Runs `body` on `lists[i]` when `used`, otherwise on an empty buffer.
-    @inline(__always)
-    private static func withOptionalBuffer(_ lists: inout [[Float]], _ i: Int, _ used: Bool, _ body: (UnsafeMutableBufferPointer<Float>?) -> Void) {
-        if used {
-            lists[i].withUnsafeMutableBufferPointer { body($0) }
-        } else {
-            body(nil)
+/// The elementwise update kernels, eight float32 lanes at a time. Every lane computes exactly
+/// the scalar formula (IEEE add, multiply, divide and square root round the same in a vector
+/// lane), so this is bit-identical to an element-by-element loop but does not depend on the
+/// compiler auto-vectorising it.
+private enum Lanes {
+    typealias V = SIMD8<Float>
+
+    /// The same for every rule: clipping of the gradient and Keras's decoupled weight decay.
+    struct Common {
+        var transform: GradientClipping.Transform
+        var decay: Float?
+        var lr: Float
+    }
+
+    /// One update rule: `w` already weight-decayed, `g` already clipped; `s0`, `s1`, `s2` are
+    /// the rule's slots in the order it documents (unused ones are zeros and not stored).
+    protocol Rule {
+        func update(w: inout V, g: V, s0: inout V, s1: inout V, s2: inout V)
+    }
+
+    /// Plain SGD: `w = w - g * lr`.
+    struct SGD: Rule {
+        var lr: Float
+        @inline(__always)
+        func update(w: inout V, g: V, s0: inout V, s1: inout V, s2: inout V) {
+            w = w - g * V(repeating: lr)
         }
     }
 
-    /// Keras `_apply_weight_decay` for one element: `w - (w * wd) * lr`.
-    @inline(__always)
-    private static func decayed(_ w: Float, _ decay: Float, _ lr: Float) -> Float {
-        w - w * decay * lr
-    }
-
-    /// Plain SGD: `w = w - g * lr` (after weight decay).
-    private static func sgdStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, lr: Float, decay: Float?) {
-        if let decay {
-            for j in 0..<w.count { w[j] = decayed(w[j], decay, lr) - g[j] * lr }
-        } else {
-            for j in 0..<w.count { w[j] = w[j] - g[j] * lr }
+    /// SGD with momentum (`s0` = momentum): `m = m * mu - g * lr`; `w = w + m`, or Nesterov
+    /// `w = w + (m * mu - g * lr)` with the new `m`.
+    struct SGDMomentum: Rule {
+        var lr: Float
+        var momentum: Float
+        var nesterov: Bool
+        @inline(__always)
+        func update(w: inout V, g: V, s0 m: inout V, s1: inout V, s2: inout V) {
+            let mu = V(repeating: momentum), rate = V(repeating: lr)
+            m = m * mu - g * rate
+            w = nesterov ? w + (m * mu - g * rate) : w + m
         }
     }
 
-    /// SGD with momentum: `m = m * mu - g * lr`; `w = w + m`, or Nesterov
-    /// `w = w + (m * mu - g * lr)`.
-    private static func sgdMomentumStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>, lr: Float, momentum: Float, nesterov: Bool, decay: Float?) {
-        let hasDecay = decay != nil
-        let wd = decay ?? 0
-        if nesterov {
-            for j in 0..<w.count {
-                let gj = g[j]
-                let mj = m[j] * momentum - gj * lr
-                m[j] = mj
-                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-                w[j] = wj + (mj * momentum - gj * lr)
-            }
-        } else {
-            for j in 0..<w.count {
-                let mj = m[j] * momentum - g[j] * lr
-                m[j] = mj
-                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-                w[j] = wj + mj
-            }
-        }
-    }
-
-    /// Float32 scalars of one Adam update of one variable.
-    private struct AdamConstants {
+    /// Adam (`s0` = momentum, `s1` = velocity, `s2` = AMSGrad maximum):
+    /// `m = m + (g - m) * (1 - b1)`; `v = v + (g * g - v) * (1 - b2)`; AMSGrad
+    /// `vHat = max(vHat, v)` and `v = vHat`; `w = w - (m * alpha) / (sqrt(v) + eps)`.
+    struct Adam: Rule {
         var alpha: Float
         var oneMinusBeta1: Float
         var oneMinusBeta2: Float
         var epsilon: Float
-        var lr: Float
-        var decay: Float?
-    }
-
-    /// Adam: `m += (g - m) * (1 - b1)`; `v += (g * g - v) * (1 - b2)`;
-    /// `w -= (m * alpha) / (sqrt(v) + eps)`.
-    private static func adamStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>, _ c: AdamConstants) {
-        let hasDecay = c.decay != nil
-        let wd = c.decay ?? 0
-        let (alpha, b1, b2, eps, lr) = (c.alpha, c.oneMinusBeta1, c.oneMinusBeta2, c.epsilon, c.lr)
-        for j in 0..<w.count {
-            let gj = g[j]
-            var mj = m[j]
-            mj = mj + (gj - mj) * b1
-            m[j] = mj
-            var vj = v[j]
-            vj = vj + (gj * gj - vj) * b2
-            v[j] = vj
-            let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-            w[j] = wj - (mj * alpha) / (vj.squareRoot() + eps)
+        var amsgrad: Bool
+        @inline(__always)
+        func update(w: inout V, g: V, s0 m: inout V, s1 v: inout V, s2 vHat: inout V) {
+            m = m + (g - m) * V(repeating: oneMinusBeta1)
+            v = v + (g * g - v) * V(repeating: oneMinusBeta2)
+            var denominatorSquare = v
+            if amsgrad {
+                // `maximum`; a NaN in the new velocity propagates.
+                vHat = v.replacing(with: vHat, where: vHat .> v)
+                denominatorSquare = vHat
+            }
+            w = w - (m * V(repeating: alpha)) / (denominatorSquare.squareRoot() + V(repeating: epsilon))
         }
     }
 
-    /// Adam with AMSGrad: as ``adamStep`` with `vHat = max(vHat, v)` in place of `v`.
-    private static func amsgradStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>, vHat: UnsafeMutableBufferPointer<Float>, _ c: AdamConstants) {
-        let hasDecay = c.decay != nil
-        let wd = c.decay ?? 0
-        let (alpha, b1, b2, eps, lr) = (c.alpha, c.oneMinusBeta1, c.oneMinusBeta2, c.epsilon, c.lr)
-        for j in 0..<w.count {
-            let gj = g[j]
-            var mj = m[j]
-            mj = mj + (gj - mj) * b1
-            m[j] = mj
-            var vj = v[j]
-            vj = vj + (gj * gj - vj) * b2
-            v[j] = vj
-            let previous = vHat[j]
-            // `maximum`; a NaN in the new velocity propagates.
-            let vMax = previous > vj ? previous : vj
-            vHat[j] = vMax
-            let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-            w[j] = wj - (mj * alpha) / (vMax.squareRoot() + eps)
-        }
-    }
-
-    /// Float32 scalars of one RMSprop update of one variable.
-    private struct RMSpropConstants {
+    /// RMSprop (`s0` = velocity, `s1` = momentum, `s2` = average gradient):
+    /// `v = rho * v + (1 - rho) * (g * g)`; centered `a = rho * a + (1 - rho) * g` and
+    /// `d = (v - a * a) + eps`, else `d = v + eps`; `inc = (lr * g) / sqrt(d)`; momentum
+    /// `mom = mu * mom + inc` and `w = w - mom`, else `w = w - inc`.
+    struct RMSprop: Rule {
         var rho: Float
         var oneMinusRho: Float
         var epsilon: Float
         var momentum: Float
         var lr: Float
-        var decay: Float?
+        var usesMomentum: Bool
+        var centered: Bool
+        @inline(__always)
+        func update(w: inout V, g: V, s0 v: inout V, s1 mom: inout V, s2 average: inout V) {
+            let rhoLanes = V(repeating: rho), oneMinusRhoLanes = V(repeating: oneMinusRho)
+            let eps = V(repeating: epsilon)
+            v = rhoLanes * v + oneMinusRhoLanes * (g * g)
+            let denominator: V
+            if centered {
+                average = rhoLanes * average + oneMinusRhoLanes * g
+                denominator = (v - average * average) + eps
+            } else {
+                denominator = v + eps
+            }
+            let increment = (V(repeating: lr) * g) / denominator.squareRoot()
+            if usesMomentum {
+                mom = V(repeating: momentum) * mom + increment
+                w = w - mom
+            } else {
+                w = w - increment
+            }
+        }
     }
 
-    /// RMSprop: `v = rho * v + (1 - rho) * g * g`; centered `a = rho * a + (1 - rho) * g`,
-    /// `d = (v - a * a) + eps`, else `d = v + eps`; `inc = (lr * g) / sqrt(d)`; momentum
-    /// `mom = mu * mom + inc`, `w -= mom`, else `w -= inc`.
-    private static func rmspropStep(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>, momentum: UnsafeMutableBufferPointer<Float>?, average: UnsafeMutableBufferPointer<Float>?, _ c: RMSpropConstants) {
-        let hasDecay = c.decay != nil
-        let wd = c.decay ?? 0
-        let (rho, oneMinusRho, eps, mu, lr) = (c.rho, c.oneMinusRho, c.epsilon, c.momentum, c.lr)
-        switch (momentum, average) {
-        case (nil, nil):
-            for j in 0..<w.count {
-                let gj = g[j]
-                let vj = rho * v[j] + oneMinusRho * (gj * gj)
-                v[j] = vj
-                let increment = (lr * gj) / (vj + eps).squareRoot()
-                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-                w[j] = wj - increment
-            }
-        case (let mom?, nil):
-            for j in 0..<w.count {
-                let gj = g[j]
-                let vj = rho * v[j] + oneMinusRho * (gj * gj)
-                v[j] = vj
-                let increment = (lr * gj) / (vj + eps).squareRoot()
-                let mj = mu * mom[j] + increment
-                mom[j] = mj
-                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-                w[j] = wj - mj
-            }
-        case (nil, let avg?):
-            for j in 0..<w.count {
-                let gj = g[j]
-                let vj = rho * v[j] + oneMinusRho * (gj * gj)
-                v[j] = vj
-                let aj = rho * avg[j] + oneMinusRho * gj
-                avg[j] = aj
-                let increment = (lr * gj) / ((vj - aj * aj) + eps).squareRoot()
-                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-                w[j] = wj - increment
-            }
-        case (let mom?, let avg?):
-            for j in 0..<w.count {
-                let gj = g[j]
-                let vj = rho * v[j] + oneMinusRho * (gj * gj)
-                v[j] = vj
-                let aj = rho * avg[j] + oneMinusRho * gj
-                avg[j] = aj
-                let increment = (lr * gj) / ((vj - aj * aj) + eps).squareRoot()
-                let mj = mu * mom[j] + increment
-                mom[j] = mj
-                let wj = hasDecay ? decayed(w[j], wd, lr) : w[j]
-                w[j] = wj - mj
-            }
+    @inline(__always)
+    static func load(_ base: UnsafeRawPointer, _ j: Int) -> V {
+        base.loadUnaligned(fromByteOffset: j * MemoryLayout<Float>.stride, as: V.self)
+    }
+
+    @inline(__always)
+    static func store(_ value: V, _ base: UnsafeMutableRawPointer, _ j: Int) {
+        base.storeBytes(of: value, toByteOffset: j * MemoryLayout<Float>.stride, as: V.self)
+    }
+
+    /// Gathers up to eight elements from `j` on, zeros beyond `count`.
+    @inline(__always)
+    static func loadTail(_ base: UnsafePointer<Float>, _ j: Int, _ count: Int) -> V {
+        var lanes = V()
+        for k in 0..<(count - j) { lanes[k] = base[j + k] }
+        return lanes
+    }
+
+    @inline(__always)
+    static func storeTail(_ value: V, _ base: UnsafeMutablePointer<Float>, _ j: Int, _ count: Int) {
+        for k in 0..<(count - j) { base[j + k] = value[k] }
+    }
+
+    /// Runs `rule` over every element: clip the gradient, decay the weight
+    /// (`w = w - (w * wd) * lr`), update. Slots not passed are zeros and are not stored.
+    @inline(__always)
+    static func run<R: Rule>(
+        _ rule: R, _ common: Common,
+        w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>,
+        _ s0: UnsafeMutableBufferPointer<Float>? = nil,
+        _ s1: UnsafeMutableBufferPointer<Float>? = nil,
+        _ s2: UnsafeMutableBufferPointer<Float>? = nil
+    ) {
+        let count = w.count
+        guard count > 0, let wBase = w.baseAddress, let gBase = g.baseAddress else { return }
+        let p0 = s0?.baseAddress, p1 = s1?.baseAddress, p2 = s2?.baseAddress
+        let transform = common.transform
+        let hasDecay = common.decay != nil
+        let decay = V(repeating: common.decay ?? 0), lr = V(repeating: common.lr)
+
+        @inline(__always)
+        func step(_ wIn: V, _ gIn: V, _ a: inout V, _ b: inout V, _ c: inout V) -> V {
+            var wLanes = wIn
+            if hasDecay { wLanes = wLanes - wLanes * decay * lr }
+            rule.update(w: &wLanes, g: transform.apply(gIn), s0: &a, s1: &b, s2: &c)
+            return wLanes
+        }
+
+        let wRaw = UnsafeMutableRawPointer(wBase), gRaw = UnsafeRawPointer(gBase)
+        let raw0 = p0.map { UnsafeMutableRawPointer($0) }
+        let raw1 = p1.map { UnsafeMutableRawPointer($0) }
+        let raw2 = p2.map { UnsafeMutableRawPointer($0) }
+        var j = 0
+        while j + 8 <= count {
+            var a = raw0.map { load($0, j) } ?? V()
+            var b = raw1.map { load($0, j) } ?? V()
+            var c = raw2.map { load($0, j) } ?? V()
+            let result = step(load(wRaw, j), load(gRaw, j), &a, &b, &c)
+            store(result, wRaw, j)
+            if let raw0 { store(a, raw0, j) }
+            if let raw1 { store(b, raw1, j) }
+            if let raw2 { store(c, raw2, j) }
+            j += 8
+        }
+        if j < count {
+            var a = p0.map { loadTail(UnsafePointer($0), j, count) } ?? V()
+            var b = p1.map { loadTail(UnsafePointer($0), j, count) } ?? V()
+            var c = p2.map { loadTail(UnsafePointer($0), j, count) } ?? V()
+            let result = step(loadTail(UnsafePointer(wBase), j, count), loadTail(gBase, j, count), &a, &b, &c)
+            storeTail(result, wBase, j, count)
+            if let p0 { storeTail(a, p0, j, count) }
+            if let p1 { storeTail(b, p1, j, count) }
+            if let p2 { storeTail(c, p2, j, count) }
         }
     }
 }

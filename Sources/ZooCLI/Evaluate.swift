@@ -26,13 +26,11 @@ struct Evaluate: ParsableCommand {
         let loaded = try options.loader(mode: .strict).load(model)
         let dataset = try Dataset.load(data, binary: kind == .binaryCrossentropy)
         var bound = loaded.model
-        // Evaluation runs every layer in inference mode: mark nothing trainable so the whole
+        // Evaluation runs every layer in inference mode: with nothing marked trainable the whole
         // model runs on the inference core.
         for node in bound.graph.nodes { try bound.graph.setTrainable(node.name, false) }
-        let head = bound.graph.effectiveOutputs.first ?? ""
-        try bound.graph.setTrainable(head, true)
         let configuration = TrainingConfiguration(epochs: 1, batchSize: batch, optimizer: Optimizer(.sgd), loss: Loss(kind), topK: topK)
-        let result = try Trainer(model: bound, configuration: configuration).evaluate(dataset)
+        let result = try Trainer(model: bound, configuration: configuration, evaluationOnly: true).evaluate(dataset)
         if json {
             print(JSONValue.object([("loss", .double(result.loss)), ("accuracy", .double(result.accuracy)),
                                     ("top_k_accuracy", result.topKAccuracy.map { .double($0) } ?? .null), ("samples", .int(result.samples))]).rendered())

@@ -46,6 +46,12 @@ public final class TrainingGraph: @unchecked Sendable {
         public var trainable: [[Float]]
         /// Layer -> weight name -> values, for the weights training does not differentiate.
         public var state: [String: [String: [Float]]]
+
+        /// Parameters from their values (checked against a graph when a pass uses them).
+        public init(trainable: [[Float]], state: [String: [String: [Float]]]) {
+            self.trainable = trainable
+            self.state = state
+        }
     }
 
     /// How a step runs.
@@ -94,7 +100,9 @@ public final class TrainingGraph: @unchecked Sendable {
     public let frozenLayers: [String]
 
     /// Plans `model` for training. Trainable flags come from the graph (`Node.trainable`).
-    public init(model: BoundModel, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    /// With `requireTrainable` false (evaluation), a model with nothing to train is planned too:
+    /// it runs wholly on the inference core.
+    public init(model: BoundModel, threads: Int = ProcessInfo.processInfo.activeProcessorCount, requireTrainable: Bool = true) throws {
         self.model = model
         self.threads = max(1, threads)
         let graph = model.graph
@@ -124,10 +132,9 @@ public final class TrainingGraph: @unchecked Sendable {
             guard node.inputs.allSatisfy(constant.contains), !Self.changesWhileTraining(node) else { continue }
             constant.insert(node.name)
         }
-        guard !constant.contains(outputName) else {
-            throw ComputeError.badInput(reason: "nothing to train: every layer on the way to '\(outputName)' is frozen (trainable=False); unfreeze some layers (--train-from LAYER)")
-        }
-        var frontier: [String] = []
+        let nothingToTrain = "nothing to train: every layer on the way to '\(outputName)' is frozen (trainable=False); unfreeze some layers (--train-from LAYER)"
+        guard !constant.contains(outputName) || !requireTrainable else { throw ComputeError.badInput(reason: nothingToTrain) }
+        var frontier: [String] = constant.contains(outputName) ? [outputName] : []
         for node in order where !constant.contains(node.name) {
             for input in node.inputs where constant.contains(input) && !frontier.contains(input) { frontier.append(input) }
         }
@@ -174,6 +181,7 @@ public final class TrainingGraph: @unchecked Sendable {
                               hasTrainableWeights: weightsTrain, variableIndex: variableIndex))
             valueOf[node.name] = frontier.count + steps.count - 1
         }
+        guard !variables.isEmpty || !requireTrainable else { throw ComputeError.badInput(reason: nothingToTrain) }
         self.steps = steps
         self.variables = variables
         initialParameters = Parameters(trainable: trainable, state: state)
@@ -304,6 +312,7 @@ public final class TrainingGraph: @unchecked Sendable {
             if !caches[i].stateUpdates.isEmpty { updates[step.node.name] = caches[i].stateUpdates }
             for v in step.inputs where lastReader[v] == i && !(training && keptAfterForward.contains(v)) && v >= frontier.count { values[v] = nil }
         }
+        // With no steps (nothing to train) the output is the frontier itself.
         guard let out = values.last ?? nil else { throw ComputeError.badInput(reason: "the model has no trainable output") }
         return Pass(output: out, stateUpdates: updates, values: values, shapes: shapes, caches: caches, training: training, parameters: parameters)
     }

@@ -10,8 +10,9 @@ import Foundation
 ///    update (Keras reads `self.learning_rate` before `self._iterations.assign_add(1)`).
 /// 2. Gradient clipping (``GradientClipping``).
 /// 3. Decoupled weight decay, when `weightDecay` is set (for every kind, as in Keras's
-///    `_apply_weight_decay`): `w = w - (w * Float(weightDecay)) * lr`, with the same scheduled
-///    `lr` as the update itself and the *un-clipped* variables, before the update.
+///    `_apply_weight_decay`): `w = w - (w * Float(weightDecay)) * lr`, after clipping (which
+///    only touches gradients) and before the update step, with the same scheduled `lr` as the
+///    update (Keras evaluates `self.learning_rate` at the same `iterations` for both).
 /// 4. The kind's update step (formulas on ``Kind``), all in float32 with Python floats rounded
 ///    to float32 where they meet a tensor, exactly as Keras's JAX backend evaluates them.
 /// 5. `iterations += 1`.
@@ -20,6 +21,13 @@ import Foundation
 /// variables' element counts, like Keras's `build`. The whole optimiser, state included, is
 /// `Codable`, so a checkpoint resumes bit-exactly (float32 values survive `JSONEncoder`
 /// unchanged; non-finite values need a non-conforming float strategy).
+///
+/// The reference is Keras's eager `optimizer.apply` (JAX backend, CPU), which this matches bit
+/// for bit except for norm clipping: XLA sums squares in an order that depends on the array's
+/// size, shape and CPU, so `clipNorm`/`globalClipNorm` agree to float32 rounding of the norm.
+/// Inside a jitted `model.fit` step XLA additionally fuses `a * b + c` into fused multiply-adds,
+/// so Keras's own `fit` drifts from its eager `apply` by about one ulp per step; this type
+/// rounds every operation separately, like the eager path.
 ///
 /// Not modelled: EMA of weights, gradient accumulation, loss scaling, variable constraints and
 /// `exclude_from_weight_decay` (use a learning-rate multiplier of 0 to freeze a variable).

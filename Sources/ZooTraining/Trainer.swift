@@ -24,9 +24,12 @@ public final class Trainer: @unchecked Sendable {
     private var l2: [Float?]
 
     /// Plans `model` for training (trainable flags from its graph) with `configuration`.
-    public init(model: BoundModel, configuration: TrainingConfiguration, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    /// With `evaluationOnly`, a model with nothing to train is accepted (for `evaluate` and
+    /// `predict`; `fit` then has nothing to update).
+    public init(model: BoundModel, configuration: TrainingConfiguration, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                evaluationOnly: Bool = false) throws {
         try configuration.validate()
-        graph = try TrainingGraph(model: model, threads: threads)
+        graph = try TrainingGraph(model: model, threads: threads, requireTrainable: !evaluationOnly)
         self.configuration = configuration
         parameters = graph.initialParameters
         learningRateMultipliers = graph.variables.map { Float(configuration.learningRateMultipliers[$0.layer] ?? 1) }

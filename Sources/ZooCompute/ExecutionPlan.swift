@@ -105,29 +105,19 @@ final class ExecutionPlan: @unchecked Sendable {
         self.threads = max(1, threads)
         // Weights assigned by hand are checked before anything packs or reads them.
         try model.validateWeights()
-        // Fold BatchNormalization; remember which layer now produces each folded layer's value.
-        var (folded, replaced) = try BatchNormFolding.fold(model, preserving: Set(requested))
+        // Passes 2-5 (InferencePasses): fold BatchNormalization, keep what the outputs need, fold
+        // padding into its reader, fuse residual adds and ReLUs into the GEMM's output pass.
+        var (folded, resolve, absorbed) = try InferencePasses.foldBatchNorm(model, preserving: Set(requested))
         let graph = folded.graph
-        let resolve: (String) -> String = { name in
-            var current = name
-            while let next = replaced[current] { current = next }
-            return current
-        }
         let names = requested.isEmpty ? model.graph.effectiveOutputs : requested
         for name in names where model.graph.node(name) == nil {
             throw ComputeError.unknownOutput(name, available: model.graph.nodes.map(\.name))
         }
         let targets = names.map(resolve)
-        // Only what the outputs need is planned.
-        var needed = Set<String>()
-        for target in targets { needed.formUnion(try graph.ancestors(of: target)) }
-        let order = graph.nodes.filter { needed.contains($0.name) }
-        guard order.filter({ if case .input = $0.op { return true } else { return false } }).count == 1 else {
-            throw ComputeError.badInput(reason: "the model must have exactly one input layer")
-        }
-        var consumers: [String: [String]] = [:]
-        for node in order { for input in node.inputs { consumers[input, default: []].append(node.name) } }
+        let (order, consumers) = try InferencePasses.prune(graph, targets: targets)
         let mustMaterialize = Set(targets)
+        let foldedPads = InferencePasses.foldPadding(order, graph: graph, consumers: consumers, materialized: mustMaterialize)
+        let epilogues = InferencePasses.fuseEpilogues(order, graph: graph, consumers: consumers, materialized: mustMaterialize)
 
         var valueOf: [String: Int] = [:]
         var shapes: [[Int]] = []
@@ -136,7 +126,6 @@ final class ExecutionPlan: @unchecked Sendable {
         var fusedInto: [String: Int] = [:]  // nodes computed by an earlier fused step -> value
         var inputValue = -1
         var aliasOf: [Int: Int] = [:]
-        var fusedPads: [String: Node] = [:]  // ZeroPadding2D nodes folded into their consumer
         func newValue(_ shape: [Int]) -> Int { shapes.append([batch] + shape); return shapes.count - 1 }
         func weight(_ node: Node, _ name: String) throws -> [Float] {
             guard let w = folded.weights[node.name]?[name] else { throw ComputeError.missingWeight(layer: node.name, weight: name) }
@@ -149,17 +138,6 @@ final class ExecutionPlan: @unchecked Sendable {
             if w.dtype == .float32, w.data.count == count * 4 { return try w.data.withUnsafeBuffer(of: Float.self, body) }
             return try DTypeConversion.floats(w).withUnsafeBufferPointer(body)
         }
-        func single(_ name: String) -> String? {
-            guard let list = consumers[name], list.count == 1, !mustMaterialize.contains(name) else { return nil }
-            return list[0]
-        }
-        func isRelu(_ name: String) -> Bool {
-            guard let op = graph.node(name)?.op else { return false }
-            if case .activation(.relu) = op { return true }
-            if case .relu = op { return true }
-            return false
-        }
-
         for node in order {
             if let value = fusedInto[node.name] { valueOf[node.name] = value; continue }
             let ins = try node.inputs.map { name -> Int in
@@ -168,7 +146,8 @@ final class ExecutionPlan: @unchecked Sendable {
             }
             var inShape = node.inputs.first.flatMap { graph.node($0)?.outputShape } ?? []
             var zeroPad = (0, 0, 0, 0)
-            if let first = node.inputs.first, let pad = fusedPads[first], case .zeroPadding2D(let t, let b, let l, let r) = pad.op {
+            // Pass 6: steps, algorithms and prepared weights.
+            if let first = node.inputs.first, let pad = foldedPads[first], case .zeroPadding2D(let t, let b, let l, let r) = pad.op {
                 zeroPad = (t, b, l, r)
                 inShape = graph.node(pad.inputs[0])?.outputShape ?? inShape
             }
@@ -209,24 +188,16 @@ final class ExecutionPlan: @unchecked Sendable {
                     useBias = dense.useBias
                 } else { continue }
                 let bias = useBias ? try weight(node, "bias") : nil
-                let hasFoldedBN = replaced.values.contains(node.name)
+                let hasFoldedBN = absorbed.contains(node.name)
                 let winogradTile = isDense ? nil : WinogradConvolution.tile(for: geometry, threads: threads)
                 let key = node.name + (hasFoldedBN ? "|bn" : "")
-                var relu = activation == .relu
-                var residual: Int?
-                var produces = [node.name]
-                var last = node.name
-                if activation == .linear, let next = single(last), let addNode = graph.node(next), case .add = addNode.op,
-                   addNode.inputs.count == 2, let other = addNode.inputs.first(where: { $0 != last }), let otherValue = valueOf[other] {
-                    residual = otherValue
-                    produces.append(next)
-                    last = next
+                let epilogue = epilogues[node.name] ?? InferencePasses.Epilogue(residual: nil, relu: activation == .relu, produces: [node.name])
+                let relu = epilogue.relu
+                let residual = try epilogue.residual.map { other -> Int in
+                    guard let v = valueOf[other] else { throw ComputeError.unsupported(layer: node.name, reason: "residual input '\(other)' was not computed") }
+                    return v
                 }
-                if !relu, activation == .linear || residual != nil, let next = single(last), isRelu(next) {
-                    relu = true
-                    produces.append(next)
-                    last = next
-                }
+                let produces = epilogue.produces
                 let postActivation: Activation? = (activation == .relu || activation == .linear) ? nil : activation
                 let v = newValue(node.outputShape)
                 let kind: StepKind
@@ -291,16 +262,9 @@ final class ExecutionPlan: @unchecked Sendable {
                 valueOf[node.name] = v
             case .zeroPadding2D(let top, _, let left, _):
                 // A padding read only by a Conv2D or a pooling layer is folded into that layer.
-                if let next = single(node.name), let consumer = graph.node(next) {
-                    var fusible = false
-                    if case .conv2D = consumer.op { fusible = true }
-                    if case .maxPooling2D = consumer.op { fusible = true }
-                    if case .averagePooling2D = consumer.op { fusible = true }
-                    if fusible {
-                        valueOf[node.name] = ins[0]
-                        fusedPads[node.name] = node
-                        continue
-                    }
+                if foldedPads[node.name] != nil {
+                    valueOf[node.name] = ins[0]
+                    continue
                 }
                 let v = newValue(node.outputShape)
                 steps.append(Step(name: node.name, kind: .pad(top: top, left: left), inputs: ins, output: v))

@@ -30,9 +30,7 @@ struct Gradients: ParsableCommand {
         var bound = loaded.model
         if let name = freezeThrough ?? trainFrom {
             try Train.requireLayer(name, in: bound.graph, option: freezeThrough != nil ? "--freeze-through" : "--train-from", architecture: loaded.architecture)
-            guard let position = bound.graph.position(of: name) else { throw ValidationError("no layer '\(name)'") }
-            let first = freezeThrough != nil ? position + 1 : position
-            for (i, node) in bound.graph.nodes.enumerated() { try bound.graph.setTrainable(node.name, i >= first) }
+            if freezeThrough != nil { try bound.graph.trainOnly(after: name) } else { try bound.graph.trainOnly(from: name) }
         }
         let dataset = try Dataset.load(data, binary: kind == .binaryCrossentropy)
         let configuration = TrainingConfiguration(epochs: 1, batchSize: dataset.count, optimizer: Optimizer(.sgd), loss: Loss(kind, labelSmoothing: labelSmoothing))

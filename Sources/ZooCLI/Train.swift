@@ -88,9 +88,7 @@ struct Train: ParsableCommand {
         // Trainable flags.
         if let name = freezeThrough ?? trainFrom {
             try Self.requireLayer(name, in: bound.graph, option: freezeThrough != nil ? "--freeze-through" : "--train-from", architecture: loaded.architecture)
-            guard let position = bound.graph.position(of: name) else { throw ValidationError("no layer '\(name)'") }
-            let firstTrainable = freezeThrough != nil ? position + 1 : position
-            for (i, node) in bound.graph.nodes.enumerated() { try bound.graph.setTrainable(node.name, i >= firstTrainable) }
+            if freezeThrough != nil { try bound.graph.trainOnly(after: name) } else { try bound.graph.trainOnly(from: name) }
         }
         var train = try Dataset.load(data, binary: loss == "binary_crossentropy")
         var validationSet: Dataset?

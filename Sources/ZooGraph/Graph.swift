@@ -85,6 +85,19 @@ public struct Graph: Equatable, Sendable {
         for i in 0...last { nodes[i].trainable = false }
     }
 
+    /// Makes `name` and every later layer (in `model.layers` order) trainable and every earlier
+    /// one frozen: what fine-tuning "from" a layer means.
+    public mutating func trainOnly(from name: String) throws {
+        guard let first = index[name] else { throw GraphError.unknownNode(name) }
+        for i in nodes.indices { nodes[i].trainable = i >= first }
+    }
+
+    /// Freezes every layer up to and including `name` and makes every later one trainable.
+    public mutating func trainOnly(after name: String) throws {
+        guard let last = index[name] else { throw GraphError.unknownNode(name) }
+        for i in nodes.indices { nodes[i].trainable = i > last }
+    }
+
     /// Sets one layer's trainable flag.
     public mutating func setTrainable(_ name: String, _ trainable: Bool) throws {
         guard let i = index[name] else { throw GraphError.unknownNode(name) }

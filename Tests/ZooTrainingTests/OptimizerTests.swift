@@ -97,6 +97,18 @@ import ZooTraining
         }
     }
 
+    @Test func firstUpdateUsesTheScheduleAtStepZero() throws {
+        // Keras passes `iterations` before incrementing it: the warm-up starts at rate 0, so the
+        // first update must leave the variables alone and the second must move them.
+        var optimizer = Optimizer(.sgd, learningRate: .cosine(initial: 0, decaySteps: 8, warmupTarget: 0.1, warmupSteps: 2))
+        var variables = KerasExpectations.variables
+        try optimizer.apply(gradients: KerasExpectations.gradients[0], to: &variables)
+        #expect(variables == KerasExpectations.variables)
+        #expect(optimizer.iterations == 1 && optimizer.currentLearningRate == Double(Float(0.05)))
+        try optimizer.apply(gradients: KerasExpectations.gradients[0], to: &variables)
+        #expect(variables[0][0] == Float(1) - Float(0.1) * Float(0.05))
+    }
+
     @Test func constantScheduleIsTheFloat32Rate() {
         let schedule = LearningRateSchedule.constant(0.01)
         for step in [0, 1, 1000] {

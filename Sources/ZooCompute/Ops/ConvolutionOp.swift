@@ -3,7 +3,10 @@ import ZooGraph
 /// Conv2D with strides, `valid`/`same` padding and dilation, as an im2col product:
 /// y = act(cols(x) W + b) with W the HWIO kernel viewed as (kh*kw*cin) x cout.
 /// Backward: dz = act'(dy); dW = cols(x)^T dz; db = column sums of dz; dx = col2im(dz W^T).
-/// A 1x1 stride-1 convolution multiplies the NHWC input itself (no im2col copy).
+/// A 1x1 stride-1 convolution multiplies the NHWC input itself (no im2col copy). A 3x3
+/// stride-1 convolution runs its forward pass, and for `same` padding its input gradient (a
+/// `same` convolution of dz with the kernel rotated 180 degrees and its channels swapped), as
+/// Winograd where the inference core would (within about 1e-6 of the direct product).
 struct ConvolutionOp: DifferentiableOp {
     let attributes: ConvAttributes
 
@@ -21,9 +24,11 @@ struct ConvolutionOp: DifferentiableOp {
             throw ComputeError.missingWeight(layer: "conv2d", weight: "kernel")
         }
         var y = FloatTensor(zeros: context.outputShape)
-        let cols = g.isPointwise ? x.values : columns(g, x.values)
-        Gemm.multiply(m: g.rows, n: g.outC, k: g.patch, a: cols, transposeA: false, b: kernel, transposeB: false,
-                      into: &y.values, accumulate: false, threads: context.threads)
+        if try !Self.winograd(g, kernel: kernel, input: x.values, into: &y.values, threads: context.threads) {
+            let cols = g.isPointwise ? x.values : columns(g, x.values)
+            Gemm.multiply(m: g.rows, n: g.outC, k: g.patch, a: cols, transposeA: false, b: kernel, transposeB: false,
+                          into: &y.values, accumulate: false, threads: context.threads)
+        }
         if attributes.useBias, let bias = weights["bias"], bias.count == g.outC {
             y.values.withUnsafeMutableBufferPointer { out in
                 for r in 0..<g.rows { for c in 0..<g.outC { out[r * g.outC + c] += bias[c] } }
@@ -50,6 +55,24 @@ struct ConvolutionOp: DifferentiableOp {
             result.weights["kernel"] = dw
             if attributes.useBias { result.weights["bias"] = columnSums(dz, rows: g.rows, columns: g.outC) }
         }
+        if request.inputs[0], let kernel = weights["kernel"], attributes.padding == .same, g.kh == 3, g.kw == 3,
+           g.sh == 1, g.sw == 1, g.dh == 1, g.dw == 1 {
+            // dx = same-conv(dz, rot180(W) with cin and cout swapped).
+            var flipped = [Float](repeating: 0, count: kernel.count)
+            for ky in 0..<3 {
+                for kx in 0..<3 {
+                    let source = ((2 - ky) * 3 + (2 - kx)) * g.inC * g.outC, target = (ky * 3 + kx) * g.inC * g.outC
+                    for i in 0..<g.inC { for o in 0..<g.outC { flipped[target + o * g.inC + i] = kernel[source + i * g.outC + o] } }
+                }
+            }
+            let back = ConvGeometry(batch: g.batch, input: [g.outH, g.outW, g.outC], output: [g.inH, g.inW],
+                                    attributes: ConvAttributes(filters: g.inC, kernel: [3, 3], padding: .same), outChannels: g.inC)
+            var dx = FloatTensor(zeros: x.shape)
+            if (try? Self.winograd(back, kernel: flipped, input: dz, into: &dx.values, threads: context.threads)) == true {
+                result.inputs[0] = dx
+                return result
+            }
+        }
         if request.inputs[0], let kernel = weights["kernel"] {
             var dcols = [Float](repeating: 0, count: g.rows * g.patch)
             Gemm.multiply(m: g.rows, n: g.patch, k: g.outC, a: dz, transposeA: false, b: kernel, transposeB: true,
@@ -63,6 +86,25 @@ struct ConvolutionOp: DifferentiableOp {
             }
         }
         return result
+    }
+
+    /// Runs the convolution as Winograd when the inference core would for this geometry;
+    /// false when it runs as a direct product instead.
+    static func winograd(_ g: ConvGeometry, kernel: [Float], input: [Float], into output: inout [Float], threads: Int) throws -> Bool {
+        guard let tile = WinogradConvolution.tile(for: g, threads: threads) else { return false }
+        let weights = try kernel.withUnsafeBufferPointer {
+            try WinogradConvolution.Weights(hwio: $0, inChannels: g.inC, outChannels: g.outC, tile: tile)
+        }
+        let convolution = WinogradConvolution(geometry: g, weights: weights, bias: nil, relu: false, threads: threads)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(convolution.scratchFloats, 1))
+        defer { scratch.deallocate() }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
+                convolution.run(input: xb, residual: nil, output: yb, scratch: scratch)
+            }
+        }
+        return true
     }
 
     private func columns(_ g: ConvGeometry, _ input: [Float]) -> [Float] {

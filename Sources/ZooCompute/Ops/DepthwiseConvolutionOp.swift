@@ -42,22 +42,14 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
             throw ComputeError.missingWeight(layer: "depthwise_conv2d", weight: "depthwise_kernel")
         }
         var y = FloatTensor(zeros: context.outputShape)
+        // The inference core's loop (bias and activation included).
         x.values.withUnsafeBufferPointer { xs in
-            kernel.withUnsafeBufferPointer { k in
-                y.values.withUnsafeMutableBufferPointer { out in
-                    forEachTap(g) { o, i, t in
-                        for c in 0..<g.inC {
-                            let v = xs[i + c]
-                            for j in 0..<m { out[o + c * m + j] += v * k[t + c * m + j] }
-                        }
-                    }
-                    if attributes.useBias, let bias = weights["bias"], bias.count == g.outC {
-                        for r in 0..<g.rows { for c in 0..<g.outC { out[r * g.outC + c] += bias[c] } }
-                    }
-                }
+            y.values.withUnsafeMutableBufferPointer { out in
+                guard let xb = xs.baseAddress, let ob = out.baseAddress else { return }
+                LayerKernels.depthwise(g, multiplier: m, kernel: kernel, bias: attributes.useBias ? weights["bias"] : nil,
+                                       activation: attributes.activation, input: xb, output: ob)
             }
         }
-        ActivationOp.apply(attributes.activation, to: &y.values, rowLength: g.outC)
         return y
     }
 

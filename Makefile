@@ -3,6 +3,7 @@
 
 SWIFT        ?= swift
 VENV         ?= .venv
+VENV_TF      ?= .venv-tf
 PYTHON       ?= python3
 APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config libssl-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -11,7 +12,7 @@ INTEROP_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-interop
 ZOO_RELEASE  := .build/release/zoo
 ZOO_DEMO     := .build/release/ZooTransferDemo
 
-.PHONY: deps build release test demo interop interop-quick venv bench fixtures clean
+.PHONY: deps build release test demo interop interop-quick venv venv-tf bench fixtures clean
 
 ## deps: install the Debian packages the build links against (libhdf5, zlib, pkg-config)
 deps:
@@ -56,21 +57,34 @@ $(VENV)/.stamp: Fixtures/requirements.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Fixtures/requirements.txt
 	touch $@
 
-## interop: full-size ResNet50 / VGG16 from real Keras in every layout against zoo, both ways
-interop: release venv
+## venv-tf: tf-keras 2.18 (TensorFlow CPU), to check that trained models load in tf-keras too
+venv-tf: $(VENV_TF)/.stamp
+$(VENV_TF)/.stamp: Tests/Interop/requirements-tf.txt
+	$(PYTHON) -m venv $(VENV_TF)
+	$(VENV_TF)/bin/pip install -q --disable-pip-version-check -r Tests/Interop/requirements-tf.txt
+	touch $@
+
+## interop: full-size ResNet50 / VGG16 from real Keras in every layout against zoo, both ways;
+## the compute core against Keras's outputs; training (ResNet50 conv5 + head) against Keras's
+## gradients and fit, and zoo's trained models loaded back into Keras 3 and tf-keras
+interop: release venv venv-tf
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
 	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
+	$(VENV)/bin/python Tests/Interop/train_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --tf-python $(VENV_TF)/bin/python
 
 interop-quick: release venv
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
 	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
+	$(VENV)/bin/python Tests/Interop/train_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --quick
 
-## bench: formats against h5py / safetensors (Docs/BENCHMARKS.md) and the compute core against
-## tf-keras and ONNX Runtime (Docs/BENCHMARKS_COMPUTE.md; installs them in its own venv)
+## bench: formats against h5py / safetensors (Docs/BENCHMARKS.md), the compute core against
+## tf-keras and ONNX Runtime (Docs/BENCHMARKS_COMPUTE.md; installs them in its own venv), and
+## training against tf-keras and Keras 3 + JAX fit (Docs/BENCHMARKS_TRAIN.md)
 bench: deps venv
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/native.sh
 	bash Benchmarks/compute/run.sh
+	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/train/run.sh
 
 ## fixtures: regenerate Fixtures/ with real Keras (needs the venv)
 fixtures: venv

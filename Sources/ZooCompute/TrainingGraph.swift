@@ -96,8 +96,11 @@ public final class TrainingGraph: @unchecked Sendable {
     let keptAfterForward: Set<Int>
     /// The frozen prefix on the inference core; nil when the trainable part starts at the input.
     let prefix: CompiledModel?
-    /// Layer names of the frozen prefix.
+    /// Layer names of the frozen prefix (the input layer included).
     public let frozenLayers: [String]
+
+    /// Whether layers besides the input run on the inference core before the trainable part.
+    public var hasFrozenPrefix: Bool { prefix != nil }
 
     /// Plans `model` for training. Trainable flags come from the graph (`Node.trainable`).
     /// With `requireTrainable` false (evaluation), a model with nothing to train is planned too:

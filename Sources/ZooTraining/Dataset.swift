@@ -88,6 +88,11 @@ public struct Dataset: Sendable {
 
     /// The samples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Dataset {
+        Dataset(unchecked: images(indices), labels: labels(indices))
+    }
+
+    /// The images at `indices`, in that order.
+    public func images(_ indices: [Int]) -> FloatTensor {
         let per = x.itemCountPublic
         var values = [Float](repeating: 0, count: indices.count * per)
         x.values.withUnsafeBufferPointer { source in
@@ -98,15 +103,18 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        let picked: Labels
+        return FloatTensor(shape: [indices.count] + sampleShape, values: values)
+    }
+
+    /// The labels of the samples at `indices`, in that order.
+    public func labels(_ indices: [Int]) -> Labels {
         switch labels {
-        case .sparse(let y): picked = .sparse(indices.map { y[$0] })
-        case .dense(let y, let classes): picked = .dense(indices.flatMap { y[($0 * classes)..<(($0 + 1) * classes)] }, classes: classes)
+        case .sparse(let y): return .sparse(indices.map { y[$0] })
+        case .dense(let y, let classes): return .dense(indices.flatMap { y[($0 * classes)..<(($0 + 1) * classes)] }, classes: classes)
         case .binary(let y):
             let per = count > 0 ? y.count / count : 1
-            picked = .binary(indices.flatMap { y[($0 * per)..<(($0 + 1) * per)] })
+            return .binary(indices.flatMap { y[($0 * per)..<(($0 + 1) * per)] })
         }
-        return Dataset(unchecked: FloatTensor(shape: [indices.count] + sampleShape, values: values), labels: picked)
     }
 
     init(unchecked x: FloatTensor, labels: Labels) {

@@ -216,7 +216,8 @@ public final class Trainer: @unchecked Sendable {
                 state = restored.state
             }
         }
-        let useCache = configuration.cacheFeatures && configuration.augmentation.isEmpty && !graph.frozenLayers.isEmpty
+        // Only a real prefix is worth caching: with the input as the frontier there is nothing to save.
+        let useCache = configuration.cacheFeatures && configuration.augmentation.isEmpty && graph.hasFrozenPrefix
             && train.count * graph.frontierShapes.reduce(0) { $0 + $1.reduce(1, *) } <= 1 << 30
         let cache = useCache ? try cachedFrontier(train, progress: progress) : nil
         let steps = (train.count + configuration.batchSize - 1) / configuration.batchSize
@@ -232,26 +233,26 @@ public final class Trainer: @unchecked Sendable {
             var lossSum = 0.0, correct = 0, topK = 0, seen = 0
             for step in 0..<steps {
                 let indices = Array(order[(step * configuration.batchSize)..<min((step + 1) * configuration.batchSize, train.count)])
-                let batch = train.subset(indices)
+                let labels = train.labels(indices)
                 let frontier: [FloatTensor]
                 if let cache {
                     frontier = Self.gather(cache, indices)
                 } else {
-                    var x = batch.x
+                    var x = train.images(indices)
                     if !configuration.augmentation.isEmpty, x.shape.count == 4 {
                         try configuration.augmentation.apply(to: &x.values, shape: (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), generator: &augmentation)
                     }
                     frontier = try graph.frontierValues(x)
                 }
-                let result = try lossAndGradient(frontier: frontier, labels: batch.labels, seed: streamSeed(epoch: epoch, kind: 3) &+ UInt64(step))
+                let result = try lossAndGradient(frontier: frontier, labels: labels, seed: streamSeed(epoch: epoch, kind: 3) &+ UInt64(step))
                 guard result.loss.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, value: result.loss)
                 }
                 try configuration.optimizer.apply(gradients: result.gradients, to: &parameters.trainable, learningRateMultipliers: learningRateMultipliers)
                 graph.commit(result.updates, to: &parameters)
                 lossSum += result.loss * Double(indices.count)
-                correct += Metrics.correct(result.output, labels: batch.labels)
-                if let k = configuration.topK { topK += Metrics.correct(result.output, labels: batch.labels, k: k) }
+                correct += Metrics.correct(result.output, labels: labels)
+                if let k = configuration.topK { topK += Metrics.correct(result.output, labels: labels, k: k) }
                 seen += indices.count
                 if let progress {
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -104,7 +104,7 @@ IMAGE_SCALE = 50.0
 HEAD_SEED, HEAD_KERNEL_SCALE, HEAD_BIAS_SCALE = 11, 0.5, 0.1
 CALIBRATION_SEED, CALIBRATION_IMAGES = 99, 8
 BATCH_SEED = 1          # check 1, 224x224
-SMALL_SEED, SMALL_SIZE = 4, 64    # check 1, all trainable
+SMALL_SEED, SMALL_SIZE = 1, 64    # check 1, all trainable
 STEPS_SEED, STEPS_IMAGES = 3, 12  # check 2
 PREDICT_SEED = 2024     # check 3
 SLICE_SEED, SLICE_IMAGES = 5, 8   # check 4
@@ -115,6 +115,10 @@ LOSS_TOL = 1e-5
 OUTPUT_TOL = 1e-4
 FEATURE_TOL = 1e-4
 WEIGHT_TOL = 1e-4
+UPDATE_TOL = 1e-3
+ADAM_UPDATE_MEDIAN_TOL = 1e-2
+ADAM_UPDATE_MAX_TOL = 0.1
+ADAM_STEP_BOUND = 3.2   # (1 - beta_1) / sqrt(1 - beta_2): the most one Adam step can move a weight, in lr
 PREDICT_TOL = 1e-5
 COMMAND_TIMEOUT = 900
 
@@ -192,6 +196,11 @@ def load_npz(path):
 def weights_of(model):
     """{LAYER/WEIGHT: value} of every weight of `model` (float arrays)."""
     return {f"{layer.name}/{w.name}": np.asarray(w.numpy()) for layer in model.layers for w in layer.weights}
+
+
+def reset(model, values):
+    for variable, value in zip(model.weights, values):
+        variable.assign(value)
 
 
 def keys_of(model, variables):
@@ -303,8 +312,8 @@ def check_loss_output(report, label, got, loss, output):
 # 1. gradients
 
 
-def make_conv5_model(models_dir, path):
-    """Builds, calibrates, freezes and saves the conv5 + head model; returns nothing (reload it)."""
+def make_conv5_model(models_dir, path, all_trainable_path):
+    """Builds and calibrates the conv5 + head model, saves it all trainable and then frozen."""
     start = time.monotonic()
     keras.utils.set_random_seed(mm.SEED)
     base = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(224, 224, 3))
@@ -312,15 +321,17 @@ def make_conv5_model(models_dir, path):
     model = add_head(base, HEAD_CLASSES)
     seed_head(model)
     calibrate_batch_norm(model, images(CALIBRATION_SEED, CALIBRATION_IMAGES))
+    model.save(all_trainable_path)
     freeze_before(model, FIRST_TRAINABLE)
     model.save(path)
     del model, base
     gc.collect()
     keras.backend.clear_session()
-    log(f"  built, calibrated and saved {os.path.basename(path)} in {time.monotonic() - start:.1f} s")
+    log(f"  built, calibrated and saved {os.path.basename(path)} and {os.path.basename(all_trainable_path)} "
+        f"in {time.monotonic() - start:.1f} s")
 
 
-def check_gradients_conv5(report, zoo, work, path, model):
+def check_gradients_conv5(report, zoo, work, path, all_trainable_path, model):
     label = "gradients conv5+head 224"
     x, y = images(BATCH_SEED, BATCH), labels(BATCH_SEED, BATCH, HEAD_CLASSES)
     data = os.path.join(work, "batch.npz")
@@ -354,6 +365,19 @@ def check_gradients_conv5(report, zoo, work, path, model):
     conv5 = {k: v for k, v in whole.items() if not k.startswith("head_")}
     _, text = summarize(gradient_errors(got, conv5), float("inf"))
     log(f"info  {label}: conv5 gradients vs whole Keras model on x (float32 feature noise amplified; not checked): {text}")
+
+    flagged = os.path.join(work, "g224_train_from.npz")
+    args = [zoo, "gradients", all_trainable_path, "--data", data, "--train-from", FIRST_TRAINABLE, "-o", flagged]
+    if zoo_step(report, f"{label}: zoo gradients --train-from {FIRST_TRAINABLE}", args, flagged) is None:
+        return
+    again = load_npz(flagged)
+    same = set(again) == set(got)
+    errors = {k: relative_error(again[k], got[k]) for k in got if k in again and again[k].shape == got[k].shape}
+    worst = max(errors.values()) if errors else float("inf")
+    report.check(f"{label}: --train-from {FIRST_TRAINABLE} on the all-trainable file = the file's flags",
+                 same and len(errors) == len(got) and worst <= 1e-6,
+                 f"{len(again)} arrays, worst {worst:.2e}" if same else
+                 f"only with --train-from {sorted(set(again) - set(got))[:5]}, missing {sorted(set(got) - set(again))[:5]}")
 
 
 def check_gradients_all(report, zoo, work):
@@ -400,20 +424,81 @@ def epoch_losses(stdout):
     return losses
 
 
-def check_trained(report, label, trained, keras_weights, originals, trainable_layers, zoo_losses, keras_losses):
-    """zoo's trained model (Keras-loaded) against Keras fit's weights and the starting weights."""
+def zero_gradient_biases(model, layers):
+    """Conv layers of `layers` whose only consumer is a BatchNormalization in `layers` (training
+    mode): their bias cancels in the batch mean, so its true gradient is exactly zero."""
+    out = set()
+    for layer in model.layers:
+        if layer.name not in layers or not isinstance(layer, keras.layers.Conv2D) or not layer.use_bias:
+            continue
+        consumers = [node.operation for node in getattr(layer, "_outbound_nodes", [])]
+        if consumers and all(isinstance(c, keras.layers.BatchNormalization) and c.name in layers for c in consumers):
+            out.add(layer.name)
+    return out
+
+
+def update_error(got, want, original):
+    """||(got - original) - (want - original)||_2 / ||want - original||_2, in float64."""
+    want_update = np.asarray(want, np.float64) - original
+    norm = float(np.linalg.norm(want_update))
+    diff = float(np.linalg.norm(np.asarray(got, np.float64) - want))
+    if norm == 0.0:
+        return 0.0 if diff == 0.0 else float("inf")
+    return diff / norm
+
+
+def check_trained(report, label, trained, keras_weights, originals, trainable_layers, zero_bias_layers,
+                  zoo_losses, keras_losses, adam_steps=None, learning_rate=None):
+    """zoo's trained model (Keras-loaded) against Keras fit's weights and the starting weights.
+
+    SGD (adam_steps None): every trained tensor within WEIGHT_TOL of max|value|, and every update
+    (except zero-gradient conv biases) within UPDATE_TOL (L2, relative to Keras's update).
+    Adam: head and BN moving statistics as for SGD; conv kernels, gamma and beta by the L2 update
+    error (median <= ADAM_UPDATE_MEDIAN_TOL, each <= ADAM_UPDATE_MAX_TOL); zero-gradient conv
+    biases moved at most ADAM_STEP_BOUND * learning rate per step.
+    """
     got = weights_of(trained)
     if set(got) != set(originals):
         report.check(f"{label}: weight names", False,
                      f"only in zoo {sorted(set(got) - set(originals))[:5]}, missing {sorted(set(originals) - set(got))[:5]}")
         return
+    shapes = [k for k in got if got[k].shape != originals[k].shape]
+    if shapes:
+        report.check(f"{label}: weight shapes", False, f"differ: {shapes[:5]}")
+        return
     trained_keys = [k for k in originals if k.split("/")[0] in trainable_layers]
     frozen_keys = [k for k in originals if k.split("/")[0] not in trainable_layers]
-    errors = {k: (relative_error(got[k], keras_weights[k]) if got[k].shape == keras_weights[k].shape else float("inf"))
-              for k in trained_keys}
-    ok, text = summarize(errors, WEIGHT_TOL)
-    moved = max(relative_error(keras_weights[k], originals[k]) for k in trained_keys)
-    report.check(f"{label}: trained weights vs Keras fit", ok, text + f"; largest Keras update {moved:.2e} of max|value|")
+    zero_bias = [k for k in trained_keys if k.split("/")[0] in zero_bias_layers and k.endswith("/bias")]
+    value_errors = {k: relative_error(got[k], keras_weights[k]) for k in trained_keys}
+    update_errors = {k: update_error(got[k], keras_weights[k], originals[k]) for k in trained_keys if k not in zero_bias}
+    moved = max(relative_error(keras_weights[k], originals[k], float(np.max(np.abs(keras_weights[k]))))
+                for k in trained_keys)
+    _, value_text = summarize(value_errors, WEIGHT_TOL)
+    if adam_steps is None:
+        ok, text = summarize(value_errors, WEIGHT_TOL)
+        report.check(f"{label}: trained weights vs Keras fit (max error / max|value|)", ok,
+                     text + f"; largest Keras update {moved:.2e} of max|value|")
+        ok, text = summarize(update_errors, UPDATE_TOL)
+        report.check(f"{label}: updates vs Keras fit (L2 error / L2 Keras update)", ok, text)
+    else:
+        head = [k for k in update_errors if k.startswith("head_")]
+        ok, text = summarize({k: value_errors[k] for k in head}, WEIGHT_TOL)
+        report.check(f"{label}: head vs Keras fit (max error / max|value|)", ok, text)
+        ok, text = summarize({k: update_errors[k] for k in head}, UPDATE_TOL)
+        report.check(f"{label}: head updates vs Keras fit (L2 error / L2 Keras update)", ok, text)
+        rest = {k: e for k, e in update_errors.items() if k not in head}
+        if rest:
+            median = float(np.median(list(rest.values())))
+            ok, text = summarize(rest, ADAM_UPDATE_MAX_TOL)
+            report.check(f"{label}: conv5 updates vs Keras fit (L2; each <= {ADAM_UPDATE_MAX_TOL:g}, "
+                         f"median <= {ADAM_UPDATE_MEDIAN_TOL:g})", ok and median <= ADAM_UPDATE_MEDIAN_TOL, text)
+        if zero_bias:
+            bound = ADAM_STEP_BOUND * learning_rate * adam_steps
+            step = max(float(np.max(np.abs(got[k] - originals[k]))) for k in zero_bias)
+            report.check(f"{label}: zero-gradient conv biases moved at most {ADAM_STEP_BOUND:g} lr per step",
+                         step <= bound, f"{len(zero_bias)} biases, largest move {step:.2e}, bound {bound:.2e}")
+        log(f"info  {label}: max error / max|value| of every trained tensor (the brief's measure; "
+            f"Adam turns float32 noise into whole steps, see the docstring): {value_text}")
     unchanged = [k for k in trained_keys if k.endswith("/kernel") and np.array_equal(got[k], originals[k])]
     report.check(f"{label}: every trainable kernel changed", not unchanged,
                  f"{sum(k.endswith('/kernel') for k in trained_keys)} kernels" if not unchanged else f"unchanged: {unchanged[:5]}")
@@ -428,9 +513,10 @@ def check_trained(report, label, trained, keras_weights, originals, trainable_la
                      f"zoo {['%.9g' % v for v in zoo_losses]}, Keras {['%.9g' % v for v in keras_losses]}, rel {rel:.2e}")
 
 
+# name -> (Keras optimizer, zoo flags, learning rate)
 OPTIMIZERS = {
-    "sgd": (lambda: keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), ["--learning-rate", "0.01", "--momentum", "0.9"]),
-    "adam": (lambda: keras.optimizers.Adam(learning_rate=1e-4), ["--learning-rate", "0.0001"]),
+    "sgd": (lambda: keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), ["--learning-rate", "0.01", "--momentum", "0.9"], 0.01),
+    "adam": (lambda: keras.optimizers.Adam(learning_rate=1e-4), ["--learning-rate", "0.0001"], 1e-4),
 }
 STEP_OUTPUTS = {"sgd": "sgd.keras", "adam": "adam.model.h5"}
 
@@ -451,16 +537,17 @@ def check_steps(report, zoo, work, path, model, originals):
 
     tail = keras.Model(model.get_layer(CUT).output, model.output)
     trainable_layers = layer_names_after(model, FIRST_TRAINABLE)
+    initial = [np.asarray(v.numpy()) for v in model.weights]
     outputs = {}
-    for name, (make_optimizer, flags) in OPTIMIZERS.items():
+    zero_bias = zero_gradient_biases(model, trainable_layers)
+    for name, (make_optimizer, flags, learning_rate) in OPTIMIZERS.items():
         label = f"steps {name} conv5+head"
         out = os.path.join(work, STEP_OUTPUTS[name])
         args = [zoo, "train", path, "--data", data, "--epochs", "1", "--batch", str(BATCH), "--optimizer", name,
                 *flags, "--no-shuffle", "--json", "-o", out]
         stdout = zoo_step(report, f"{label}: zoo train", args, out)
         start = time.monotonic()
-        for variable, value in zip(model.weights, originals.values()):
-            variable.assign(value)
+        reset(model, initial)
         tail.compile(optimizer=make_optimizer(), loss="sparse_categorical_crossentropy")
         history = tail.fit(zoo_features, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
         keras_weights = weights_of(model)
@@ -469,12 +556,12 @@ def check_steps(report, zoo, work, path, model, originals):
             continue
         outputs[name] = out
         trained = keras.models.load_model(out, compile=False)
-        check_trained(report, label, trained, keras_weights, originals, trainable_layers,
-                      epoch_losses(stdout), [float(v) for v in history.history["loss"]])
+        check_trained(report, label, trained, keras_weights, originals, trainable_layers, zero_bias,
+                      epoch_losses(stdout), [float(v) for v in history.history["loss"]],
+                      adam_steps=STEPS_IMAGES // BATCH if name == "adam" else None, learning_rate=learning_rate)
         del trained
         gc.collect()
-    for variable, value in zip(model.weights, originals.values()):
-        variable.assign(value)
+    reset(model, initial)
     return outputs
 
 
@@ -499,7 +586,9 @@ def check_slice_train(report, zoo, work, models_dir):
     originals = weights_of(model)
     names = [layer.name for layer in model.layers]
     frozen = names[:names.index(CUT) + 1]
-    flags_ok = all(not model.get_layer(n).trainable for n in frozen) and \
+    # Keras does not keep an InputLayer's trainable flag (it has no weights).
+    flags_ok = all(not model.get_layer(n).trainable for n in frozen
+                   if not isinstance(model.get_layer(n), keras.layers.InputLayer)) and \
         all(model.get_layer(n).trainable for n in names[len(frozen):])
     report.check(f"{label}: cut.keras frozen through {CUT}, head trainable", flags_ok and "head_predictions" in names,
                  f"{len(frozen)} frozen layers, head {names[len(frozen):]}")
@@ -510,6 +599,7 @@ def check_slice_train(report, zoo, work, models_dir):
     log(f"  {label}: Keras load + fit in {time.monotonic() - start:.1f} s")
     trained = keras.models.load_model(out, compile=False)
     check_trained(report, label, trained, keras_weights, originals, trainable_layers,
+                  zero_gradient_biases(model, trainable_layers),
                   epoch_losses(stdout), [float(v) for v in history.history["loss"]])
     del model, trained
     gc.collect()
@@ -616,13 +706,15 @@ def main(argv=None):
 
     mm.ensure(models_dir, MODEL)
     path = os.path.join(work, "conv5_head.keras")
+    all_trainable_path = os.path.join(work, "conv5_head_all_trainable.keras")
     model = None
     try:
-        make_conv5_model(models_dir, path)
+        make_conv5_model(models_dir, path, all_trainable_path)
         model = keras.models.load_model(path, compile=False)
         originals = weights_of(model)
         want_flags = [(layer.name, layer.trainable) for layer in model.layers]
-        section(report, "1. gradients, ResNet50 conv5 + head (224x224)", check_gradients_conv5, zoo, work, path, model)
+        section(report, "1. gradients, ResNet50 conv5 + head (224x224)", check_gradients_conv5, zoo, work, path,
+                all_trainable_path, model)
         outputs = section(report, "2. steps, ResNet50 conv5 + head", check_steps, zoo, work, path, model, originals) or {}
         section(report, "3. export back to Keras", check_export, zoo, work, outputs, want_flags, args.tf_python)
     except Exception as error:

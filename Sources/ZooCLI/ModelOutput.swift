@@ -28,10 +28,21 @@ enum ModelOutput {
                                 sourceSHA256: try SHA256.hexDigest(ofFile: sourcePath), to: output, options: ZooExport.Options())
             return
         }
-        let full = format == .kerasH5Model || format == .kerasArchive
-        var checkpoint = model.checkpoint(format: format, kerasVersion: source.checkpoint.kerasVersion ?? "3.0.0",
-                                          backend: source.checkpoint.backend ?? "tensorflow",
-                                          modelConfig: full ? try KerasConfigExporter.json(for: model.graph) : nil)
+        // A full-model .h5 carries a tf-keras 2 config, which tf-keras and Keras 3 both load; a
+        // .keras archive is Keras 3's own format.
+        let config: String?
+        var version = source.checkpoint.kerasVersion ?? "3.0.0"
+        switch format {
+        case .kerasH5Model:
+            config = try KerasConfigExporter.json(for: model.graph, flavor: .tfKeras2)
+            version = KerasConfigExporter.tfKeras2Version
+        case .kerasArchive:
+            config = try KerasConfigExporter.json(for: model.graph)
+        default:
+            config = nil
+        }
+        var checkpoint = model.checkpoint(format: format, kerasVersion: version, backend: format == .kerasH5Model ? "tensorflow" : source.checkpoint.backend ?? "tensorflow",
+                                          modelConfig: config)
         checkpoint.provenance = provenance
         if format == .safetensors {
             try SafetensorsFile.write(checkpoint, to: output)

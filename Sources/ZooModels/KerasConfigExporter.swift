@@ -9,15 +9,45 @@ import ZooGraph
 /// Keys keep Keras's order and the text uses Python `json.dumps` separators, so the output of
 /// an imported `to_json()` string has the same layout as the original.
 public enum KerasConfigExporter {
-    /// The config of `graph` as a Keras 3 `Functional` model named `modelName`.
-    public static func json(for graph: Graph, modelName: String = "functional") throws -> String {
+    /// Which Keras writes the config.
+    public enum Flavor: Sendable {
+        /// Keras 3's `to_json()` (what `.keras` archives hold).
+        case keras3
+        /// tf-keras 2.x's (tf.keras) `to_json()`: plain dtype strings, `batch_input_shape`,
+        /// nested-list inbound nodes, no Keras 3-only options. Both tf-keras and Keras 3's
+        /// legacy loader read it, so a full-model `.h5` written this way loads in either.
+        case tfKeras2
+    }
+
+    /// The Keras version a `.h5` with a tf-keras 2 config records (tf-keras 2.18).
+    public static let tfKeras2Version = "2.18.0"
+
+    /// The config of `graph` as a `Functional` model named `modelName`, in `flavor`'s format.
+    public static func json(for graph: Graph, modelName: String = "functional", flavor: Flavor = .keras3) throws -> String {
         guard !graph.nodes.isEmpty else { throw GraphError.invalidConfig("cannot export an empty graph") }
         let inputs = graph.inputNodes.map(\.name)
         guard !inputs.isEmpty else { throw GraphError.invalidConfig("cannot export a graph without an input layer") }
         let outputs = graph.effectiveOutputs
         for output in outputs where graph.node(output) == nil { throw GraphError.unknownNode(output) }
 
-        let layers = try graph.nodes.map { try layer($0, in: graph) }
+        let layers = try graph.nodes.map { try layer($0, in: graph, flavor: flavor) }
+        if flavor == .tfKeras2 {
+            let model: JSON = .object([
+                ("class_name", "Functional"),
+                ("config", .object([
+                    ("name", .string(modelName)),
+                    ("trainable", true),
+                    ("layers", .array(layers)),
+                    ("input_layers", .array(inputs.map { JSON.array([.string($0), 0, 0]) })),
+                    ("output_layers", .array(outputs.map { JSON.array([.string($0), 0, 0]) })),
+                ])),
+                ("keras_version", .string(tfKeras2Version)),
+                ("backend", "tensorflow"),
+            ])
+            var text = ""
+            try model.write(to: &text)
+            return text
+        }
         let model: JSON = .object([
             ("module", "keras.src.models.functional"),
             ("class_name", "Functional"),
@@ -46,10 +76,21 @@ public enum KerasConfigExporter {
 
     // MARK: - Layers
 
-    private static func layer(_ node: Node, in graph: Graph) throws -> JSON {
+    private static func layer(_ node: Node, in graph: Graph, flavor: Flavor) throws -> JSON {
         let inputShapes = try node.inputs.map { input -> [Int] in
             guard let source = graph.node(input) else { throw GraphError.unknownInput(node: node.name, input: input) }
             return source.outputShape
+        }
+        if case .input(let shape) = node.op, flavor == .tfKeras2 {
+            return .object([
+                ("module", "keras.layers"),
+                ("class_name", "InputLayer"),
+                ("config", .object([("batch_input_shape", batchShape(shape)), ("dtype", "float32"), ("sparse", false), ("ragged", false),
+                                    ("name", .string(node.name))])),
+                ("registered_name", .null),
+                ("name", .string(node.name)),
+                ("inbound_nodes", .array([])),
+            ])
         }
         if case .input(let shape) = node.op {
             var config: [(String, JSON)] = [
@@ -73,8 +114,10 @@ public enum KerasConfigExporter {
             ])
         }
 
-        var config: [(String, JSON)] = [("name", .string(node.name)), ("trainable", .bool(node.trainable)), ("dtype", dtypePolicy)]
+        var config: [(String, JSON)] = [("name", .string(node.name)), ("trainable", .bool(node.trainable)),
+                                        ("dtype", flavor == .tfKeras2 ? "float32" : dtypePolicy)]
         config += try options(of: node)
+        if flavor == .tfKeras2 { config = tfKeras2Options(config, node.op) }
         var entry: [(String, JSON)] = [
             ("module", "keras.layers"),
             ("class_name", .string(node.op.kerasClassName)),
@@ -84,6 +127,12 @@ public enum KerasConfigExporter {
         if hasBuildConfig(node.op) {
             let shape: JSON = inputShapes.count == 1 ? batchShape(inputShapes[0]) : .array(inputShapes.map(batchShape))
             entry.append(("build_config", .object([("input_shape", shape)])))
+        }
+        if flavor == .tfKeras2 {
+            // [[["source", 0, 0, {}], ...]]: one call node, its input tensors.
+            entry.append(("name", .string(node.name)))
+            entry.append(("inbound_nodes", .array([.array(node.inputs.map { JSON.array([.string($0), 0, 0, .object([])]) })])))
+            return .object(entry)
         }
         let tensors = zip(node.inputs, inputShapes).map { kerasTensor(layer: $0, shape: $1) }
         let args: JSON = isMerge(node.op) ? .array([.array(tensors)]) : .array(tensors)
@@ -153,6 +202,25 @@ public enum KerasConfigExporter {
         case .rescaling(let scale, let offset):
             return [("scale", try number(scale, node, "scale")), ("offset", try number(offset, node, "offset"))]
         }
+    }
+
+    /// A Keras 3 layer config made into tf-keras 2's: initializers without Keras 3's extra
+    /// GlorotUniform options, no Keras 3-only keys (BatchNormalization's `synchronized` and
+    /// renorm options, Dense's `quantization_config`), Dense with its `activity_regularizer`.
+    private static func tfKeras2Options(_ config: [(String, JSON)], _ op: Op) -> [(String, JSON)] {
+        let dropped: Set<String> = ["synchronized", "renorm", "renorm_clipping", "renorm_momentum", "quantization_config"]
+        var result: [(String, JSON)] = []
+        for (key, value) in config where !dropped.contains(key) {
+            if key.hasSuffix("_initializer"), case .object(let fields) = value,
+               fields.contains(where: { $0.0 == "class_name" && { if case .string("GlorotUniform") = $0.1 { return true } else { return false } }($0) }) {
+                result.append((key, .object([("module", "keras.initializers"), ("class_name", "GlorotUniform"),
+                                             ("config", .object([("seed", .null)])), ("registered_name", .null)])))
+                continue
+            }
+            result.append((key, value))
+            if key == "bias_regularizer", case .dense = op { result.append(("activity_regularizer", .null)) }
+        }
+        return result
     }
 
     /// Keras 3 writes `build_config` for the layers that define `build()`.

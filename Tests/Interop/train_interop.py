@@ -5,66 +5,96 @@ Usage:
     python Tests/Interop/train_interop.py --zoo PATH_TO_ZOO [--workdir DIR] [--models DIR]
         [--tf-python PATH] [--quick]
 
---models is the make_models.py directory (default /tmp/swiftzoo-interop; resnet50_notop is
-written there when missing or stale). Scratch files go to --workdir (default
-/tmp/swiftzoo-train-interop) and are deleted at the end (ZOO_INTEROP_KEEP=1 keeps them).
+--models is the make_models.py directory (default $TMPDIR/swiftzoo-interop); resnet50_notop is
+written there when it is missing or stale. Scratch files go to --workdir (default
+$TMPDIR/swiftzoo-train-interop) and are deleted at the end (ZOO_INTEROP_KEEP=1 keeps them).
+--quick skips check 1b. Without --tf-python the tf_keras part of check 3 prints a SKIP line.
 
 The model of checks 1-3 is resnet50_notop (make_models' seeded weights, loaded from
 resnet50_notop.h5) + GlobalAveragePooling2D(name="head_pool") + Dense(10, softmax,
-name="head_predictions") with a seeded kernel and bias, every layer before conv5_block1_1_conv
-(model.layers order) trainable=False, saved with Keras 3 as conv5_head.keras. Before saving,
-the moving statistics of every BatchNormalization are calibrated on a separate seeded batch
-(one training-mode forward pass with momentum 0, so moving_mean/moving_variance become that
-batch's statistics, as in a pretrained network); kernels, biases, gamma and beta stay the seeded
-values. Without this the seeded statistics shrink every image to nearly the same conv4 feature
-(per-channel batch std ~1e-3 of the mean), and the gradient of conv5's training-mode
-BatchNormalization layers is then dominated by float32 rounding of that feature.
+name="head_predictions") with a seeded kernel and bias. Every layer before conv5_block1_1_conv
+(model.layers order) is trainable=False, and the model is saved with Keras 3 as conv5_head.keras
+(and, all trainable, as conv5_head_all_trainable.keras). Before saving, the moving statistics of
+every BatchNormalization are calibrated on a separate seeded batch: one training-mode forward
+pass with momentum 0, so moving_mean/moving_variance become that batch's statistics, as in a
+pretrained network. Kernels, biases, gamma and beta keep their seeded values. Without this step
+the seeded statistics map every image to nearly the same conv4 feature (per-channel batch std
+about 1e-3 of the mean), and the gradient of conv5's training-mode BatchNormalization is then
+dominated by float32 rounding of that feature.
 
-Images are np.random.default_rng(SEED).standard_normal(...) * 50 float32 NHWC (the range of
-caffe-preprocessed images), labels seeded integers.
+Images are np.random.default_rng(SEED).standard_normal(...) * 50 as float32 NHWC (the range of
+caffe-preprocessed images). Labels are seeded integers.
+
+Why some references are not "the whole Keras model on x". Measured on this model with Keras
+float64 (jax x64) as the truth:
+  - conv5 gradients through the frozen prefix are ill conditioned. Keras float32 is itself
+    1e-3..1e-1 off the float64 gradient, and the float64 gradient moves by up to 5e-2 when x is
+    scaled by 1 + 1e-7. The trainable part on a fixed conv4_block6_out feature is well
+    conditioned (1e-6 input noise moves it by 4e-6). So conv5 is checked on zoo's own feature,
+    which is how zoo trains anyway: it computes the frozen feature once.
+  - Adam (lr 1e-4, 3 steps) divides each gradient element by its own RMS. Elements whose
+    gradient is at float32 noise level then still take steps of up to ~lr, and from step 2 on the
+    relu masks they move change other channels' gradients. Keras float32 against Keras float32
+    on the feature times (1 + 1e-7 noise) differs by 1.1e-3 of max|value| and by up to 2.6e-2 in
+    the L2 norm of a tensor's update. Adam is therefore checked by the L2 error of each update,
+    with the head tight and conv5 loose.
+  - An all-trainable ResNet50 with batch 4 at 64x64 has 64 (conv4) and 16 (conv5) samples per
+    BatchNormalization channel, so one relu pre-activation within float32 rounding of zero moves
+    every earlier gradient by ~1e-2. This happens for about half of the input seeds, to Keras
+    float32 as well as to zoo. Seed 1 is one where Keras float32, zoo and a perturbed float64
+    run all agree with float64 to <= 5e-5. A future FAIL of 1b alone, with 1 and 2 passing, may be
+    such a kink rather than a bug.
 
 1. gradients, conv5 + head (224x224, 4 images): `zoo gradients conv5_head.keras --data
-   batch.npz -o g.npz` against jax.grad of the mean sparse categorical cross-entropy of
-   model.stateless_call(trainable, non_trainable, x, training=True):
-   - loss within 1e-5 relative, 'output' within 1e-4 (relative to max|output|), and the set of
-     gradient names equal to Keras's trainable weights (LAYER/WEIGHT);
-   - the frozen conv4_block6_out feature of `zoo predict` within 1e-4 of Keras's;
-   - every gradient within 1e-4 relative to the tensor's max|value| of the Keras gradient of
-     the trainable part (keras.Model(conv4_block6_out, output) of the same layers) evaluated on
-     zoo's conv4_block6_out feature. The gradient of the whole Keras model on x is not the
-     reference for conv5: the frozen prefix amplifies float32 rounding (Keras float32 is itself
-     1e-3..1e-1 off the float64 gradient there, and the float64 gradient moves by ~5e-2 when x
-     is scaled by 1 + 1e-7), so two float32 implementations cannot agree to 1e-4 through it. The
-     trainable part on a fixed feature is well conditioned. Its error against the whole-model
-     gradient is printed as `info`. The head's gradients are checked against the whole model.
-   - (not with --quick) all trainable: ResNet50 built with input_shape (64, 64, 3), the same
-     seeded weights (make_models.seeded_values, no calibration: every BatchNormalization is in
-     training mode) + the same head, saved as all64.keras; every gradient, loss and output
-     against the whole-model Keras gradient, same tolerances.
+   batch.npz -o g.npz`. The Keras gradient is jax.grad of the mean sparse categorical
+   cross-entropy of model.stateless_call(trainable, non_trainable, x, training=True). Checks:
+   - the set of gradient names equals Keras's trainable weights (LAYER/WEIGHT);
+   - loss within 1e-5 relative, 'output' within 1e-4 (relative to max|output|);
+   - the conv4_block6_out feature of `zoo predict` within 1e-4 of Keras's;
+   - every gradient within 1e-4 (relative to the tensor's max|value|) of the Keras gradient of the
+     trainable part, keras.Model(conv4_block6_out, output) of the same layers, on zoo's feature;
+   - the head's gradients within 1e-4 of the whole-model gradient. conv5's error against the
+     whole-model gradient is printed as `info`;
+   - `zoo gradients conv5_head_all_trainable.keras --train-from conv5_block1_1_conv` gives the
+     same arrays (<= 1e-6) as the file's own flags.
    A bias gradient is measured against the larger of its own and its layer's kernel gradient
-   scale: a conv bias feeding a training-mode BatchNormalization has an exactly zero gradient
+   scale. A conv bias that feeds a training-mode BatchNormalization has an exactly zero gradient
    (the batch mean is subtracted), so its computed value is rounding noise.
-2. steps, conv5 + head: 12 images, batch 4, 1 epoch, --no-shuffle; SGD(0.01, momentum 0.9)
-   to sgd.keras and Adam(1e-4) to adam.model.h5 (`zoo train conv5_head.keras --data d.npz
-   --epochs 1 --batch 4 --optimizer ... --no-shuffle --json -o OUT`). Keras: model.fit of the
-   trainable part of the loaded conv5_head.keras (shared layers, shuffle=False) on zoo's frozen
-   conv4_block6_out feature of the 12 images (as zoo computes the frozen feature once; checked
-   against Keras's feature within 1e-4); the weights are reset and the model recompiled between
-   the two optimizers. zoo's output, loaded with keras.models.load_model: every weight of the
-   trainable part (kernels, biases, gamma, beta and conv5's BN moving statistics) within 1e-4
-   relative to max|value| per tensor, every trainable kernel changed, every weight of the frozen
-   prefix (frozen BN statistics included) bit-identical to conv5_head.keras, and the epoch loss
-   of --json within 1e-5 of history['loss'].
-3. export: sgd.keras and adam.model.h5 loaded with Keras 3 predict within 1e-5 (relative to
-   max|prediction|) of `zoo predict` on the same 2 images, keep the layer names and every
-   layer's trainable flag (conv4 frozen, conv5 and the head trainable) and have the
+1b. (not with --quick) all trainable: ResNet50 built with input_shape (64, 64, 3), the same
+   seeded weights (make_models.seed_model, no calibration: every BatchNormalization is in
+   training mode) + the same head, saved as all64.keras. Names, loss, output and every gradient
+   are checked against the whole-model Keras gradient, with the same tolerances.
+2. steps, conv5 + head: 12 images, batch 4, 1 epoch (3 steps), --no-shuffle. SGD(0.01,
+   momentum 0.9) writes sgd.keras and Adam(1e-4) writes adam.model.h5 (`zoo train
+   conv5_head.keras --data steps.npz --epochs 1 --batch 4 --optimizer ... --no-shuffle --json -o
+   OUT`). The Keras reference is model.fit (shuffle=False) of the trainable part of the loaded
+   conv5_head.keras (shared layers) on zoo's conv4_block6_out feature of the 12 images. That
+   feature is checked within 1e-4 of Keras's, and the weights are reset and the model recompiled
+   between the two optimizers. zoo's output is loaded with keras.models.load_model and compared
+   on every weight of the trainable part (kernels, biases, gamma, beta and conv5's BN moving
+   statistics):
+   - SGD: each tensor within 1e-4 of max|value|, and each update (zoo - start) within 1e-3 of
+     Keras's update in L2 norm (zero-gradient conv biases excepted);
+   - Adam: the head within 1e-4 of max|value| and its updates within 1e-3 (L2). conv5's updates
+     (BN statistics included) each within 0.1 (L2) with a median <= 1e-2. Zero-gradient conv
+     biases moved at most 3.2 lr per step. The max error / max|value| of every tensor is
+     printed as `info`.
+   For both: every trainable kernel changed; every weight of the frozen prefix (frozen BN
+   statistics included) is bit-identical to conv5_head.keras; the epoch loss of --json is within
+   1e-5 of history['loss'].
+   A 10% error in Adam's learning rate, SGD momentum 0.89 instead of 0.9, or RMSprop instead
+   of Adam each fail these checks.
+3. export: sgd.keras and adam.model.h5, loaded with Keras 3, must predict within 1e-5 (relative
+   to max|prediction|) of `zoo predict` on the same 2 images. They must keep the layer names and
+   every layer's trainable flag (conv4 frozen, conv5 and the head trainable), and have the
    head_predictions (2048, 10) kernel. adam.model.h5 is also loaded with tf_keras 2.x in
-   --tf-python (a subprocess) with the same checks; without --tf-python this prints a SKIP line.
+   --tf-python (a subprocess) and gets the same checks.
 4. slice then train: `zoo slice resnet50_notop.h5 cut.keras --at conv4_block6_out
    --freeze-through conv4_block6_out --head-classes 5`, then `zoo train cut.keras` for 2 epochs
-   of SGD(0.01, momentum 0.9), batch 4, --no-shuffle on 8 images; Keras: load_model(cut.keras)
-   and model.fit(epochs=2, batch_size=4, shuffle=False). The head within 1e-4, the frozen part
-   bit-identical to cut.keras, the epoch losses within 1e-5.
+   of SGD(0.01, momentum 0.9), batch 4, --no-shuffle on 8 images. The Keras reference is
+   load_model(cut.keras) + model.fit(epochs=2, batch_size=4, shuffle=False). The head must be
+   within 1e-4 (and its updates within 1e-3), the frozen part bit-identical to cut.keras, and the
+   epoch losses within 1e-5.
 
 Each check prints one PASS/FAIL line with its measured errors; the last line is
 `N passed, M failed`, and the exit status is 1 when any check failed.

@@ -235,7 +235,6 @@ public final class CompiledModel: @unchecked Sendable {
         let outShape = plan.shapes[step.output]
         let outCount = outShape.reduce(1, *)
         let inPtr = step.inputs.first.map { UnsafePointer(pointer($0)) }
-        let inShape = step.inputs.first.map { plan.shapes[$0] } ?? []
         switch step.kind {
         case .input:
             out.update(from: input, count: outCount)
@@ -245,49 +244,9 @@ public final class CompiledModel: @unchecked Sendable {
         case .winograd(let convolution, let residual):
             guard let inPtr else { return }
             convolution.run(input: inPtr, residual: residual.map { UnsafePointer(pointer($0)) }, output: out, scratch: arena.scratch)
-        case .depthwise(let g, let multiplier, let kernel, let bias, let activation):
-            guard let inPtr else { return }
-            LayerKernels.depthwise(g, multiplier: multiplier, kernel: kernel, bias: bias, activation: activation, input: inPtr, output: out)
-        case .scaleShift(let scale, let shift):
-            guard let inPtr else { return }
-            let channels = scale.count
-            for i in 0..<outCount { out[i] = inPtr[i] * scale[i % channels] + shift[i % channels] }
-        case .activation(let activation):
-            if let inPtr, inPtr != UnsafePointer(out) { out.update(from: inPtr, count: outCount) }
-            LayerKernels.applyActivation(activation, out, count: outCount, rowLength: outShape.last ?? 1)
-        case .pad(let top, let left):
-            guard let inPtr else { return }
-            LayerKernels.zeroPad(batch: plan.batch, input: Array(inShape.dropFirst()), top: top, left: left,
-                                 output: Array(outShape.dropFirst()), input: inPtr, output: out)
-        case .pool(let isMax, let attributes, let zeroPad):
-            guard let inPtr else { return }
-            LayerKernels.pool(max: isMax, batch: plan.batch, input: Array(inShape.dropFirst()), output: Array(outShape.dropFirst()),
-                              attributes: attributes, zeroPad: zeroPad, input: inPtr, output: out, threads: plan.threads)
-        case .globalPool(let isMax):
-            guard let inPtr else { return }
-            LayerKernels.globalPool(max: isMax, batch: plan.batch, pixels: inShape[1] * inShape[2], channels: inShape[3], input: inPtr, output: out)
-        case .add:
-            guard let inPtr else { return }
-            if inPtr != UnsafePointer(out) { out.update(from: inPtr, count: outCount) }
-            for other in step.inputs.dropFirst() {
-                let p = pointer(other)
-                for i in 0..<outCount { out[i] += p[i] }
-            }
-        case .concatenate(let axis):
-            // Copy each input's blocks: outer = product of dims before the axis (batch included).
-            let outer = outShape[..<axis].reduce(1, *)
-            var offset = 0
-            let outInner = outShape[axis...].reduce(1, *)
-            for value in step.inputs {
-                let shape = plan.shapes[value]
-                let inner = shape[axis...].reduce(1, *)
-                let source = pointer(value)
-                for o in 0..<outer { (out + o * outInner + offset).update(from: source + o * inner, count: inner) }
-                offset += inner
-            }
-        case .rescale(let scale, let offset):
-            guard let inPtr else { return }
-            for i in 0..<outCount { out[i] = inPtr[i] * scale + offset }
+        case .op(let op):
+            op.op.infer(InferenceCall(inputs: step.inputs.map { UnsafePointer(pointer($0)) }, inputShapes: step.inputs.map { plan.shapes[$0] },
+                                      output: out, outputShape: outShape, threads: plan.threads), weights: op.weights)
         }
     }
 }

@@ -4,20 +4,24 @@ import ZooFormats
 import ZooGraph
 import ZooModels
 
-/// What one step computes.
+/// What one step computes: the fused GEMM steps of convolutions and Dense layers, or any other
+/// layer through its op family's inference pass (`Ops/`).
 enum StepKind: Sendable {
     case input
     case convolution(ConvolutionKernel, residual: Int?)
     case winograd(WinogradConvolution, residual: Int?)
-    case depthwise(ConvGeometry, multiplier: Int, kernel: [Float], bias: [Float]?, activation: Activation)
-    case scaleShift(scale: [Float], shift: [Float])
-    case activation(Activation)
-    case pad(top: Int, left: Int)
-    case pool(max: Bool, PoolAttributes, zeroPad: (Int, Int, Int, Int))
-    case globalPool(max: Bool)
-    case add
-    case concatenate(axis: Int)
-    case rescale(scale: Float, offset: Float)
+    case op(OpStep)
+}
+
+/// A layer the inference core runs through its op family (`DifferentiableOp.infer`), with its
+/// weights prepared once.
+struct OpStep: Sendable {
+    let op: any DifferentiableOp
+    let weights: [String: [Float]]
+    /// What runs, for profiles ("maxpool", "batchnorm", "activation sigmoid", ...).
+    let summary: String
+    /// Floating-point operations (depthwise convolutions; 0 otherwise).
+    let flops: Double
 }
 
 extension StepKind {
@@ -31,15 +35,7 @@ extension StepKind {
         case .winograd(let w, let residual):
             let g = w.geometry
             return "conv 3x3/1 \(g.inC)->\(g.outC) rows \(g.rows) winograd F\(w.tile)" + (residual != nil ? " +res" : "") + (w.relu ? " +relu" : "")
-        case .depthwise: return "depthwise"
-        case .scaleShift: return "batchnorm"
-        case .activation(let a): return "activation \(a.rawValue)"
-        case .pad: return "pad"
-        case .pool(let isMax, _, _): return isMax ? "maxpool" : "avgpool"
-        case .globalPool(let isMax): return isMax ? "global maxpool" : "global avgpool"
-        case .add: return "add"
-        case .concatenate: return "concatenate"
-        case .rescale: return "rescale"
+        case .op(let step): return step.summary
         }
     }
 
@@ -48,8 +44,8 @@ extension StepKind {
         switch self {
         case .convolution(let k, _): return k.flops
         case .winograd(let w, _): return w.flops
-        case .depthwise(let g, _, _, _, _): return 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
-        default: return 0
+        case .op(let step): return step.flops
+        case .input: return 0
         }
     }
 }
@@ -138,6 +134,18 @@ final class ExecutionPlan: @unchecked Sendable {
             if w.dtype == .float32, w.data.count == count * 4 { return try w.data.withUnsafeBuffer(of: Float.self, body) }
             return try DTypeConversion.floats(w).withUnsafeBufferPointer(body)
         }
+        /// A layer run through its op family, its weights read and prepared once.
+        func opStep(_ node: Node, _ op: any DifferentiableOp, _ summary: String, flops: Double = 0) throws -> StepKind {
+            var weights: [String: [Float]] = [:]
+            for spec in node.weights { weights[spec.name] = try weight(node, spec.name) }
+            return .op(OpStep(op: op, weights: try op.prepareInference(weights), summary: summary, flops: flops))
+        }
+        func emit(_ node: Node, _ kind: StepKind, inputs: [Int]) {
+            let v = newValue(node.outputShape)
+            steps.append(Step(name: node.name, kind: kind, inputs: inputs, output: v))
+            valueOf[node.name] = v
+        }
+
         for node in order {
             if let value = fusedInto[node.name] { valueOf[node.name] = value; continue }
             let ins = try node.inputs.map { name -> Int in
@@ -229,72 +237,45 @@ final class ExecutionPlan: @unchecked Sendable {
                 folded.weights[node.name] = nil
                 model.weights[node.name]?["kernel"]?.data.releasePages()
                 if let postActivation {
-                    steps.append(Step(name: node.name, kind: .activation(postActivation), inputs: [v], output: v))
+                    steps.append(Step(name: node.name, kind: .op(OpStep(op: ActivationOp(function: postActivation), weights: [:],
+                                                                       summary: "activation \(postActivation.rawValue)", flops: 0)),
+                                      inputs: [v], output: v))
                 }
                 flops += 2 * Double(geometry.rows) * Double(geometry.patch) * Double(geometry.outC)
                 valueOf[node.name] = v
                 for name in produces.dropFirst() { fusedInto[name] = v }
             case .depthwiseConv2D(let a):
                 let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: a, outChannels: inShape[2] * a.filters)
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .depthwise(g, multiplier: a.filters, kernel: try weight(node, "depthwise_kernel"),
-                                                                   bias: a.useBias ? try weight(node, "bias") : nil, activation: a.activation),
-                                  inputs: ins, output: v))
-                flops += 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
-                valueOf[node.name] = v
+                let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
+                emit(node, try opStep(node, DepthwiseConvolutionOp(attributes: a), "depthwise", flops: depthwiseFlops), inputs: ins)
+                flops += depthwiseFlops
             case .batchNormalization(let bn):
-                let channels = node.outputShape.last ?? 0
-                let gamma = bn.scale ? try weight(node, "gamma") : [Float](repeating: 1, count: channels)
-                let beta = bn.center ? try weight(node, "beta") : [Float](repeating: 0, count: channels)
-                let mean = try weight(node, "moving_mean"), variance = try weight(node, "moving_variance")
-                let scale = (0..<channels).map { Float(Double(gamma[$0]) / (Double(variance[$0]) + bn.epsilon).squareRoot()) }
-                let shift = (0..<channels).map { beta[$0] - mean[$0] * scale[$0] }
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .scaleShift(scale: scale, shift: shift), inputs: ins, output: v))
-                valueOf[node.name] = v
+                emit(node, try opStep(node, BatchNormalizationOp(attributes: bn), "batchnorm"), inputs: ins)
             case .activation(let activation):
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .activation(activation), inputs: ins, output: v))
-                valueOf[node.name] = v
+                emit(node, try opStep(node, ActivationOp(function: activation), "activation \(activation.rawValue)"), inputs: ins)
             case .relu:
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .activation(.relu), inputs: ins, output: v))
-                valueOf[node.name] = v
-            case .zeroPadding2D(let top, _, let left, _):
+                emit(node, try opStep(node, ActivationOp(function: .relu), "activation relu"), inputs: ins)
+            case .zeroPadding2D(let top, let bottom, let left, let right):
                 // A padding read only by a Conv2D or a pooling layer is folded into that layer.
                 if foldedPads[node.name] != nil {
                     valueOf[node.name] = ins[0]
                     continue
                 }
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .pad(top: top, left: left), inputs: ins, output: v))
-                valueOf[node.name] = v
-            case .maxPooling2D(let a), .averagePooling2D(let a):
-                var isMax = false
-                if case .maxPooling2D = node.op { isMax = true }
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .pool(max: isMax, a, zeroPad: zeroPad), inputs: ins, output: v))
-                valueOf[node.name] = v
-            case .globalAveragePooling2D, .globalMaxPooling2D:
-                var isMax = false
-                if case .globalMaxPooling2D = node.op { isMax = true }
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .globalPool(max: isMax), inputs: ins, output: v))
-                valueOf[node.name] = v
+                emit(node, try opStep(node, ZeroPaddingOp(top: top, bottom: bottom, left: left, right: right), "pad"), inputs: ins)
+            case .maxPooling2D(let a):
+                emit(node, try opStep(node, PoolingOp(max: true, attributes: a, zeroPad: zeroPad), "maxpool"), inputs: ins)
+            case .averagePooling2D(let a):
+                emit(node, try opStep(node, PoolingOp(max: false, attributes: a, zeroPad: zeroPad), "avgpool"), inputs: ins)
+            case .globalAveragePooling2D:
+                emit(node, try opStep(node, GlobalPoolingOp(max: false), "global avgpool"), inputs: ins)
+            case .globalMaxPooling2D:
+                emit(node, try opStep(node, GlobalPoolingOp(max: true), "global maxpool"), inputs: ins)
             case .add:
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .add, inputs: ins, output: v))
-                valueOf[node.name] = v
+                emit(node, try opStep(node, AddOp(), "add"), inputs: ins)
             case .concatenate(let axis):
-                let rank = node.outputShape.count
-                let a = axis < 0 ? rank + axis : axis - 1
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .concatenate(axis: a + 1), inputs: ins, output: v))
-                valueOf[node.name] = v
+                emit(node, try opStep(node, ConcatenateOp(axis: axis), "concatenate"), inputs: ins)
             case .rescaling(let scale, let offset):
-                let v = newValue(node.outputShape)
-                steps.append(Step(name: node.name, kind: .rescale(scale: Float(scale), offset: Float(offset)), inputs: ins, output: v))
-                valueOf[node.name] = v
+                emit(node, try opStep(node, RescalingOp(scale: Float(scale), offset: Float(offset)), "rescale"), inputs: ins)
             default:
                 throw ComputeError.unsupported(layer: node.name, reason: "\(node.op.kerasClassName) is not implemented by the executor")
             }

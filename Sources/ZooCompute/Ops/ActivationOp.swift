@@ -10,6 +10,11 @@ struct ActivationOp: DifferentiableOp {
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, true) }
 
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        if call.inputs[0] != UnsafePointer(call.output) { call.output.update(from: call.inputs[0], count: call.outputCount) }
+        LayerKernels.applyActivation(function, call.output, count: call.outputCount, rowLength: call.outputShape.last ?? 1)
+    }
+
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         var y = inputs[0]
         Self.apply(function, to: &y.values, rowLength: y.shape.last ?? 1)

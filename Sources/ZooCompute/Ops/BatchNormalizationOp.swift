@@ -14,6 +14,26 @@ struct BatchNormalizationOp: DifferentiableOp {
 
     var backwardReads: (inputs: Bool, output: Bool) { (true, false) }
 
+    /// Inference is one scale and shift per channel: gamma / sqrt(var + eps) and
+    /// beta - mean * scale from the moving statistics, computed once (in double).
+    func prepareInference(_ weights: [String: [Float]]) throws -> [String: [Float]] {
+        guard let mean = weights["moving_mean"], let variance = weights["moving_variance"], mean.count == variance.count else {
+            throw ComputeError.missingWeight(layer: "batch_normalization", weight: "moving_mean")
+        }
+        let (gamma, beta) = parameters(weights, channels: mean.count)
+        guard gamma.count == mean.count, beta.count == mean.count else { throw ComputeError.missingWeight(layer: "batch_normalization", weight: "gamma") }
+        let scale = (0..<mean.count).map { Float(Double(gamma[$0]) / (Double(variance[$0]) + attributes.epsilon).squareRoot()) }
+        let shift = (0..<mean.count).map { beta[$0] - mean[$0] * scale[$0] }
+        return ["scale": scale, "shift": shift]
+    }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        guard let scale = weights["scale"], let shift = weights["shift"], !scale.isEmpty else { return }
+        let channels = scale.count
+        let input = call.inputs[0], out = call.output
+        for i in 0..<call.outputCount { out[i] = input[i] * scale[i % channels] + shift[i % channels] }
+    }
+
     private func parameters(_ weights: [String: [Float]], channels: Int) -> (gamma: [Float], beta: [Float]) {
         (attributes.scale ? weights["gamma"] ?? [] : [Float](repeating: 1, count: channels),
          attributes.center ? weights["beta"] ?? [] : [Float](repeating: 0, count: channels))

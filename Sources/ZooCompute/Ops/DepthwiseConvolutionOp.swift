@@ -13,6 +13,13 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
                      attributes: attributes, outChannels: input[3] * attributes.filters)
     }
 
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        let g = geometry(call.inputShapes[0], call.outputShape)
+        guard let kernel = weights["depthwise_kernel"], kernel.count == g.kh * g.kw * g.inC * attributes.filters else { return }
+        LayerKernels.depthwise(g, multiplier: attributes.filters, kernel: kernel, bias: attributes.useBias ? weights["bias"] : nil,
+                               activation: attributes.activation, input: call.inputs[0], output: call.output)
+    }
+
     /// Calls body(output offset, input offset, kernel offset) for every in-bounds tap.
     private func forEachTap(_ g: ConvGeometry, _ body: (Int, Int, Int) -> Void) {
         let m = attributes.filters

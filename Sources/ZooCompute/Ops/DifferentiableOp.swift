@@ -65,10 +65,33 @@ struct OpGradients: Sendable {
     var weights: [String: [Float]] = [:]
 }
 
-/// One op family's forward pass, backward pass and what the backward pass reads: the
-/// contract every layer the training graph runs implements (shape rules live in
-/// `ZooGraph.ShapeInference`, which every node went through when it was added).
+/// An inference step's operands: pointers into the plan's activation arena.
+struct InferenceCall {
+    /// The inputs, and their shapes (batch first).
+    let inputs: [UnsafePointer<Float>]
+    let inputShapes: [[Int]]
+    /// The output (may be the first input: activations run in place), and its shape.
+    let output: UnsafeMutablePointer<Float>
+    let outputShape: [Int]
+    /// Threads the op may use.
+    let threads: Int
+
+    /// Elements of the output.
+    var outputCount: Int { outputShape.reduce(1, *) }
+}
+
+/// One op family's inference pass, training forward pass, backward pass and what the backward
+/// pass reads: the contract every layer implements, for the inference core (`ExecutionPlan`
+/// steps call `infer`) and for training (`TrainingGraph` calls `forward` and `backward`).
+/// Shape rules live in `ZooGraph.ShapeInference`, which every node went through when it was
+/// added. Convolutions and Dense layers run on the inference core's fused GEMM steps instead of
+/// `infer` (BatchNorm folding, packed panels, Winograd, fused epilogues).
 protocol DifferentiableOp: Sendable {
+    /// Weights in the form `infer` reads, made once when a plan is built (default: as bound).
+    func prepareInference(_ weights: [String: [Float]]) throws -> [String: [Float]]
+    /// The inference forward pass on arena memory.
+    func infer(_ call: InferenceCall, weights: [String: [Float]])
+
     /// Computes the output from the inputs and the layer's weights (by name).
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor
     /// Given the loss's gradient with respect to the output, the gradients with respect to the
@@ -77,6 +100,22 @@ protocol DifferentiableOp: Sendable {
                   context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients
     /// Whether `backward` reads the inputs and the output, so the plan keeps them alive.
     var backwardReads: (inputs: Bool, output: Bool) { get }
+}
+
+extension DifferentiableOp {
+    func prepareInference(_ weights: [String: [Float]]) throws -> [String: [Float]] { weights }
+
+    /// Inference through the training forward pass (copies in and out): for ops the inference
+    /// core runs elsewhere (Conv2D, Dense) or without a faster path of their own.
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        let inputs = zip(call.inputs, call.inputShapes).map { pointer, shape in
+            FloatTensor(shape: shape, values: Array(UnsafeBufferPointer(start: pointer, count: shape.reduce(1, *))))
+        }
+        var cache = OpCache()
+        let context = OpContext(training: false, threads: call.threads, seed: 0, outputShape: call.outputShape)
+        guard let y = try? forward(inputs, weights: weights, context: context, cache: &cache), y.values.count == call.outputCount else { return }
+        y.values.withUnsafeBufferPointer { if let base = $0.baseAddress { call.output.update(from: base, count: call.outputCount) } }
+    }
 }
 
 /// The differentiable op of each graph op: the one place that maps `ZooGraph.Op` onto the op

@@ -3,6 +3,12 @@
 struct AddOp: DifferentiableOp {
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
 
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        let out = call.output, count = call.outputCount
+        if call.inputs[0] != UnsafePointer(out) { out.update(from: call.inputs[0], count: count) }
+        for other in call.inputs.dropFirst() { for i in 0..<count { out[i] += other[i] } }
+    }
+
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         var y = inputs[0]
         y.values.withUnsafeMutableBufferPointer { out in
@@ -27,6 +33,20 @@ struct ConcatenateOp: DifferentiableOp {
 
     /// The axis counted from the batch dimension (0), for a tensor of `rank` dimensions.
     private func resolvedAxis(rank: Int) -> Int { axis < 0 ? rank + axis : axis }
+
+    /// Copies each input's blocks: outer = product of dims before the axis (batch included).
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        let shape = call.outputShape
+        let a = resolvedAxis(rank: shape.count)
+        let outer = shape[..<a].reduce(1, *)
+        let outInner = shape[a...].reduce(1, *)
+        var offset = 0
+        for (source, inputShape) in zip(call.inputs, call.inputShapes) {
+            let inner = inputShape[a...].reduce(1, *)
+            for o in 0..<outer { (call.output + o * outInner + offset).update(from: source + o * inner, count: inner) }
+            offset += inner
+        }
+    }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         let shape = context.outputShape

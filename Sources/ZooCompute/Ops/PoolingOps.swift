@@ -7,8 +7,23 @@ import ZooGraph
 struct PoolingOp: DifferentiableOp {
     let max: Bool
     let attributes: PoolAttributes
+    /// A ZeroPadding2D (top, bottom, left, right) the inference core folded in front: those
+    /// pixels count as zeros. Training never folds padding, so its passes ignore it.
+    var zeroPad: (Int, Int, Int, Int) = (0, 0, 0, 0)
+
+    init(max: Bool, attributes: PoolAttributes, zeroPad: (Int, Int, Int, Int) = (0, 0, 0, 0)) {
+        self.max = max
+        self.attributes = attributes
+        self.zeroPad = zeroPad
+    }
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        LayerKernels.pool(max: max, batch: call.inputShapes[0][0], input: Array(call.inputShapes[0].dropFirst()),
+                          output: Array(call.outputShape.dropFirst()), attributes: attributes, zeroPad: zeroPad,
+                          input: call.inputs[0], output: call.output, threads: call.threads)
+    }
 
     private struct Window {
         let batch, inH, inW, c, outH, outW, padTop, padLeft: Int
@@ -105,6 +120,11 @@ struct GlobalPoolingOp: DifferentiableOp {
     let max: Bool
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        let shape = call.inputShapes[0]
+        LayerKernels.globalPool(max: max, batch: shape[0], pixels: shape[1] * shape[2], channels: shape[3], input: call.inputs[0], output: call.output)
+    }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         let x = inputs[0]

@@ -5,6 +5,10 @@ import ZooGraph
 struct IdentityOp: DifferentiableOp {
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
 
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        if call.inputs[0] != UnsafePointer(call.output) { call.output.update(from: call.inputs[0], count: call.outputCount) }
+    }
+
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         FloatTensor(shape: context.outputShape, values: inputs.first?.values ?? [])
     }
@@ -22,6 +26,11 @@ struct ZeroPaddingOp: DifferentiableOp {
     let top, bottom, left, right: Int
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        LayerKernels.zeroPad(batch: call.inputShapes[0][0], input: Array(call.inputShapes[0].dropFirst()), top: top, left: left,
+                             output: Array(call.outputShape.dropFirst()), input: call.inputs[0], output: call.output)
+    }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         let x = inputs[0]
@@ -68,6 +77,11 @@ struct DropoutOp: DifferentiableOp {
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
 
+    /// Inference is the identity (the inference core aliases Dropout's value instead).
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        if call.inputs[0] != UnsafePointer(call.output) { call.output.update(from: call.inputs[0], count: call.outputCount) }
+    }
+
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         var y = FloatTensor(shape: context.outputShape, values: inputs[0].values)
         guard context.training, rate > 0 else { return y }
@@ -103,6 +117,10 @@ struct RescalingOp: DifferentiableOp {
     let offset: Float
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        for i in 0..<call.outputCount { call.output[i] = call.inputs[0][i] * scale + offset }
+    }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
         var y = inputs[0]

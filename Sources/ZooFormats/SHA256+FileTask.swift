@@ -45,5 +45,16 @@ extension SHA256 {
             cancelled = true
             condition.unlock()
         }
+
+        /// Cancels the hash and waits until its thread has left OpenSSL. Call it before the
+        /// result is abandoned on an error path: a process that exits while the thread is still
+        /// hashing runs OpenSSL's exit handlers under it, which crashed `zoo convert` after its
+        /// error line (SIGSEGV, or glibc's "corrupted size vs. prev_size").
+        public func cancelAndWait() {
+            condition.lock()
+            cancelled = true
+            while outcome == nil { condition.wait() }
+            condition.unlock()
+        }
     }
 }

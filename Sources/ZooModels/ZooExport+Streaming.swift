@@ -23,7 +23,8 @@ extension ZooExport {
         guard options.dtype == nil, !options.foldBatchNorm else { return nil }
         // The hash reads the whole file on its own thread from the start, overlapping the rest.
         let hash = SHA256.FileTask(path: input)
-        defer { hash.cancel() }
+        // Never leave the hashing thread running: the caller may exit on an error next.
+        defer { hash.cancelAndWait() }
         guard let stream = try? HDF5CheckpointStream(path: input) else { return nil }
         let structure = stream.checkpoint
         // Torchvision layouts are permuted while binding, which needs the bytes.

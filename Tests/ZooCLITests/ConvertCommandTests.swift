@@ -25,6 +25,26 @@ import Testing
         #expect(dir.contents == [output])
     }
 
+    /// Issue 11's most common crash: `zoo convert` printed its error, then died in OpenSSL's exit
+    /// handlers because the source's SHA-256 thread was still hashing (7 of 200 runs on an empty
+    /// input). Every run must now end with the one error line and status 1, never a signal.
+    @Test func errorPathNeverCrashesWhileTheSourceIsHashed() throws {
+        let dir = TemporaryDirectory()
+        let empty = dir.file("empty.h5")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let truncated = dir.file("truncated.h5")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("tiny.tfera.h5")))
+        FileManager.default.createFile(atPath: truncated, contents: whole.prefix(whole.count / 2))
+        for round in 0..<40 {
+            let source = round % 2 == 0 ? empty : truncated
+            let result = try ZooProcess.run(["convert", source, dir.file("out.zoo")])
+            #expect(result.status == 1, "round \(round): status \(result.status), stderr \(result.stderr)")
+            #expect(result.stderr.hasPrefix("zoo: error: "), "round \(round): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "round \(round): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out.zoo")))
+    }
+
     @Test func layoutFlagOverridesTheName() throws {
         let dir = TemporaryDirectory()
         let target = dir.file("anything.bin")

@@ -99,7 +99,8 @@ Files written (into OUTDIR):
 
 At the end the script checks its own output: Keras loads every good file back into a
 fresh model of the same architecture, and the loaded values must match the expected
-sums. The bad_* files must fail to load.
+sums. The bad_* files must fail to load (bad_duplicate_member.keras: tiny.keras with a second
+config.json member).
 """
 
 import io
@@ -317,6 +318,21 @@ def write_bad_unstored(path, model):
         f.create_dataset("conv1/conv1/kernel", shape=(1000, 1000, 1000), dtype=np.float32)
 
 
+def write_bad_duplicate_member(path, archive):
+    """tiny.keras's members, then a second config.json (Dense units 3 -> 4): Python's zipfile,
+    which Keras uses, reads the last copy, a first-match reader the first, so the same file
+    would be two models; zoo must refuse it."""
+    import warnings
+    import zipfile
+    source = zipfile.ZipFile(archive)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name, as intended
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+            for info in source.infolist():
+                out.writestr(info.filename, source.read(info.filename))
+            out.writestr("config.json", source.read("config.json").replace(b'"units": 3', b'"units": 4'))
+
+
 # --------------------------------------------------------------------------------------
 # Expected-value extraction (from the files, with h5py)
 # --------------------------------------------------------------------------------------
@@ -531,6 +547,7 @@ def main(argv):
     write_bad_dtype(p("bad_dtype.h5"), tiny)
     write_bad_huge_shape(p("bad_huge_shape.h5"), tiny)
     write_bad_unstored(p("bad_unstored.h5"), tiny)
+    write_bad_duplicate_member(p("bad_duplicate_member.keras"), p("tiny.keras"))
     tiny.save_weights(p("tiny.weights.h5"))
     tiny.save(p("tiny.keras"))
 

@@ -35,6 +35,7 @@ struct Predict: ParsableCommand {
             throw ValidationError("\(input): expected shape [batch] + \(compiled.inputShape), found \(array.shape)")
         }
         let total = array.shape[0]
+        guard total > 0 else { throw ValidationError("\(input): holds no images (shape \(array.shape)); nothing to predict") }
         let step = max(1, min(batch ?? total, max(total, 1)))
         let perImage = compiled.inputShape.reduce(1, *)
         var collected: [String: [Float]] = [:]

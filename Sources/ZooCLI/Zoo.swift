@@ -11,6 +11,24 @@ struct Zoo: ParsableCommand {
         subcommands: [Inspect.self, Summary.self, Models.self, Convert.self, Slice.self, Verify.self, Diff.self, Predict.self, Bench.self, Train.self, Evaluate.self, Gradients.self]
     )
 
+    /// A message made safe for one terminal line: control characters (ESC sequences, newlines
+    /// that would forge another `zoo: error:` line) escaped as `\xNN`, as `ls` does, and the
+    /// whole capped at 4,000 characters (a 1 MB layer name must not make a 2 MB error line).
+    static func printable(_ message: String, limit: Int = 4000) -> String {
+        var out = ""
+        var count = 0
+        for scalar in message.unicodeScalars {
+            guard count < limit else { out += "... (\(message.unicodeScalars.count - limit) more characters)"; break }
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                out += String(format: "\\x%02X", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return out
+    }
+
     /// Runs the command; every failure becomes one `zoo: error: ...` line on stderr and exit 1.
     static func main() {
         do {
@@ -24,10 +42,15 @@ struct Zoo: ParsableCommand {
             if code == .success {
                 exit(withError: error)  // --help and --version print through the parser as usual
             }
-            let message = error is ValidationError || String(describing: type(of: error)).contains("CommandError")
-                ? fullMessage(for: error).replacingOccurrences(of: "Error: ", with: "").split(separator: "\n").first.map(String.init) ?? "\(error)"
-                : "\(error)"
-            FileHandle.standardError.write(Data("zoo: error: \(message)\n".utf8))
+            let message: String
+            if let validation = error as? ValidationError {
+                message = validation.message
+            } else if String(describing: type(of: error)).contains("CommandError") {
+                message = fullMessage(for: error).replacingOccurrences(of: "Error: ", with: "").split(separator: "\n").first.map(String.init) ?? "\(error)"
+            } else {
+                message = "\(error)"
+            }
+            FileHandle.standardError.write(Data("zoo: error: \(Self.printable(message))\n".utf8))
             Foundation.exit(1)  // every failure, usage errors too, exits 1 (README)
         }
     }

@@ -25,6 +25,12 @@ enum KerasArchive {
         } catch let error as FormatError {
             throw FormatError.archive(file: path, reason: "cannot read the zip (\(error))")
         }
+        // Python's zipfile (which Keras uses) reads the last of two same-named members, a first-
+        // match reader the first: the same file would be two models. Refuse it.
+        var seen = Set<String>()
+        for entry in members where !seen.insert(entry.name).inserted {
+            throw FormatError.archive(file: path, reason: "the member '\(entry.name.prefix(200))' appears twice; a .keras archive holds each member once (Keras would read the last copy, other readers the first)")
+        }
         func member(_ name: String) throws -> Data {
             guard let entry = members.first(where: { $0.name == name }) else {
                 throw FormatError.archive(file: path, reason: "no member '\(name)' (expected config.json, metadata.json and model.weights.h5)")

@@ -79,6 +79,7 @@ import Testing
         ("bad_not_keras.h5", "not a Keras weight file"),
         ("bad_missing_group.h5", "at HDF5 path 'ghost_layer'"),
         ("bad_dtype.h5", "conv1/conv1/kernel"),
+        ("bad_duplicate_member.keras", "the member 'config.json' appears twice"),
         ("does_not_exist.h5", "no such file"),
         ("README.md", "not an HDF5 file"),
     ])

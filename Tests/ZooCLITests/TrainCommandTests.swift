@@ -194,6 +194,26 @@ import ZooModels
         #expect(dir.contents.filter { $0.hasPrefix(".") }.isEmpty, "temporary files left: \(dir.contents)")
     }
 
+    /// Names reach error lines escaped and capped (issue 11): an ESC sequence or a newline in a
+    /// layer name cannot clear the screen or forge a second `zoo: error:` line.
+    @Test func errorLinesEscapeControlCharactersAndCapLength() throws {
+        let hostile = "bn\u{1B}[2J\nzoo: error: forged" + String(repeating: "x", count: 20_000)
+        let result = try ZooProcess.run(["train", Self.model, "--data", Self.data, "--epochs", "1", "--batch", "4", "--optimizer", "sgd",
+                                         "--learning-rate", "0.1", "--train-from", hostile, "-o", TemporaryDirectory().file("o.keras")])
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr.prefix(300))")
+        #expect(!result.stderr.contains("\u{1B}"))
+        #expect(result.stderr.contains("bn\\x1B[2J\\x0Azoo: error: forged"), "\(result.stderr.prefix(300))")
+        #expect(result.stderr.utf8.count < 4300)
+        // An empty batch is an error, not an empty output.
+        let dir = TemporaryDirectory()
+        try writeData(dir.file("empty.npz"), x: [], shape: [0, 8, 8, 3], y: [])
+        let predict = try ZooProcess.run(["predict", Self.model, "--input", dir.file("empty.npz"), "--output", dir.file("out/")])
+        #expect(predict.status == 1)
+        #expect(predict.stderr.contains("holds no images"), "\(predict.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
+    }
+
     @Test func nonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
         let dir = TemporaryDirectory()
         let checkpoint = dir.file("ckpt")

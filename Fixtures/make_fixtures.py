@@ -318,6 +318,35 @@ def write_bad_unstored(path, model):
         f.create_dataset("conv1/conv1/kernel", shape=(1000, 1000, 1000), dtype=np.float32)
 
 
+def write_bad_links(directory, legacy):
+    """HDF5 files that lead outside themselves or around in circles (issue 11), each a copy of
+    tiny.legacy.h5 with one change:
+      bad_external_storage.h5  conv1's kernel keeps its bytes in another file (HDF5 external
+                               storage; the file named is a sibling fixture, README.md)
+      bad_external_link.h5     conv1's kernel is an external link to another file
+      bad_hard_cycle.h5        conv1/conv1/loop is a hard link to conv1 (a group inside itself)
+      bad_soft_cycle.h5        conv1/conv1/kernel is a soft link to a soft link to itself"""
+    import shutil
+    def copy(name):
+        target = os.path.join(directory, name)
+        shutil.copyfile(legacy, target)
+        return h5py.File(target, "a")
+    with copy("bad_external_storage.h5") as f:
+        shape = f["conv1/conv1/kernel"].shape
+        del f["conv1/conv1/kernel"]
+        f.create_dataset("conv1/conv1/kernel", shape=shape, dtype=np.float32,
+                         external=[("README.md", 0, int(np.prod(shape)) * 4)])
+    with copy("bad_external_link.h5") as f:
+        del f["conv1/conv1/kernel"]
+        f["conv1/conv1/kernel"] = h5py.ExternalLink("tiny.weights.h5", "/layers")
+    with copy("bad_hard_cycle.h5") as f:
+        f["conv1/conv1/loop"] = f["conv1"]
+    with copy("bad_soft_cycle.h5") as f:
+        del f["conv1/conv1/kernel"]
+        f["conv1/conv1/kernel"] = h5py.SoftLink("/conv1/conv1/other")
+        f["conv1/conv1/other"] = h5py.SoftLink("/conv1/conv1/kernel")
+
+
 def write_bad_duplicate_member(path, archive):
     """tiny.keras's members, then a second config.json (Dense units 3 -> 4): Python's zipfile,
     which Keras uses, reads the last copy, a first-match reader the first, so the same file
@@ -548,6 +577,7 @@ def main(argv):
     write_bad_huge_shape(p("bad_huge_shape.h5"), tiny)
     write_bad_unstored(p("bad_unstored.h5"), tiny)
     write_bad_duplicate_member(p("bad_duplicate_member.keras"), p("tiny.keras"))
+    write_bad_links(outdir, p("tiny.legacy.h5"))
     tiny.save_weights(p("tiny.weights.h5"))
     tiny.save(p("tiny.keras"))
 

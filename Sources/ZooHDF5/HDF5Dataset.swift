@@ -17,6 +17,12 @@ public struct HDF5Dataset: HDF5Object {
         self.fileName = fileName
         self.path = path
         self.handle = handle
+        // External storage keeps a dataset's bytes in other files (e.g. a system file): refused.
+        let plist = try HDF5Library.own(H5Dget_create_plist(handle.id), .propertyList, "reading dataset layout", file: fileName, path: path)
+        let externals = H5Pget_external_count(plist.id)
+        guard externals == 0 else {
+            throw HDF5Error.refused(file: fileName, path: path, reason: "keeps its bytes in \(max(externals, 1)) external file(s) (HDF5 external storage); zoo reads only what is inside the file it was given")
+        }
         fileType = try HDF5Library.own(H5Dget_type(handle.id), .datatype, "reading dataset type", file: fileName, path: path)
         elementType = HDF5ElementType.classify(fileType.id)
         let space = try HDF5Library.own(H5Dget_space(handle.id), .dataspace, "reading dataset shape", file: fileName, path: path)

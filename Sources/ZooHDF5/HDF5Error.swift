@@ -20,6 +20,9 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     case badShape(file: String, path: String, shape: [UInt64], reason: String)
     /// A call into libhdf5 failed; `message` is libhdf5's error stack, innermost first.
     case library(operation: String, file: String, path: String, message: String)
+    /// Something zoo refuses to follow: an external link or external storage (bytes outside
+    /// the file), a link cycle, a soft link that does not resolve.
+    case refused(file: String, path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +42,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file): HDF5 path '\(path)' holds \(expected) bytes, but the buffer has \(given)"
         case .badShape(let file, let path, let shape, let reason):
             return "\(file): HDF5 path '\(path)' has shape \(shape): \(reason)"
+        case .refused(let file, let path, let reason):
+            return "\(file): HDF5 path '\(path)' \(reason)"
         case .library(let operation, let file, let path, let message):
             let detail = message.isEmpty ? "" : ": \(message)"
             return "\(file): \(operation) failed at HDF5 path '\(path)'\(detail)"

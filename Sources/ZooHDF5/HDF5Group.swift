@@ -12,11 +12,40 @@ public struct HDF5Group: HDF5Object {
     public let fileName: String
     public let path: String
     public let handle: HDF5Handle
+    /// File addresses of this group and the groups above it: opening one of them again below
+    /// is a hard-link cycle (a group linked inside itself), refused instead of recursed into.
+    let ancestors: Set<haddr_t>
 
-    init(fileName: String, path: String, handle: HDF5Handle) {
+    init(fileName: String, path: String, handle: HDF5Handle, ancestors: Set<haddr_t> = []) {
         self.fileName = fileName
         self.path = path
         self.handle = handle
+        var info = H5O_info_t()
+        var chain = ancestors
+        if H5Oget_info(handle.id, &info) >= 0 { chain.insert(info.addr) } else { _ = HDF5Library.takeErrorMessage() }
+        self.ancestors = chain
+    }
+
+    /// Refuses what would lead outside the file or around in circles: an external link at any
+    /// step of `relativePath`, or a soft link that does not resolve (dangling, or a cycle).
+    private func checkLinks(_ relativePath: String) throws {
+        var prefix = ""
+        for component in relativePath.split(separator: "/") {
+            prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
+            var info = H5L_info_t()
+            guard H5Lget_info(handle.id, prefix, &info, zoo_h5p_default()) >= 0 else {
+                _ = HDF5Library.takeErrorMessage()
+                return
+            }
+            let full = HDF5Library.join(path, prefix)
+            if info.type == H5L_TYPE_EXTERNAL {
+                throw HDF5Error.refused(file: fileName, path: full, reason: "is an external link to another file; zoo reads only what is inside the file it was given")
+            }
+            if info.type == H5L_TYPE_SOFT, H5Oexists_by_name(handle.id, prefix, zoo_h5p_default()) <= 0 {
+                _ = HDF5Library.takeErrorMessage()
+                throw HDF5Error.refused(file: fileName, path: full, reason: "is a soft link that does not resolve (dangling, or a cycle of soft links)")
+            }
+        }
     }
 
     /// The group's children in creation order when the file tracks it, otherwise in name order
@@ -83,17 +112,23 @@ public struct HDF5Group: HDF5Object {
     /// Opens a child group by name or relative path.
     public func group(_ relativePath: String) throws -> HDF5Group {
         let full = HDF5Library.join(path, relativePath)
+        try checkLinks(relativePath)
         guard let found = kind(of: relativePath) else { throw HDF5Error.objectNotFound(file: fileName, path: full) }
         guard found == .group else {
             throw HDF5Error.wrongObjectKind(file: fileName, path: full, expected: "group", found: found.rawValue)
         }
         let handle = try HDF5Library.own(H5Gopen2(self.handle.id, relativePath, zoo_h5p_default()), .group, "opening group", file: fileName, path: full)
-        return HDF5Group(fileName: fileName, path: full, handle: handle)
+        let child = HDF5Group(fileName: fileName, path: full, handle: handle, ancestors: ancestors)
+        guard child.ancestors.count > ancestors.count else {
+            throw HDF5Error.refused(file: fileName, path: full, reason: "links back to a group that contains it (a hard-link cycle)")
+        }
+        return child
     }
 
     /// Opens a dataset by name or relative path.
     public func dataset(_ relativePath: String) throws -> HDF5Dataset {
         let full = HDF5Library.join(path, relativePath)
+        try checkLinks(relativePath)
         guard let found = kind(of: relativePath) else { throw HDF5Error.objectNotFound(file: fileName, path: full) }
         guard found == .dataset else {
             throw HDF5Error.wrongObjectKind(file: fileName, path: full, expected: "dataset", found: found.rawValue)

@@ -75,11 +75,30 @@ import Testing
         #expect(config.hasSuffix("bytes)"))
     }
 
+    /// A group linked inside itself (issue 11: recursed until SIGSEGV after 16-25 s at 1.7 GB).
+    @Test func hardLinkCycleIsRefusedNotRecursed() throws {
+        let result = try ZooProcess.run(["inspect", "--tree", Fixtures.path("bad_hard_cycle.h5")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("'/conv1/conv1/loop' links back to a group that contains it (a hard-link cycle)"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        // External storage must not reach any output: convert refuses before writing.
+        let dir = TemporaryDirectory()
+        for output in ["x.zoo", "x.safetensors"] {
+            let convert = try ZooProcess.run(["convert", Fixtures.path("bad_external_storage.h5"), dir.file(output)])
+            #expect(convert.status == 1)
+            #expect(convert.stderr.contains("external storage"), "\(convert.stderr)")
+        }
+        #expect(dir.contents.isEmpty)
+    }
+
     @Test(arguments: [
         ("bad_not_keras.h5", "not a Keras weight file"),
         ("bad_missing_group.h5", "at HDF5 path 'ghost_layer'"),
         ("bad_dtype.h5", "conv1/conv1/kernel"),
         ("bad_duplicate_member.keras", "the member 'config.json' appears twice"),
+        ("bad_external_storage.h5", "'/conv1/conv1/kernel' keeps its bytes in 1 external file(s)"),
+        ("bad_external_link.h5", "'/conv1/conv1/kernel' is an external link to another file"),
+        ("bad_soft_cycle.h5", "'/conv1/conv1/kernel' is a soft link that does not resolve"),
         ("does_not_exist.h5", "no such file"),
         ("README.md", "not an HDF5 file"),
     ])

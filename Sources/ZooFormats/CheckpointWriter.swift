@@ -20,7 +20,9 @@ public enum CheckpointWriter {
             case .keras3Weights:
                 try Keras3WeightsWriter.write(checkpoint, to: temporary)
             case .kerasArchive:
-                let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-\(UUID().uuidString)")
+                // Members are staged beside the output (issue 11), not in the system temporary
+                // directory, where a killed run used to leave a model-sized weights file.
+                let scratch = URL(fileURLWithPath: temporary + ".members")
                 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(at: scratch) }
                 try KerasArchive.write(checkpoint, to: temporary, scratchDirectory: scratch.path)

@@ -39,7 +39,6 @@ import gc
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 
@@ -47,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # make_models sets the Keras backend (jax, CPU) and quiets its logging before Keras is imported.
 import make_models as mm  # noqa: E402
-from report import Report  # noqa: E402
+from report import Report, relative_error, run  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -59,7 +58,6 @@ INPUT_SCALE = 60.0
 INPUT_SHAPE = (2, 224, 224, 3)
 TOLERANCE = 1e-4
 BATCH_TOLERANCE = 1e-6
-COMMAND_TIMEOUT = 900
 
 RESNET_STAGES = ["conv2_block3_out", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out"]
 VGG_POOLS = [f"block{i}_pool" for i in range(1, 6)]
@@ -79,31 +77,6 @@ BATCH_MODEL = "resnet50_notop"
 
 def log(message):
     print(message, flush=True)
-
-
-def relative_error(actual, expected):
-    """max|actual - expected| / max|expected|, in float64."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    diff = float(np.max(np.abs(actual - expected))) if expected.size else 0.0
-    if scale == 0.0:
-        return 0.0 if diff == 0.0 else float("inf")
-    return diff / scale
-
-
-def run(args):
-    """Runs a command; returns (ok, seconds, message)."""
-    start = time.monotonic()
-    try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return False, time.monotonic() - start, f"timed out after {COMMAND_TIMEOUT} s"
-    seconds = time.monotonic() - start
-    if done.returncode != 0:
-        text = (done.stderr or done.stdout or "").strip().splitlines()
-        return False, seconds, f"exit {done.returncode}: " + " | ".join(text[-5:])
-    return True, seconds, ""
 
 
 def make_input(path):
@@ -137,7 +110,7 @@ def zoo_predict(zoo, model_file, input_path, output_path, layers, batch=None):
         args += ["--layer", layer]
     if batch is not None:
         args += ["--batch", str(batch)]
-    ok, seconds, message = run(args)
+    ok, seconds, _, message = run(args)
     return args, ok, seconds, message
 
 
@@ -180,7 +153,7 @@ def check_model(report, zoo, workdir, scratch, name, input_path, x, quick):
             if os.path.exists(stale):
                 os.remove(stale)
         args = [zoo, "convert", h5, path] + flags
-        ok, seconds, message = run(args)
+        ok, seconds, _, message = run(args)
         if report.check(f"{name} convert -> {tag}", ok and os.path.exists(path),
                         f"{seconds:.1f} s" if ok else f"{message}; command: {shlex.join(args)}"):
             sources.append((tag, path))

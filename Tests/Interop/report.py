@@ -1,4 +1,38 @@
-"""The PASS/FAIL tally both interop scripts print and exit on."""
+"""What the interop scripts share: the PASS/FAIL tally they print and exit on, the relative
+error they compare tensors with, and the way they run a command."""
+
+import subprocess
+import time
+
+import numpy as np
+
+COMMAND_TIMEOUT = 900
+
+
+def relative_error(actual, expected, scale=None):
+    """max|actual - expected| / max|expected| (or / scale), in float64."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if scale is None:
+        scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    diff = float(np.max(np.abs(actual - expected))) if expected.size else 0.0
+    if scale == 0.0:
+        return 0.0 if diff == 0.0 else float("inf")
+    return diff / scale
+
+
+def run(args, timeout=COMMAND_TIMEOUT):
+    """Runs a command; returns (ok, seconds, stdout, message), message naming a failure."""
+    start = time.monotonic()
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, time.monotonic() - start, "", f"timed out after {timeout} s"
+    seconds = time.monotonic() - start
+    if done.returncode != 0:
+        text = (done.stderr or done.stdout or "").strip().splitlines()
+        return False, seconds, done.stdout, f"exit {done.returncode}: " + " | ".join(text[-5:])
+    return True, seconds, done.stdout, ""
 
 
 class Report:

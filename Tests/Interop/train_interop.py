@@ -106,7 +106,6 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -116,7 +115,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # make_models sets the Keras backend (jax, CPU) and quiets its logging before Keras is imported.
 import make_models as mm  # noqa: E402
-from report import Report  # noqa: E402
+from report import Report, relative_error, run  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -150,7 +149,6 @@ ADAM_UPDATE_MEDIAN_TOL = 1e-2
 ADAM_UPDATE_MAX_TOL = 0.1
 ADAM_STEP_BOUND = 3.2   # (1 - beta_1) / sqrt(1 - beta_2): the most one Adam step can move a weight, in lr
 PREDICT_TOL = 1e-5
-COMMAND_TIMEOUT = 900
 
 TF_SCRIPT = r"""
 import json, os, sys
@@ -170,32 +168,6 @@ json.dump({"version": tf_keras.__version__,
 
 def log(message):
     print(message, flush=True)
-
-
-def relative_error(actual, expected, scale=None):
-    """max|actual - expected| / max|expected| (or / scale), in float64."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    if scale is None:
-        scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    diff = float(np.max(np.abs(actual - expected))) if expected.size else 0.0
-    if scale == 0.0:
-        return 0.0 if diff == 0.0 else float("inf")
-    return diff / scale
-
-
-def run(args):
-    """Runs a command; returns (ok, seconds, stdout, message)."""
-    start = time.monotonic()
-    try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return False, time.monotonic() - start, "", f"timed out after {COMMAND_TIMEOUT} s"
-    seconds = time.monotonic() - start
-    if done.returncode != 0:
-        text = (done.stderr or done.stdout or "").strip().splitlines()
-        return False, seconds, done.stdout, f"exit {done.returncode}: " + " | ".join(text[-5:])
-    return True, seconds, done.stdout, ""
 
 
 def zoo_step(report, label, args, output):

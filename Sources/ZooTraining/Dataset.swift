@@ -93,7 +93,7 @@ public struct Dataset: Sendable {
 
     /// The images at `indices`, in that order.
     public func images(_ indices: [Int]) -> FloatTensor {
-        let per = x.itemCountPublic
+        let per = x.itemCount
         var values = [Float](repeating: 0, count: indices.count * per)
         x.values.withUnsafeBufferPointer { source in
             values.withUnsafeMutableBufferPointer { target in
@@ -135,21 +135,5 @@ public struct Dataset: Sendable {
     }
 
     /// The class index of each sample (argmax of label rows; binary targets rounded).
-    public var classIndices: [Int] {
-        switch labels {
-        case .sparse(let y): return y.map(Int.init)
-        case .dense(let y, let classes):
-            return (0..<count).map { i in
-                var best = 0
-                for c in 0..<classes where y[i * classes + c] > y[i * classes + best] { best = c }
-                return best
-            }
-        case .binary(let y): return y.map { $0 >= 0.5 ? 1 : 0 }
-        }
-    }
-}
-
-extension FloatTensor {
-    /// Elements per sample.
-    var itemCountPublic: Int { shape.dropFirst().reduce(1, *) }
+    public var classIndices: [Int] { labels.classIndices }
 }

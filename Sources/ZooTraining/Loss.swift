@@ -11,6 +11,21 @@ public enum Labels: Sendable, Equatable {
     /// One target in [0, 1] per output value (binary cross-entropy), `[batch * outputs]`.
     case binary([Float])
 
+    /// The class index of each sample: the label itself, the argmax of a label row (ties to
+    /// the lower index), or a binary target rounded at 0.5.
+    public var classIndices: [Int] {
+        switch self {
+        case .sparse(let y): return y.map(Int.init)
+        case .dense(let y, let classes):
+            return (0..<count).map { i in
+                var best = 0
+                for c in 0..<classes where y[i * classes + c] > y[i * classes + best] { best = c }
+                return best
+            }
+        case .binary(let y): return y.map { $0 >= 0.5 ? 1 : 0 }
+        }
+    }
+
     /// Samples.
     public var count: Int {
         switch self {

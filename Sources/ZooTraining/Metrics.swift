@@ -12,17 +12,7 @@ public enum Metrics {
         if case .binary(let y) = labels {
             return zip(output.values, y).filter { ($0 > 0.5) == ($1 > 0.5) }.count / max(classes, 1)
         }
-        let truth: [Int]
-        switch labels {
-        case .sparse(let y): truth = y.map(Int.init)
-        case .dense(let y, let c):
-            truth = (0..<batch).map { i in
-                var best = 0
-                for j in 0..<c where y[i * c + j] > y[i * c + best] { best = j }
-                return best
-            }
-        case .binary: truth = []
-        }
+        let truth = labels.classIndices
         var hits = 0
         output.values.withUnsafeBufferPointer { p in
             for i in 0..<min(batch, truth.count) {

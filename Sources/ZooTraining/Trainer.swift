@@ -60,23 +60,16 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Sample weights of a batch from the class weights.
-    private func sampleWeights(_ labels: Labels, count: Int) -> [Float]? {
+    private func sampleWeights(_ labels: Labels) -> [Float]? {
         guard let classWeights = configuration.classWeights else { return nil }
-        let classes: [Int]
-        switch labels {
-        case .sparse(let y): classes = y.map(Int.init)
-        case .dense(let y, let c): classes = (0..<count).map { i in (0..<c).max { y[i * c + $0] < y[i * c + $1] } ?? 0 }
-        case .binary(let y): classes = y.map { $0 >= 0.5 ? 1 : 0 }
-        }
-        return classes.map { Float(classWeights[$0] ?? 1) }
+        return labels.classIndices.map { Float(classWeights[$0] ?? 1) }
     }
 
     /// One forward and backward pass in training mode on a batch of frontier values.
     private func lossAndGradient(frontier: [FloatTensor], labels: Labels, seed: UInt64)
         throws -> (loss: Double, gradients: [[Float]], output: FloatTensor, updates: [String: [String: [Float]]]) {
         let pass = try graph.forward(frontier: frontier, parameters: parameters, training: true, seed: seed)
-        let count = pass.output.shape.first ?? 0
-        let value = try configuration.loss.evaluate(output: pass.output, labels: labels, sampleWeights: sampleWeights(labels, count: count),
+        let value = try configuration.loss.evaluate(output: pass.output, labels: labels, sampleWeights: sampleWeights(labels),
                                                     activation: graph.outputActivation)
         var gradients = try graph.backward(pass, gradient: value.gradient, at: value.point)
         for (i, factor) in l2.enumerated() {
@@ -185,7 +178,7 @@ public final class Trainer: @unchecked Sendable {
 
     private static func gather(_ tensors: [FloatTensor], _ indices: [Int]) -> [FloatTensor] {
         tensors.map { tensor in
-            let per = tensor.shape.dropFirst().reduce(1, *)
+            let per = tensor.itemCount
             var values = [Float](repeating: 0, count: indices.count * per)
             tensor.values.withUnsafeBufferPointer { s in
                 values.withUnsafeMutableBufferPointer { t in

@@ -22,7 +22,7 @@ public struct FloatTensor: Sendable, Equatable {
     }
 
     /// Elements per batch item.
-    var itemCount: Int { shape.dropFirst().reduce(1, *) }
+    public var itemCount: Int { shape.dropFirst().reduce(1, *) }
 }
 
 /// How one call of an op runs.

@@ -101,18 +101,24 @@ public final class Trainer: @unchecked Sendable {
     /// augmentation), in batches of `batchSize` (default: the configuration's).
     public func evaluate(_ data: Dataset, batchSize: Int? = nil) throws -> Evaluation {
         try checkData(data)
+        return try evaluate(data, batchSize: batchSize) { try self.graph.frontierValues(data.images(Array($0))) }
+    }
+
+    /// Evaluation over batches whose frontier values `frontier(rows)` gives (computed, or
+    /// gathered from a feature cache).
+    private func evaluate(_ data: Dataset, batchSize: Int?, frontier: (Range<Int>) throws -> [FloatTensor]) throws -> Evaluation {
         let size = max(1, batchSize ?? configuration.batchSize)
         var lossSum = 0.0, correct = 0, topK = 0
         var start = 0
         let penalty = regularization(parameters)
         while start < data.count {
             let end = min(start + size, data.count)
-            let batch = data.subset(Array(start..<end))
-            let output = try graph.forward(frontier: try graph.frontierValues(batch.x), parameters: parameters, training: false).output
-            let value = try configuration.loss.evaluate(output: output, labels: batch.labels, activation: graph.outputActivation)
+            let labels = data.labels(Array(start..<end))
+            let output = try graph.forward(frontier: try frontier(start..<end), parameters: parameters, training: false).output
+            let value = try configuration.loss.evaluate(output: output, labels: labels, activation: graph.outputActivation)
             lossSum += (value.loss + penalty) * Double(end - start)
-            correct += Metrics.correct(output, labels: batch.labels)
-            if let k = configuration.topK { topK += Metrics.correct(output, labels: batch.labels, k: k) }
+            correct += Metrics.correct(output, labels: labels)
+            if let k = configuration.topK { topK += Metrics.correct(output, labels: labels, k: k) }
             start = end
         }
         let n = Double(data.count)
@@ -213,6 +219,8 @@ public final class Trainer: @unchecked Sendable {
         let useCache = configuration.cacheFeatures && configuration.augmentation.isEmpty && graph.hasFrozenPrefix
             && train.count * graph.frontierShapes.reduce(0) { $0 + $1.reduce(1, *) } <= 1 << 30
         let cache = useCache ? try cachedFrontier(train, progress: progress) : nil
+        // The validation set's frozen features do not change between epochs either.
+        let validationCache = useCache ? try validation.map { try cachedFrontier($0, progress: nil) } : nil
         let steps = (train.count + configuration.batchSize - 1) / configuration.batchSize
         var epoch = state.completedEpochs
         while epoch < configuration.epochs, !state.stopped {
@@ -260,7 +268,9 @@ public final class Trainer: @unchecked Sendable {
                                learningRate: configuration.optimizer.configuration.learningRate.rate(at: max(configuration.optimizer.iterations - 1, 0)),
                                seconds: 0, imagesPerSecond: Double(seen) / max(trainSeconds, 1e-9))
             if let validation {
-                let result = try evaluate(validation)
+                let result = try validationCache.map { cached in
+                    try evaluate(validation, batchSize: nil) { Self.gather(cached, Array($0)) }
+                } ?? evaluate(validation)
                 log.validationLoss = result.loss
                 log.validationAccuracy = result.accuracy
                 log.validationTopKAccuracy = result.topKAccuracy

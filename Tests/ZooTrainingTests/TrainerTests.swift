@@ -48,6 +48,20 @@ import ZooModels
         }
     }
 
+    /// In feature-cache mode the validation set's frozen features are cached too; its numbers
+    /// must equal a plain evaluation through the frozen prefix.
+    @Test func cachedValidationEqualsEvaluate() throws {
+        var configuration = Self.configuration(epochs: 2)
+        configuration.augmentation = .none
+        let (train, validation) = try Self.data().split(validationFraction: 0.25)
+        let trainer = try Trainer(model: try Self.model(), configuration: configuration, threads: 2)
+        let history = try trainer.fit(train, validation: validation)
+        let last = try #require(history.epochs.last)
+        let direct = try trainer.evaluate(validation)
+        #expect(last.validationLoss == direct.loss)
+        #expect(last.validationAccuracy == direct.accuracy)
+    }
+
     @Test func concurrentFitsMatchASoloFit() throws {
         let solo = try Trainer(model: try Self.model(), configuration: Self.configuration(epochs: 2), threads: 1)
         _ = try solo.fit(try Self.data())

@@ -20,9 +20,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         guard batch > 0 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        guard let kind = Loss.Kind(rawValue: loss) else {
-            throw ValidationError("unknown --loss '\(loss)'; expected \(Loss.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let kind = try TrainingFlags.loss(loss)
         let loaded = try options.loader(mode: .strict).load(model)
         let dataset = try Dataset.load(data, binary: kind == .binaryCrossentropy)
         var bound = loaded.model

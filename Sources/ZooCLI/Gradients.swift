@@ -23,15 +23,10 @@ struct Gradients: ParsableCommand {
     @OptionGroup var options: ModelOptions
 
     func run() throws {
-        guard let kind = Loss.Kind(rawValue: loss) else {
-            throw ValidationError("unknown --loss '\(loss)'; expected \(Loss.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let kind = try TrainingFlags.loss(loss)
         let loaded = try options.loader(mode: .strict).load(model)
         var bound = loaded.model
-        if let name = freezeThrough ?? trainFrom {
-            try Train.requireLayer(name, in: bound.graph, option: freezeThrough != nil ? "--freeze-through" : "--train-from", architecture: loaded.architecture)
-            if freezeThrough != nil { try bound.graph.trainOnly(after: name) } else { try bound.graph.trainOnly(from: name) }
-        }
+        try TrainingFlags.applyTrainable(freezeThrough: freezeThrough, trainFrom: trainFrom, to: &bound.graph, architecture: loaded.architecture)
         let dataset = try Dataset.load(data, binary: kind == .binaryCrossentropy)
         let configuration = TrainingConfiguration(epochs: 1, batchSize: dataset.count, optimizer: Optimizer(.sgd), loss: Loss(kind, labelSmoothing: labelSmoothing))
         let trainer = try Trainer(model: bound, configuration: configuration, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)

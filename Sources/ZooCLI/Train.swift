@@ -85,11 +85,7 @@ struct Train: ParsableCommand {
             try Self.requireLayer(cut, in: bound.graph, option: "--at", architecture: loaded.architecture)
             bound = try Transfer.slice(bound, at: cut, head: Transfer.Head(classes: classes, pooling: kind, seed: seed, dropout: dropout))
         }
-        // Trainable flags.
-        if let name = freezeThrough ?? trainFrom {
-            try Self.requireLayer(name, in: bound.graph, option: freezeThrough != nil ? "--freeze-through" : "--train-from", architecture: loaded.architecture)
-            if freezeThrough != nil { try bound.graph.trainOnly(after: name) } else { try bound.graph.trainOnly(from: name) }
-        }
+        try TrainingFlags.applyTrainable(freezeThrough: freezeThrough, trainFrom: trainFrom, to: &bound.graph, architecture: loaded.architecture)
         var train = try Dataset.load(data, binary: loss == "binary_crossentropy")
         var validationSet: Dataset?
         if let validation { validationSet = try Dataset.load(validation, binary: loss == "binary_crossentropy") }
@@ -133,9 +129,7 @@ struct Train: ParsableCommand {
         clipping.clipNorm = clipnorm
         clipping.globalClipNorm = globalClipnorm
         let optimizerValue = Optimizer(kind, learningRate: rate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, clipping: clipping)
-        guard let lossKind = Loss.Kind(rawValue: loss) else {
-            throw ValidationError("unknown --loss '\(loss)'; expected \(Loss.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let lossKind = try TrainingFlags.loss(loss)
         var stopping: TrainingConfiguration.EarlyStopping?
         if let patience = earlyStopping {
             stopping = TrainingConfiguration.EarlyStopping(monitor: monitor ?? (hasValidation ? "val_loss" : "loss"), patience: patience)

@@ -51,3 +51,10 @@ class Report:
             self.failures.append(label)
             print(f"FAIL  {label}: {detail}", flush=True)
         return ok
+
+    def finish(self, log):
+        """Prints the failures (through `log`) and the tally; returns the exit status."""
+        if self.failures:
+            log("failed: " + ", ".join(self.failures))
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        return 1 if self.failed else 0

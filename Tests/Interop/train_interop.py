@@ -732,10 +732,7 @@ def main(argv=None):
     if os.environ.get("ZOO_INTEROP_KEEP") != "1":
         shutil.rmtree(work, ignore_errors=True)
     log(f"total {time.monotonic() - start:.1f} s")
-    if report.failures:
-        log("failed: " + ", ".join(report.failures))
-    print(f"{report.passed} passed, {report.failed} failed", flush=True)
-    return 1 if report.failed else 0
+    return report.finish(log)
 
 
 if __name__ == "__main__":

@@ -160,7 +160,15 @@ import ZooModels
                                           "--learning-rate", "0.01", "--checkpoint", checkpoint, "--resume", "--epochs", "1", "-o", dir.file("after.keras")])
         // --epochs 1 is already done by the checkpoint: the resumed run writes the checkpointed weights at once.
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(FileManager.default.fileExists(atPath: dir.file("after.keras")))
+        let checkpointed = try arrays(checkpoint + "/checkpoint.npz")
+        #expect(checkpointed["meta"]?.dtype == .uint8)
+        // Those are trained weights (the checkpoint's), not the source's.
+        let after = try ModelLoader(mode: .strict).load(dir.file("after.keras")).model
+        let source = try ModelLoader(mode: .strict).load(Self.model).model
+        let moved = after.graph.nodes.flatMap { node in node.weights.map { (node.name, $0.name) } }.filter { layer, weight in
+            after.weights[layer]?[weight]?.data.array(of: Float.self) != source.weights[layer]?[weight]?.data.array(of: Float.self)
+        }
+        #expect(moved.count > 10, "only \(moved.count) weights differ from the source")
     }
 
     @Test func badInputFailsWithOneLineAndWritesNothing() throws {

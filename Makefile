@@ -5,7 +5,7 @@ SWIFT        ?= swift
 VENV         ?= .venv
 VENV_TF      ?= .venv-tf
 PYTHON       ?= python3
-APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config libssl-dev
+APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config libssl-dev libjpeg62-turbo-dev libpng-dev libgif-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR     ?= $(or $(TMPDIR),/tmp)/swiftzoo-demo
 INTEROP_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-interop

@@ -4,7 +4,8 @@ import PackageDescription
 // Layers go one way: CHDF5 (C shim) -> ZooHDF5 (safe wrapper) -> ZooFormats (Keras layouts)
 // -> ZooNative (the .zoo format, holding a ZooGraph) -> ZooModels (architectures, naming,
 // binding) -> ZooCompute (the CPU executor, on the C targets CZooKernels and CZooThreads)
-// -> ZooTraining (losses, optimisers, augmentation, the fit loop) -> ZooCLI.
+// -> ZooTraining (losses, optimisers, augmentation, the fit loop) and ZooImages (codecs on
+// CZooCodecs, resizing, image datasets, feature extraction) -> ZooCLI.
 // Nothing lower imports anything higher.
 let package = Package(
     name: "SwiftZoo",
@@ -17,6 +18,7 @@ let package = Package(
         .library(name: "ZooModels", targets: ["ZooModels"]),
         .library(name: "ZooCompute", targets: ["ZooCompute"]),
         .library(name: "ZooTraining", targets: ["ZooTraining"]),
+        .library(name: "ZooImages", targets: ["ZooImages"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
     ],
     dependencies: [
@@ -37,6 +39,12 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
+        // Image codecs from Debian's dev packages: libjpeg-turbo, libpng, giflib.
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CGIF", path: "Sources/CGIF", pkgConfig: "libgif", providers: [.apt(["libgif-dev"])]),
+        // The decoders' setjmp/longjmp error handling, which Swift cannot express.
+        .target(name: "CZooCodecs", dependencies: ["CJPEG", "CPNG", "CGIF"], path: "Sources/CZooCodecs"),
         // C kernels with per-function target attributes and runtime CPU dispatch (no unsafe flags).
         .target(name: "CZooKernels", path: "Sources/CZooKernels"),
         // Persistent worker threads for the compute core's parallel loops (pthreads).
@@ -50,9 +58,12 @@ let package = Package(
         .target(name: "ZooModels", dependencies: ["ZooNative", "ZooGraph", "ZooFormats"]),
         .target(name: "ZooCompute", dependencies: ["ZooModels", "ZooNative", "ZooGraph", "ZooFormats", "CZooKernels", "CZooThreads"]),
         .target(name: "ZooTraining", dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooNative"]),
+        // Images in: decoding like TensorFlow and Pillow, Keras's two resize paths, preprocessing,
+        // image-folder datasets and feature extraction over the compute core.
+        .target(name: "ZooImages", dependencies: ["CZooCodecs", "ZooCompute", "ZooModels", "ZooNative", "ZooGraph", "ZooFormats"]),
         .executableTarget(
             name: "ZooCLI",
-            dependencies: ["ZooTraining", "ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ZooImages", "ZooTraining", "ZooCompute", "ZooModels", "ZooGraph", "ZooFormats", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The transfer experiment `make demo` runs, on the Swift API.
         .executableTarget(name: "ZooTransferDemo", dependencies: ["ZooTraining", "ZooModels", "ZooCompute", "ZooFormats"]),
@@ -81,6 +92,7 @@ let package = Package(
         .testTarget(name: "ZooComputeTests", dependencies: ["ZooCompute", "ZooModels", "ZooGraph", "ZooFormats"]),
         .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooCompute", "ZooModels", "ZooGraph", "ZooFormats"],
                     exclude: ["make_augmentation_expectations.py", "make_optimizer_expectations.py"]),
+        .testTarget(name: "ZooImagesTests", dependencies: ["ZooImages", "ZooCompute", "ZooModels", "ZooFormats"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats"]),
     ]
 )

@@ -1,0 +1,1 @@
+#include "zoo_codecs.h"

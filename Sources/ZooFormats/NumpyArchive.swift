@@ -14,12 +14,34 @@ import ZIPFoundation
 ///
 /// Writing stores the members uncompressed (as `np.savez` does), through ZIPFoundation, atomically.
 public enum NumpyArchive {
-    /// The arrays of a `.npz` file, in archive order, named without the `.npy` suffix.
+    /// Everything a `.npz` holds: its numeric arrays and its unicode string arrays (class names,
+    /// file paths), each in archive order and named without the `.npy` suffix.
+    public struct Contents: Sendable {
+        /// The numeric arrays.
+        public var arrays: [(name: String, array: NumpyArray)]
+        /// The one-dimensional unicode string arrays (`<U{n}`).
+        public var strings: [(name: String, strings: NumpyStrings)]
+
+        /// The numeric array named `name`, if any.
+        public func array(_ name: String) -> NumpyArray? { arrays.first { $0.name == name }?.array }
+        /// The string array named `name`, if any.
+        public func strings(_ name: String) -> [String]? { strings.first { $0.name == name }?.strings.values }
+    }
+
+    /// The numeric arrays of a `.npz` file, in archive order, named without the `.npy` suffix.
+    /// String members (such as `class_names` and `paths` in `zoo extract` outputs) are left out;
+    /// `contents(_:)` returns them too.
     public static func read(_ path: String) throws -> [(name: String, array: NumpyArray)] {
+        try contents(path).arrays
+    }
+
+    /// The numeric and string arrays of a `.npz` file.
+    public static func contents(_ path: String) throws -> Contents {
         let file = try MappedFile(path: path)
         let bytes = file.bytes
         let members = try ZipReader.members(bytes, file: path)
         var result: [(name: String, array: NumpyArray)] = []
+        var strings: [(name: String, strings: NumpyStrings)] = []
         var seen = Set<String>()
         for member in members {
             if member.name.hasSuffix("/"), member.uncompressedSize == 0 { continue }  // a directory
@@ -39,6 +61,10 @@ public enum NumpyArchive {
                 guard crc == member.crc32 else {
                     throw malformed(path, location, "CRC-32 \(hex32(member.crc32)) as the directory records, found \(hex32(crc)) (the member is corrupt)")
                 }
+                if try isStringArray(source, name: memberName) {
+                    strings.append((name, try NumpyStrings.decode(source, name: memberName)))
+                    continue
+                }
                 array = try NumpyArray.decode(source, name: memberName, owner: file)
             } else {
                 let inflated = try inflate(source, declaredSize: member.uncompressedSize, file: path, location: location)
@@ -46,17 +72,32 @@ public enum NumpyArchive {
                 guard crc == member.crc32 else {
                     throw malformed(path, location, "CRC-32 \(hex32(member.crc32)) as the directory records, found \(hex32(crc)) (the member is corrupt)")
                 }
+                if try inflated.withUnsafeBytes({ try isStringArray($0, name: memberName) }) {
+                    strings.append((name, try inflated.withUnsafeBytes { try NumpyStrings.decode($0, name: memberName) }))
+                    continue
+                }
                 array = try inflated.withUnsafeBytes { try NumpyArray.decode($0, name: memberName) }
             }
             result.append((name, array))
         }
-        return result
+        return Contents(arrays: result, strings: strings)
+    }
+
+    private static func isStringArray(_ bytes: UnsafeRawBufferPointer, name: String) throws -> Bool {
+        if case .unicode = try NumpyArray.Layout(bytes, name: name).element { return true }
+        return false
     }
 
     /// Writes the arrays as a `.npz` of stored `NAME.npy` members, atomically. Names must be
     /// non-empty and unique.
-    public static func write(_ arrays: [(name: String, array: NumpyArray)], to path: String) throws {
+    public static func write(_ arrays: [(name: String, array: NumpyArray)], strings: [(name: String, strings: NumpyStrings)] = [],
+                             to path: String) throws {
         var seen = Set<String>()
+        for name in strings.map(\.name) {
+            guard !name.isEmpty, seen.insert(name).inserted else {
+                throw FormatError.cannotWrite(file: path, reason: "string array name '\(name)' is empty or used twice; .npz member names must be unique")
+            }
+        }
         for (name, array) in arrays {
             guard !name.isEmpty else {
                 throw FormatError.cannotWrite(file: path, reason: "an array has an empty name; .npz members are named NAME.npy")
@@ -69,9 +110,13 @@ public enum NumpyArchive {
         try AtomicOutput.write(to: path) { temporary in
             do {
                 let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
-                for (name, array) in arrays {
-                    let header = array.headerBytes()
-                    let stored = array.storedData()
+                let members: [(name: String, header: [UInt8], stored: TensorData)] =
+                    arrays.map { ($0.name, $0.array.headerBytes(), $0.array.storedData()) }
+                    + strings.map { entry in
+                        let (header, payload) = entry.strings.parts()
+                        return (entry.name, header, payload.withUnsafeBytes { TensorData(copying: $0) })
+                    }
+                for (name, header, stored) in members {
                     let total = header.count + stored.count
                     try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(total),
                                          compressionMethod: .none, bufferSize: 1 << 20) { position, size in

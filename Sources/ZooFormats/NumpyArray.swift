@@ -87,6 +87,9 @@ public struct NumpyArray: Sendable, Equatable {
     /// elements become a view instead of a copy.
     static func decode(_ bytes: UnsafeRawBufferPointer, name: String, owner: (AnyObject & Sendable)?) throws -> NumpyArray {
         let layout = try Layout(bytes, name: name)
+        guard case .number(let dtype) = layout.element else {
+            throw FormatError.invalid(file: name, location: "npy header", expected: "a numeric array, found the unicode string array '\(layout.descr)' (read it as NumpyStrings)")
+        }
         let count = layout.byteCount
         let data: TensorData
         if count == 0 {
@@ -96,15 +99,15 @@ public struct NumpyArray: Sendable, Equatable {
             let source = UnsafeRawBufferPointer(start: start, count: count)
             if layout.swapped {
                 data = TensorData(byteCount: count) { target in
-                    Self.byteSwap(source, into: target, elementSize: layout.dtype.byteSize)
+                    Self.byteSwap(source, into: target, elementSize: dtype.byteSize)
                 }
-            } else if let owner, Int(bitPattern: start) % layout.dtype.byteSize == 0 {
+            } else if let owner, Int(bitPattern: start) % dtype.byteSize == 0 {
                 data = TensorData(viewing: start, count: count, owner: owner)
             } else {
                 data = TensorData(copying: source)
             }
         }
-        return NumpyArray(dtype: layout.dtype, shape: layout.shape, data: data)
+        return NumpyArray(dtype: dtype, shape: layout.shape, data: data)
     }
 
     private static func byteSwap(_ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer, elementSize: Int) {
@@ -117,8 +120,22 @@ public struct NumpyArray: Sendable, Equatable {
 
     /// The validated layout of `.npy` bytes: where the elements are and what they are.
     struct Layout {
+        /// What the elements are: numbers of a `DType`, or fixed-width unicode strings
+        /// (`<U{width}`, UTF-32 code units) as NumPy stores `np.array(["a", "b"])`.
+        enum Element: Equatable {
+            case number(DType)
+            case unicode(width: Int)
+
+            var byteSize: Int {
+                switch self {
+                case .number(let dtype): return dtype.byteSize
+                case .unicode(let width): return 4 * width
+                }
+            }
+        }
+
         var descr: String
-        var dtype: DType
+        var element: Element
         var shape: [Int]
         /// Whether the stored elements are big-endian (and need swapping).
         var swapped: Bool
@@ -192,7 +209,14 @@ public struct NumpyArray: Sendable, Equatable {
                 throw fail("a descr string such as '<f4', found \(descrValue.kind) \(descrValue.shortRepr)")
             }
             self.descr = descr
-            (dtype, swapped) = try Self.elementType(descr, fail: fail)
+            if let width = Self.unicodeWidth(descr) {
+                element = .unicode(width: width)
+                swapped = descr.hasPrefix(">")
+            } else {
+                let (dtype, isSwapped) = try Self.elementType(descr, fail: fail)
+                element = .number(dtype)
+                swapped = isSwapped
+            }
 
             // shape
             let shapeValue = fields["shape"]!
@@ -215,7 +239,7 @@ public struct NumpyArray: Sendable, Equatable {
                 shape.append(value)
             }
             self.shape = shape
-            let (byteCount, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+            let (byteCount, overflow) = elements.multipliedReportingOverflow(by: element.byteSize)
             guard !overflow else {
                 throw fail("a shape whose byte count fits in \(Int.bitWidth) bits, found \(shapeValue.shortRepr) of '\(descr)'")
             }
@@ -240,6 +264,14 @@ public struct NumpyArray: Sendable, Equatable {
             guard available == byteCount else {
                 throw fail("exactly \(byteCount) data bytes for \(shapeText), found \(available) (\(available - byteCount) extra bytes after the array)", "npy data")
             }
+        }
+
+        /// The width of a unicode string descr (`<U12`, `>U3`, `=U1`), or nil for anything else.
+        static func unicodeWidth(_ descr: String) -> Int? {
+            var code = Substring(descr)
+            if let first = code.first, "<>=|".contains(first) { code = code.dropFirst() }
+            guard code.first == "U", let width = Int(code.dropFirst()), width >= 1, width <= 1 << 20 else { return nil }
+            return width
         }
 
         /// The element type and whether it is stored big-endian.
@@ -316,8 +348,11 @@ public struct NumpyArray: Sendable, Equatable {
     }
 
     /// The magic, version, header length and padded header, exactly as `np.save` writes them.
-    func headerBytes() -> [UInt8] {
-        var text = "{'descr': '\(Self.descr(dtype))', 'fortran_order': False, 'shape': \(Self.shapeRepr(shape)), }"
+    func headerBytes() -> [UInt8] { Self.headerBytes(descr: Self.descr(dtype), shape: shape) }
+
+    /// The `.npy` header for any element `descr` and `shape`.
+    static func headerBytes(descr: String, shape: [Int]) -> [UInt8] {
+        var text = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(Self.shapeRepr(shape)), }"
         // NumPy leaves room for the first dimension to grow to 21 digits in place.
         if let first = shape.first { text += String(repeating: " ", count: max(0, 21 - String(first).count)) }
         let body = Array(text.utf8)

@@ -36,7 +36,8 @@ test: deps
 ## demo: the transfer experiment on real data (scikit-learn's digits, shipped in Fixtures/transfer):
 ## a small CNN pretrained by Keras on digits 0-4, moved to digits 5-9 with 10 images per class,
 ## trained from the CLI, then the three runs (scratch, feature extraction, fine-tuning) on the
-## Swift API beside Keras's numbers; and the format tools on the same models
+## Swift API beside Keras's numbers; the format tools on the same models; and zoo extract on a folder
+## of digit PNGs (one of them truncated: it is skipped and reported)
 demo: release
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(ZOO_RELEASE) summary Fixtures/transfer/digits_backbone.keras
@@ -47,6 +48,8 @@ demo: release
 	$(ZOO_RELEASE) convert $(DEMO_DIR)/digits_finetuned.keras $(DEMO_DIR)/digits_finetuned.zoo
 	$(ZOO_RELEASE) verify $(DEMO_DIR)/digits_finetuned.zoo
 	$(ZOO_RELEASE) predict $(DEMO_DIR)/digits_finetuned.zoo --input Fixtures/transfer/digits_target_test.npz --output $(DEMO_DIR)/probabilities.npy
+	$(ZOO_RELEASE) extract Fixtures/transfer/digits_backbone.keras Fixtures/images/digits --layer avg_pool --image-size 8 8 \
+	  --color-mode grayscale --preprocessing none -o $(DEMO_DIR)/digit_features.npz
 	$(ZOO_DEMO) Fixtures/transfer --markdown $(DEMO_DIR)/TRANSFER.md
 	@echo "make demo: the table is in $(DEMO_DIR)/TRANSFER.md (Docs/TRANSFER.md keeps a copy)"
 
@@ -71,20 +74,24 @@ interop: release venv venv-tf
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
 	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
 	$(VENV)/bin/python Tests/Interop/train_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --tf-python $(VENV_TF)/bin/python
+	$(VENV_TF)/bin/python Tests/Interop/images_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR)
 
-interop-quick: release venv
+interop-quick: release venv venv-tf
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
 	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
 	$(VENV)/bin/python Tests/Interop/train_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --quick
+	$(VENV_TF)/bin/python Tests/Interop/images_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --quick
 
 ## bench: formats against h5py / safetensors (Docs/BENCHMARKS.md), the compute core against
 ## tf-keras and ONNX Runtime (Docs/BENCHMARKS_COMPUTE.md; installs them in its own venv), and
-## training against tf-keras and Keras 3 + JAX fit (Docs/BENCHMARKS_TRAIN.md)
-bench: deps venv
+## training against tf-keras and Keras 3 + JAX fit (Docs/BENCHMARKS_TRAIN.md), and images in (decode,
+## resize, zoo extract) against Pillow, TensorFlow and Keras (Docs/BENCHMARKS_IMAGES.md)
+bench: deps venv venv-tf
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/native.sh
 	bash Benchmarks/compute/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/train/run.sh
+	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/images/run.sh
 
 ## fixtures: regenerate Fixtures/ with real Keras (needs the venv)
 fixtures: venv

@@ -77,6 +77,11 @@ let package = Package(
             dependencies: ["ZooNative", "ZooModels", "ZooFormats"],
             path: "Benchmarks/ZooNativeBench"
         ),
+        .executableTarget(
+            name: "ZooImageBench",
+            dependencies: ["ZooImages"],
+            path: "Benchmarks/ZooImageBench"
+        ),
         // libFuzzer harness for the .zoo and safetensors header parsers; see Tests/Fuzz/README.md.
         .executableTarget(
             name: "ZooFuzz",

@@ -42,6 +42,13 @@ final class ProgressBar: @unchecked Sendable {
         }
     }
 
+    /// Renders progress of work over `total` items (feature extraction).
+    func show(_ label: String, done: Int, total: Int, rate: Double, skipped: Int) {
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        draw(String(format: "%@ %@ %d/%d  %.1f img/s  ETA %.0fs%@", label, Self.bar(done, total), done, total, rate, eta,
+                    skipped > 0 ? "  \(skipped) skipped" : ""), force: done == total)
+    }
+
     /// Ends the line if a bar is on screen.
     func finish() {
         if enabled && drawn { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -8,7 +8,7 @@ struct Zoo: ParsableCommand {
         commandName: "zoo",
         abstract: "Inspect, convert and slice pretrained Keras vision backbones (ResNet, VGG, ...).",
         version: "0.1.0",
-        subcommands: [Inspect.self, Summary.self, Models.self, Convert.self, Slice.self, Verify.self, Diff.self, Predict.self, Bench.self, Train.self, Evaluate.self, Gradients.self]
+        subcommands: [Inspect.self, Summary.self, Models.self, Convert.self, Slice.self, Verify.self, Diff.self, Predict.self, Bench.self, Train.self, Evaluate.self, Gradients.self, Extract.self, Merge.self]
     )
 
     /// A message made safe for one terminal line: control characters (ESC sequences, newlines

@@ -107,29 +107,117 @@ public enum NumpyArchive {
             }
             try array.validate(file: path)
         }
+        try write(arrays, strings: strings, to: path, extra: [])
+    }
+
+    /// An array to write as the concatenation (along the first axis) of `.npy` files, read one
+    /// at a time while writing, so the archive can be far larger than memory.
+    public struct Concatenation: Sendable {
+        /// The member name.
+        public var name: String
+        /// The `.npy` files, in order; all of one dtype and the same trailing shape.
+        public var pieces: [String]
+
+        /// The concatenation of `pieces` named `name`.
+        public init(name: String, pieces: [String]) {
+            self.name = name
+            self.pieces = pieces
+        }
+    }
+
+    /// Writes `arrays`, `strings` and `concatenations` as one `.npz`, atomically. The pieces of a
+    /// concatenation are checked (dtype and trailing shape) before anything is written.
+    public static func write(_ arrays: [(name: String, array: NumpyArray)], strings: [(name: String, strings: NumpyStrings)] = [],
+                             concatenations: [Concatenation], to path: String) throws {
+        var members: [Member] = []
+        for concatenation in concatenations {
+            var dtype: DType?
+            var trailing: [Int]?
+            var rows = 0
+            var sizes: [Int] = []
+            for piece in concatenation.pieces {
+                let array = try NumpyArray.read(piece)
+                guard dtype == nil || (dtype == array.dtype && trailing == Array(array.shape.dropFirst())), !array.shape.isEmpty else {
+                    throw FormatError.cannotWrite(file: path, reason: "\(piece): shape \(array.shape) of \(array.dtype.rawValue) does not continue \(concatenation.name)'s \(trailing ?? []) of \(dtype?.rawValue ?? "?")")
+                }
+                dtype = array.dtype
+                trailing = Array(array.shape.dropFirst())
+                rows += array.shape[0]
+                sizes.append(array.storedData().count)
+            }
+            guard let dtype, let trailing else {
+                throw FormatError.cannotWrite(file: path, reason: "\(concatenation.name) has no pieces to concatenate")
+            }
+            let header = NumpyArray.headerBytes(descr: NumpyArray.descr(dtype), shape: [rows] + trailing)
+            let pieces = concatenation.pieces
+            members.append(Member(name: concatenation.name, header: header, sizes: sizes, piece: { try NumpyArray.read(pieces[$0]).storedData() }))
+        }
+        try write(arrays, strings: strings, to: path, extra: members)
+    }
+
+    private static func write(_ arrays: [(name: String, array: NumpyArray)], strings: [(name: String, strings: NumpyStrings)],
+                              to path: String, extra: [Member]) throws {
+        var seen = Set(arrays.map(\.name) + strings.map(\.name))
+        for member in extra where !seen.insert(member.name).inserted {
+            throw FormatError.cannotWrite(file: path, reason: "two arrays are both named '\(member.name)'; .npz member names must be unique")
+        }
+        for (_, array) in arrays { try array.validate(file: path) }
+        try writeMembers(arrays.map { entry in Member(name: entry.name, header: entry.array.headerBytes(), sizes: [entry.array.storedData().count], piece: { _ in entry.array.storedData() }) }
+                         + strings.map { entry in
+                             let (header, payload) = entry.strings.parts()
+                             let data = payload.withUnsafeBytes { TensorData(copying: $0) }
+                             return Member(name: entry.name, header: header, sizes: [data.count], piece: { _ in data })
+                         } + extra, to: path)
+    }
+
+    /// One `.npy` member: its header, then its data in pieces loaded one at a time.
+    private struct Member {
+        var name: String
+        var header: [UInt8]
+        var sizes: [Int]
+        var piece: (Int) throws -> TensorData
+    }
+
+    private static func writeMembers(_ members: [Member], to path: String) throws {
         try AtomicOutput.write(to: path) { temporary in
             do {
                 let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
-                let members: [(name: String, header: [UInt8], stored: TensorData)] =
-                    arrays.map { ($0.name, $0.array.headerBytes(), $0.array.storedData()) }
-                    + strings.map { entry in
-                        let (header, payload) = entry.strings.parts()
-                        return (entry.name, header, payload.withUnsafeBytes { TensorData(copying: $0) })
-                    }
-                for (name, header, stored) in members {
-                    let total = header.count + stored.count
-                    try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(total),
+                for member in members {
+                    let header = member.header
+                    let total = header.count + member.sizes.reduce(0, +)
+                    var loaded: (index: Int, start: Int, data: TensorData)?
+                    try archive.addEntry(with: member.name + ".npy", type: .file, uncompressedSize: Int64(total),
                                          compressionMethod: .none, bufferSize: 1 << 20) { position, size in
                         let start = Int(position), end = min(start + size, total)
                         var chunk = Data(capacity: max(end - start, 0))
                         if start < header.count {
                             header.withUnsafeBufferPointer { chunk.append($0.baseAddress! + start, count: min(end, header.count) - start) }
                         }
-                        if end > header.count {
-                            let from = max(start, header.count) - header.count, to = end - header.count
-                            stored.withUnsafeBytes { raw in
-                                chunk.append(raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + from, count: to - from)
+                        var offset = max(start, header.count) - header.count
+                        let stop = end - header.count
+                        while offset < stop {
+                            // The piece holding `offset`.
+                            var pieceStart = 0, pieceIndex = 0
+                            while pieceIndex < member.sizes.count && pieceStart + member.sizes[pieceIndex] <= offset {
+                                pieceStart += member.sizes[pieceIndex]
+                                pieceIndex += 1
                             }
+                            guard pieceIndex < member.sizes.count else { break }
+                            if loaded?.index != pieceIndex {
+                                loaded = nil
+                                let data = try member.piece(pieceIndex)
+                                guard data.count == member.sizes[pieceIndex] else {
+                                    throw FormatError.cannotWrite(file: path, reason: "piece \(pieceIndex) of \(member.name) changed size while writing")
+                                }
+                                loaded = (pieceIndex, pieceStart, data)
+                            }
+                            guard let current = loaded else { break }
+                            let from = offset - current.start
+                            let count = min(stop - offset, member.sizes[pieceIndex] - from)
+                            current.data.withUnsafeBytes { raw in
+                                chunk.append(raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + from, count: count)
+                            }
+                            offset += count
                         }
                         return chunk
                     }

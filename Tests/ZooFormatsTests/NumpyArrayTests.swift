@@ -439,7 +439,7 @@ private let f32Values: [Float] = (0..<24).map { Float($0) / 7 - 1 }
     @Test func rejectsUnsupportedElementTypes() {
         func header(_ descr: String) -> String { "{'descr': \(descr), 'fortran_order': False, 'shape': (1,), }" }
         expectRejected(npy(header("'|O'"), [0, 0, 0, 0, 0, 0, 0, 0]), "found '|O'", "object arrays")
-        expectRejected(npy(header("'<U5'")), "found '<U5'", "unicode")
+        expectRejected(npy(header("'<U5'"), [UInt8](repeating: 0, count: 20)), "unicode string array '<U5'", "NumpyStrings")
         expectRejected(npy(header("'|S3'")), "byte string")
         expectRejected(npy(header("'|V4'")), "void")
         expectRejected(npy(header("'|b1'"), [1]), "bool arrays are not supported")

@@ -1,0 +1,96 @@
+import Foundation
+import ZooFormats
+import ZooModels
+import ZooNative
+
+/// The input preprocessing of a Keras application (`keras.applications.*.preprocess_input`),
+/// applied to float RGB pixels in 0...255, in float32 exactly as Keras computes it.
+public enum Preprocessing: String, Sendable, CaseIterable {
+    /// RGB to BGR, then subtract the ImageNet means `[103.939, 116.779, 123.68]` (BGR order);
+    /// ResNet, VGG.
+    case caffe
+    /// Scale to [-1, 1]: `x / 127.5 - 1`; Inception, Xception, MobileNet.
+    case tf
+    /// Scale to [0, 1], subtract `[0.485, 0.456, 0.406]`, divide by `[0.229, 0.224, 0.225]`; DenseNet.
+    case torch
+    /// Leave the pixels as they are (models with in-model Rescaling, or already-prepared data).
+    case none
+
+    /// Applies the preprocessing in place to interleaved pixels with `channels` per pixel.
+    /// caffe and torch need 3 channels (as in Keras); grayscale or RGBA input to them is an error.
+    public func apply(to pixels: UnsafeMutableBufferPointer<Float>, channels: Int) throws {
+        switch self {
+        case .none:
+            return
+        case .tf:
+            for index in pixels.indices { pixels[index] = pixels[index] / Float(127.5) - 1 }
+        case .caffe:
+            guard channels == 3 else { throw ImageError.invalidArgument("caffe preprocessing needs RGB input (3 channels), got \(channels)") }
+            let mean: (Float, Float, Float) = (103.939, 116.779, 123.68)
+            var index = 0
+            while index + 2 < pixels.count {
+                let red = pixels[index], blue = pixels[index + 2]
+                pixels[index] = blue - mean.0
+                pixels[index + 1] = pixels[index + 1] - mean.1
+                pixels[index + 2] = red - mean.2
+                index += 3
+            }
+        case .torch:
+            guard channels == 3 else { throw ImageError.invalidArgument("torch preprocessing needs RGB input (3 channels), got \(channels)") }
+            let mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]
+            for index in pixels.indices {
+                let channel = index % 3
+                pixels[index] = (pixels[index] / Float(255) - mean[channel]) / std[channel]
+            }
+        }
+    }
+
+    /// Applies the preprocessing to a copy of `image`.
+    public func applied(to image: FloatImage) throws -> FloatImage {
+        var copy = image
+        try copy.withUnsafeMutablePixels { try apply(to: $0, channels: image.channels) }
+        return copy
+    }
+
+    /// The value `.zoo` metadata records for this mode.
+    public var metadata: ZooMetadata.Preprocessing {
+        switch self {
+        case .caffe: return .caffe
+        case .tf: return ZooMetadata.Preprocessing(mode: "tf", channelOrder: "RGB", mean: [127.5, 127.5, 127.5], scale: 1 / 127.5)
+        case .torch: return ZooMetadata.Preprocessing(mode: "torch", channelOrder: "RGB", mean: [0.485, 0.456, 0.406], scale: 1 / 255)
+        case .none: return ZooMetadata.Preprocessing(mode: "none", channelOrder: "RGB", mean: [0, 0, 0], scale: 1)
+        }
+    }
+
+    /// The preprocessing a model file records or implies: the `.zoo` metadata's mode; else the
+    /// architecture's (ResNet and VGG use caffe); else the Keras config's model name when it names
+    /// a known family. Nil when nothing says (pass one explicitly).
+    public static func recorded(in path: String, loaded: ModelLoader.Loaded? = nil) -> Preprocessing? {
+        if ZooFileReader.isZooFile(path), let reader = try? ZooFileReader(path: path),
+           let mode = (try? reader.metadata())?.preprocessing?.mode {
+            return Preprocessing(rawValue: mode)
+        }
+        if loaded?.architecture != nil { return .caffe }
+        if let config = loaded?.checkpoint.modelConfig, let name = modelName(config) {
+            return family(of: name)
+        }
+        return nil
+    }
+
+    /// The preprocessing of a keras.applications model by its function or model name.
+    public static func family(of name: String) -> Preprocessing? {
+        let lowered = name.lowercased()
+        if lowered.hasPrefix("resnet") && !lowered.contains("v2") || lowered.hasPrefix("vgg") { return .caffe }
+        if lowered.hasPrefix("densenet") { return .torch }
+        if lowered.hasPrefix("efficientnet") || lowered.hasPrefix("convnext") { return Preprocessing.none }
+        if ["inception", "xception", "mobilenet", "resnet"].contains(where: lowered.hasPrefix) { return .tf }
+        return nil
+    }
+
+    private static func modelName(_ config: String) -> String? {
+        guard let data = config.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        if let inner = object["config"] as? [String: Any], let name = inner["name"] as? String { return name }
+        return object["name"] as? String
+    }
+}

@@ -65,9 +65,18 @@ struct Extract: ParsableCommand {
                                     errorPolicy: policy, shard: shardInfo,
                                     fingerprint: FeatureExtraction.fingerprint(dataset: dataset, settings: settings))
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
-        let summary = try job.run(to: output, resume: resume) { progress in
-            let rate = progress.seconds > 0 ? Double(progress.processedThisRun) / progress.seconds : 0
-            bar.show("extract", done: progress.done, total: progress.total, rate: rate, skipped: progress.skipped)
+        let summary: FeatureExtraction.Summary
+        do {
+            summary = try job.run(to: output, resume: resume) { progress in
+                let rate = progress.seconds > 0 ? Double(progress.processedThisRun) / progress.seconds : 0
+                bar.show("extract", done: progress.done, total: progress.total, rate: rate, skipped: progress.skipped)
+            }
+        } catch {
+            bar.finish()
+            if FeatureExtraction.hasResumableParts(output) {
+                FileHandle.standardError.write(Data("zoo: the finished parts are kept in \(Zoo.printable(output)).partial; run again with --resume to continue\n".utf8))
+            }
+            throw error
         }
         bar.finish()
         for failure in summary.failures.prefix(20) { FileHandle.standardError.write(Data("zoo: skipped \(Zoo.printable(failure.message))\n".utf8)) }

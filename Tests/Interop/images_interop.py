@@ -116,7 +116,7 @@ def keras_features(keras, model, layer, directory, image_size, interpolation="bi
                                                   interpolation=interpolation, verbose=False, **kwargs)
     xs, ys = [], []
     for x, y in ds:
-        xs.append(np.asarray(sub(resnet50.preprocess_input(np.asarray(x, dtype=np.float32)), training=False)))
+        xs.append(np.asarray(sub(resnet50.preprocess_input(np.array(x, dtype=np.float32)), training=False)))
         ys.append(np.asarray(y))
     return np.concatenate(xs), np.concatenate(ys), list(ds.file_paths), list(ds.class_names)
 
@@ -191,7 +191,7 @@ def check_predict(report, zoo, keras, models, dataset, model, rel_paths):
     import json
     lines = [json.loads(line) for line in stdout.splitlines() if line.strip()]
     ds = keras.utils.image_dataset_from_directory(dataset, shuffle=False, image_size=(224, 224), batch_size=64, verbose=False)
-    x = np.concatenate([np.asarray(b) for b, _ in ds])[:4]
+    x = np.concatenate([np.array(b, dtype=np.float32) for b, _ in ds])[:4]
     probabilities = np.asarray(model(resnet50.preprocess_input(x), training=False))
     want = [list(np.argsort(-p, kind="stable")[:3]) for p in probabilities]
     got = [[item["class"] for item in line["top"]] for line in lines]

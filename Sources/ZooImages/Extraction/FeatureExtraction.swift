@@ -96,8 +96,25 @@ public struct FeatureExtraction: Sendable {
         var partSize: Int
     }
 
-    /// Runs (or resumes) the extraction into `output` (an `.npz` path).
+    /// Runs (or resumes) the extraction into `output` (an `.npz` path). When it fails after
+    /// finishing some parts, they stay in `OUTPUT.partial/` for `resume: true`; otherwise that
+    /// folder is removed.
     public func run(to output: String, resume: Bool = false, progress: ((Progress) -> Void)? = nil) throws -> Summary {
+        do {
+            return try runParts(to: output, resume: resume, progress: progress)
+        } catch {
+            let partial = output + ".partial"
+            if !Self.hasResumableParts(output) { try? FileManager.default.removeItem(atPath: partial) }
+            throw error
+        }
+    }
+
+    /// Whether `output` has finished parts of an interrupted run to resume.
+    public static func hasResumableParts(_ output: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: output + ".partial")) ?? []).contains { $0.hasSuffix(".meta.npz") }
+    }
+
+    private func runParts(to output: String, resume: Bool, progress: ((Progress) -> Void)?) throws -> Summary {
         let started = Date()
         let dataset = loader.dataset
         let total = dataset.records.count

@@ -20,6 +20,7 @@ let size = Int(option("--size") ?? "") ?? 224
 let resizePath = option("--resize") ?? "dataset"
 let interpolation = option("--interpolation")
 let rounds = Int(option("--rounds") ?? "") ?? 3
+let stage = option("--stage") ?? "all"   // decode: decoding only (1 thread); resize: decode + resize (1 thread); all: the loader
 guard let directory = arguments.first else {
     FileHandle.standardError.write(Data("usage: ZooImageBench DIR [--threads N] [--size S] [--resize dataset|load-img] [--interpolation I] [--rounds R]\n".utf8))
     exit(2)
@@ -33,7 +34,17 @@ do {
     for _ in 0..<max(1, rounds) {
         let start = Date()
         failures = 0
-        for batch in loader.batches(size: 64, prefetch: 0) { failures += batch.failures.count }
+        switch stage {
+        case "decode":
+            for index in dataset.records.indices { _ = try ImageDecoder.decode(contentsOf: dataset.filePath(index), options: loading.decodeOptions) }
+        case "resize-only":
+            let image = try ImageDecoder.decode(contentsOf: dataset.filePath(0), options: loading.decodeOptions)
+            for _ in dataset.records.indices { _ = try loading.resized(image) }
+        case "resize":
+            for index in dataset.records.indices { _ = try loading.load(dataset.filePath(index)) }
+        default:
+            for batch in loader.batches(size: 32, prefetch: 0) { failures += batch.failures.count }
+        }
         best = min(best, Date().timeIntervalSince(start))
     }
     let count = dataset.records.count

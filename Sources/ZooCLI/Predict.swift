@@ -19,7 +19,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Output .npy, .npz or folder.") var output: String?
     @Option(parsing: .upToNextOption, help: "Image files or folders (every image below a folder) to classify.") var images: [String] = []
     @Option(help: "With --images: how many classes to print per image.") var top: Int = 5
-    @Option(name: .customLong("class-names-file"), help: "Class names: a text file with one name per line, or Keras's imagenet_class_index.json.") var classNamesFile: String?
+    @Option(name: .customLong("class-names-file"), help: "Class names: a text file with one name per line, or Keras's imagenet_class_index.json (default for 1000-class models: the ImageNet names).") var classNamesFile: String?
     @Flag(help: "With --images: one JSON line per image.") var json = false
     @OptionGroup var imageOptions: ImageOptions
     @Option(help: "Layer whose output to write (repeatable; default: the model's output).") var layer: [String] = []
@@ -102,7 +102,7 @@ struct Predict: ParsableCommand {
         let compiled = CompiledModel(model: loaded.model, architecture: loaded.architecture)
         let loading = try imageOptions.loading(inputShape: compiled.inputShape)
         let preprocessing = try imageOptions.preprocessing(model: model, loaded: loaded)
-        let names = try classNamesFile.map(Self.readClassNames)
+        var names = try classNamesFile.map(Self.readClassNames)
         let loader = ImageBatchLoader(dataset: ImageDataset(root: "", records: records, classNames: []), loading: loading, preprocessing: preprocessing)
         var failed = 0
         for batch in loader.batches(size: self.batch ?? 16) {
@@ -116,6 +116,7 @@ struct Predict: ParsableCommand {
                 throw ValidationError("the model's output is not [batch, classes]; --images prints class scores of a classifier")
             }
             let classes = output.shape[1]
+            if names == nil && classes == 1000 { names = ImageNetClasses.names }  // an ImageNet classifier
             let values = output.values
             for (row, index) in batch.indices.enumerated() {
                 let scores = Array(values[(row * classes)..<((row + 1) * classes)])

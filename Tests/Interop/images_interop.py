@@ -197,6 +197,9 @@ def check_predict(report, zoo, keras, models, dataset, model, rel_paths):
     got = [[item["class"] for item in line["top"]] for line in lines]
     scores = max(abs(item["score"] - float(probabilities[i][item["class"]])) for i, line in enumerate(lines) for item in line["top"])
     report.check("predict --images: top-3 classes and scores as Keras", got == want and scores < 1e-4, f"max score difference {scores:.1e}")
+    names = [item.get("name") for line in lines for item in line["top"]]
+    report.check("predict --images: a 1000-class model gets the ImageNet names", all(isinstance(n, str) and n for n in names),
+                 ", ".join(names[:3]))
 
 
 def check_dask(report, zoo, work, models, dataset, single):

@@ -165,6 +165,21 @@ import ZooModels
         #expect(results.allSatisfy { $0.features == results[0].features && $0.paths == results[0].paths })
     }
 
+    @Test func loadingIntoABufferEqualsLoadingAnImage() throws {
+        let photo = Self.fixtures.appendingPathComponent("images/decode/jpeg_china_422_odd.jpg").path
+        let resizes: [ImageLoading.Resize] = [.dataset(.bilinear, .stretch), .dataset(.bicubic, .crop), .dataset(.area, .pad),
+                                              .loadImage(.bicubic, keepAspectRatio: true), .loadImage(.nearest, keepAspectRatio: false)]
+        for resize in resizes {
+            let loading = ImageLoading(height: 20, width: 9, resize: resize)
+            let image = try loading.load(photo)
+            var buffer = [Float](repeating: .nan, count: 20 * 9 * 3)
+            try buffer.withUnsafeMutableBufferPointer { try loading.load(photo, into: $0) }
+            #expect(buffer == image.pixels, "\(resize)")
+            var short = [Float](repeating: 0, count: 10)
+            #expect(throws: ImageError.self) { try short.withUnsafeMutableBufferPointer { try loading.load(photo, into: $0) } }
+        }
+    }
+
     @Test func batchLoaderBoundsAndOrders() throws {
         let dataset = try ImageDataset.classFolders(Self.digits)
         let loader = ImageBatchLoader(dataset: dataset, loading: ImageLoading(height: 8, width: 8, colorMode: .grayscale), preprocessing: .none, threads: 3)

@@ -87,4 +87,8 @@ int zoo_gif_decode_first(const uint8_t *data, size_t len, uint64_t max_pixels,
                          uint8_t *palette, int *palette_count, int *transparent,
                          char *err, size_t errlen);
 
+/// Raises glibc's mmap and trim thresholds so that image-sized buffers are reused from the heap
+/// (no-op elsewhere). Called once by ZooImages' batch loader.
+void zoo_keep_large_buffers_in_heap(void);
+
 #endif

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Decodes JPEG, PNG, GIF (first frame) and BMP files into 8-bit `Image`s whose pixels equal
 /// what Keras gets from the same bytes on the chosen `DecoderProfile`.
@@ -58,17 +61,40 @@ public enum ImageDecoder {
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ImageError.unreadable(file: path, reason: "no such file")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw ImageError.unreadable(file: path, reason: code == ENOENT ? "no such file" : String(cString: strerror(code)))
         }
-        if isDirectory.boolValue { throw ImageError.unreadable(file: path, reason: "is a directory") }
-        do {
-            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ImageError.unreadable(file: path, reason: error.localizedDescription)
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ImageError.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw ImageError.unreadable(file: path, reason: "is a directory") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ImageError.unreadable(file: path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        guard size <= maxFileBytes else {
+            throw ImageError.unreadable(file: path, reason: "the file is \(size) bytes, above the \(maxFileBytes)-byte limit for one image")
         }
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let got = read(fd, buffer.baseAddress! + count, size - count)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if got == 0 { break }  // the file shrank while reading
+                count += got
+            }
+        }
+        if failure != 0 { throw ImageError.unreadable(file: path, reason: String(cString: strerror(failure))) }
+        return bytes
     }
+
+    /// Files above this size are not read as one image (4 GiB).
+    static let maxFileBytes = 4 << 30
 }
 
 /// Turns a CZooCodecs status into the matching `ImageError`.

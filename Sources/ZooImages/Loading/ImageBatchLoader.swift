@@ -1,5 +1,7 @@
+import CZooCodecs
 import Foundation
 import ZooCompute
+import ZooFormats
 
 /// Decodes, resizes and preprocesses a dataset's images in batches, on `threads` worker threads,
 /// with the next batches prepared in the background while the caller computes on the current
@@ -47,37 +49,41 @@ public final class ImageBatchLoader: Sendable {
         self.loading = loading
         self.preprocessing = preprocessing
         self.threads = max(1, threads)
+        Self.keepImageBuffersInTheHeap
     }
+
+    /// Every image costs a few buffers of 0.5-1 MB (the file, the decoded pixels, the resized
+    /// floats). Above glibc's default mmap threshold each is a fresh mapping, page-faulted and
+    /// zeroed by the kernel and unmapped on free, which cost a third of the decoding time; with
+    /// the threshold raised they are recycled from the heap. Done once per process.
+    private static let keepImageBuffersInTheHeap: Void = {
+        zoo_keep_large_buffers_in_heap()
+    }()
 
     /// Loads the images at dataset indices `range` (clamped to the dataset), in parallel.
     public func load(_ range: Range<Int>) -> Batch {
         let range = range.clamped(to: 0..<dataset.records.count)
         let count = range.count
         let perImage = loading.height * loading.width * loading.channels
-        var pixels = [Float](repeating: 0, count: count * perImage)
         let slots = SlotResults(count: count)
         let next = AtomicCounter()
         let workers = min(threads, max(count, 1))
         let loading = self.loading, preprocessing = self.preprocessing, dataset = self.dataset
-        pixels.withUnsafeMutableBufferPointer { buffer in
-            let base = UncheckedBuffer(buffer)
+        // The batch tensor is filled in place: one allocation per batch, no copies.
+        let data = TensorData(byteCount: count * perImage * MemoryLayout<Float>.stride) { raw in
+            let base = UncheckedBuffer(raw.bindMemory(to: Float.self))
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while true {
                     let slot = next.take()
                     if slot >= count { return }
                     let index = range.lowerBound + slot
+                    let target = UnsafeMutableBufferPointer(rebasing: base.buffer[(slot * perImage)..<((slot + 1) * perImage)])
                     do {
-                        let image = try loading.load(dataset.filePath(index))
-                        guard image.pixels.count == perImage else {
-                            throw ImageError.invalidArgument("\(dataset.filePath(index)): resized to \(image.height)x\(image.width)x\(image.channels), expected \(loading.height)x\(loading.width)x\(loading.channels)")
-                        }
-                        let target = UnsafeMutableBufferPointer(rebasing: base.buffer[(slot * perImage)..<((slot + 1) * perImage)])
-                        image.pixels.withUnsafeBufferPointer { source in
-                            _ = target.initialize(from: source)
-                        }
-                        try preprocessing.apply(to: target, channels: image.channels)
+                        try loading.load(dataset.filePath(index), into: target)
+                        try preprocessing.apply(to: target, channels: loading.channels)
                     } catch {
                         slots.fail(slot, message: "\(error)")
+                        target.initialize(repeating: 0)
                     }
                 }
             }
@@ -85,24 +91,31 @@ public final class ImageBatchLoader: Sendable {
         let failed = slots.failures()
         var failures: [Failure] = []
         var indices: [Int] = []
-        var kept: [Float]
+        let input: Tensor?
         if failed.isEmpty {
             indices = Array(range)
-            kept = pixels
+            input = count == 0 ? nil : Tensor(shape: [count, loading.height, loading.width, loading.channels], data: data)
         } else {
-            kept = []
-            kept.reserveCapacity((count - failed.count) * perImage)
             for slot in 0..<count {
                 let index = range.lowerBound + slot
                 if let message = failed[slot] {
                     failures.append(Failure(index: index, path: dataset.records[index].path, message: message))
                 } else {
                     indices.append(index)
-                    kept += pixels[(slot * perImage)..<((slot + 1) * perImage)]
                 }
             }
+            let keptSlots = (0..<count).filter { failed[$0] == nil }
+            let bytesPerImage = perImage * MemoryLayout<Float>.stride
+            let kept = data.withUnsafeBytes { source in
+                TensorData(byteCount: keptSlots.count * bytesPerImage) { target in
+                    for (position, slot) in keptSlots.enumerated() {
+                        target.baseAddress!.advanced(by: position * bytesPerImage)
+                            .copyMemory(from: source.baseAddress!.advanced(by: slot * bytesPerImage), byteCount: bytesPerImage)
+                    }
+                }
+            }
+            input = indices.isEmpty ? nil : Tensor(shape: [indices.count, loading.height, loading.width, loading.channels], data: kept)
         }
-        let input = indices.isEmpty ? nil : Tensor(shape: [indices.count, loading.height, loading.width, loading.channels], values: kept)
         return Batch(indices: indices, input: input, failures: failures)
     }
 

@@ -89,6 +89,29 @@ public struct ImageLoading: Sendable {
         return try resized(image)
     }
 
+    /// Decodes and resizes the image at `path` straight into `destination` (exactly
+    /// `height * width * channels` floats), as `load(_:)` would return it, without an
+    /// intermediate image.
+    public func load(_ path: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        guard destination.count == height * width * channels else {
+            throw ImageError.invalidArgument("\(path): a buffer of \(destination.count) floats cannot hold \(height)x\(width)x\(channels)")
+        }
+        let image = try ImageDecoder.decode(contentsOf: path, options: decodeOptions)
+        guard height > 0, width > 0 else { throw ImageError.invalidArgument("image size must be positive, got \(height)x\(width)") }
+        switch resize {
+        case .dataset(let method, let aspect):
+            try TensorFlowResize.resize(image, height: height, width: width, method: method, aspectRatio: aspect, into: destination)
+        case .loadImage(let method, let keep):
+            let resized = try PillowResize.loadImageResize(image, height: height, width: width, interpolation: method, keepAspectRatio: keep)
+            guard resized.pixels.count == destination.count else {
+                throw ImageError.invalidArgument("\(path): resized to \(resized.height)x\(resized.width)x\(resized.channels), expected \(height)x\(width)x\(channels)")
+            }
+            resized.pixels.withUnsafeBufferPointer { source in
+                for index in source.indices { destination[index] = Float(source[index]) }
+            }
+        }
+    }
+
     /// Decodes and resizes encoded image bytes; `file` names them in errors.
     public func load(bytes: [UInt8], file: String) throws -> FloatImage {
         try resized(ImageDecoder.decode(bytes, file: file, options: decodeOptions))

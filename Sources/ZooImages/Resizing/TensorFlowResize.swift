@@ -48,15 +48,39 @@ public enum TensorFlowResize {
         guard let base = buffer.baseAddress, buffer.count == inHeight * inWidth * channels else {
             throw ImageError.invalidArgument("resize got an inconsistent image")
         }
-        let rowStride = inWidth * channels
         var output = [Float](repeating: 0, count: height * width * channels)
+        try output.withUnsafeMutableBufferPointer { out in
+            try resize(base, inHeight: inHeight, inWidth: inWidth, channels: channels, height: height, width: width,
+                       method: method, aspectRatio: aspectRatio, into: out, zeroed: true)
+        }
+        return try FloatImage(width: width, height: height, channels: channels, pixels: output)
+    }
+
+    /// `resize(_:height:width:method:aspectRatio:)` writing into `destination`, which must hold
+    /// exactly `height * width * channels` floats (checked).
+    static func resize(_ image: Image, height: Int, width: Int, method: DatasetInterpolation, aspectRatio: AspectRatioMode,
+                       into destination: UnsafeMutableBufferPointer<Float>) throws {
+        try checkTarget(height: height, width: width, channels: image.channels)
+        try image.pixels.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, buffer.count == image.height * image.width * image.channels else {
+                throw ImageError.invalidArgument("resize got an inconsistent image")
+            }
+            try resize(base, inHeight: image.height, inWidth: image.width, channels: image.channels, height: height, width: width,
+                       method: method, aspectRatio: aspectRatio, into: destination, zeroed: false)
+        }
+    }
+
+    private static func resize<T: ResizeSample>(_ base: UnsafePointer<T>, inHeight: Int, inWidth: Int, channels: Int,
+                                                height: Int, width: Int, method: DatasetInterpolation, aspectRatio: AspectRatioMode,
+                                                into out: UnsafeMutableBufferPointer<Float>, zeroed: Bool) throws {
+        guard out.count == height * width * channels, let dst = out.baseAddress else {
+            throw ImageError.invalidArgument("resize into a buffer of \(out.count) floats, expected \(height * width * channels)")
+        }
+        let rowStride = inWidth * channels
         switch aspectRatio {
         case .stretch:
             let source = SourceView(base: base, height: inHeight, width: inWidth, channels: channels, rowStride: rowStride)
-            output.withUnsafeMutableBufferPointer { out in
-                guard let dst = out.baseAddress else { return }
-                run(method, source, dst, height: height, width: width, dstRowStride: width * channels)
-            }
+            run(method, source, dst, height: height, width: width, dstRowStride: width * channels)
         case .crop:
             guard method != .gaussian, method != .mitchellcubic else {
                 throw ImageError.invalidArgument("crop_to_aspect_ratio supports bilinear, nearest, bicubic, area, lanczos3 and lanczos5, not \(method.rawValue)")
@@ -64,20 +88,14 @@ public enum TensorFlowResize {
             let crop = smartResizeCrop(height: inHeight, width: inWidth, targetHeight: height, targetWidth: width)
             let source = SourceView(base: base + crop.y * rowStride + crop.x * channels, height: crop.height,
                                     width: crop.width, channels: channels, rowStride: rowStride)
-            output.withUnsafeMutableBufferPointer { out in
-                guard let dst = out.baseAddress else { return }
-                run(method, source, dst, height: height, width: width, dstRowStride: width * channels)
-            }
+            run(method, source, dst, height: height, width: width, dstRowStride: width * channels)
         case .pad:
             let fit = try resizeWithPadGeometry(height: inHeight, width: inWidth, targetHeight: height, targetWidth: width)
+            if !zeroed { out.initialize(repeating: 0) }
             let source = SourceView(base: base, height: inHeight, width: inWidth, channels: channels, rowStride: rowStride)
-            output.withUnsafeMutableBufferPointer { out in
-                guard let dst = out.baseAddress else { return }
-                run(method, source, dst + fit.top * width * channels + fit.left * channels,
-                    height: fit.height, width: fit.width, dstRowStride: width * channels)
-            }
+            run(method, source, dst + fit.top * width * channels + fit.left * channels,
+                height: fit.height, width: fit.width, dstRowStride: width * channels)
         }
-        return try FloatImage(width: width, height: height, channels: channels, pixels: output)
     }
 
     /// Keras `smart_resize`'s centred crop, with the float32 casts of the TensorFlow backend

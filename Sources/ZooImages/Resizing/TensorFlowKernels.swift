@@ -56,12 +56,15 @@ struct TensorFlowKernels<T: ResizeSample> {
                         _ hi: UnsafeBufferPointer<Int>, _ lerp: UnsafeBufferPointer<Float>, channels c: Int) {
         let n = lo.count
         if c == 3 {
+            // Pointer steps instead of `3 * x` indices: no overflow checks in the hot loop.
+            var target = out
             for x in 0..<n {
-                let l = lo[x], h = hi[x], t = lerp[x]
-                let l0 = row[l].floatValue, l1 = row[l + 1].floatValue, l2 = row[l + 2].floatValue
-                out[3 * x] = l0 + (row[h].floatValue - l0) * t
-                out[3 * x + 1] = l1 + (row[h + 1].floatValue - l1) * t
-                out[3 * x + 2] = l2 + (row[h + 2].floatValue - l2) * t
+                let left = row + lo[x], right = row + hi[x], t = lerp[x]
+                let l0 = left[0].floatValue, l1 = left[1].floatValue, l2 = left[2].floatValue
+                target[0] = l0 + (right[0].floatValue - l0) * t
+                target[1] = l1 + (right[1].floatValue - l1) * t
+                target[2] = l2 + (right[2].floatValue - l2) * t
+                target += 3
             }
         } else {
             for x in 0..<n {

@@ -46,7 +46,11 @@ public enum ZooExport {
         metadata.architecture = loaded.architecture?.rawValue
         metadata.naming = NamingScheme.keras.rawValue
         metadata.inputShape = model.graph.inputNodes.first?.outputShape
-        if loaded.architecture != nil { metadata.preprocessing = .caffe }
+        if loaded.architecture != nil {
+            metadata.preprocessing = .caffe
+        } else if let config = loaded.checkpoint.modelConfig, let name = (try? KerasModelConfig(json: config, file: sourceFile))?.name {
+            metadata.preprocessing = .kerasApplication(named: name)
+        }
         if let classifier = model.graph.nodes.last(where: { if case .dense = $0.op { return true } else { return false } }),
            case .dense(let dense) = classifier.op, model.graph.effectiveOutputs.contains(classifier.name) {
             metadata.classes = dense.units

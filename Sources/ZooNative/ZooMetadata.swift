@@ -16,6 +16,24 @@ public struct ZooMetadata: Codable, Equatable, Sendable {
 
         /// Keras "caffe" mode: RGB to BGR, subtract the ImageNet means, no scaling.
         public static let caffe = Preprocessing(mode: "caffe", channelOrder: "BGR", mean: [103.939, 116.779, 123.68], scale: 1)
+        /// Keras "tf" mode: `x / 127.5 - 1`.
+        public static let tf = Preprocessing(mode: "tf", channelOrder: "RGB", mean: [127.5, 127.5, 127.5], scale: 1 / 127.5)
+        /// Keras "torch" mode: `x / 255`, then ImageNet mean and std (`mean` holds the mean; the std
+        /// is `[0.229, 0.224, 0.225]`).
+        public static let torch = Preprocessing(mode: "torch", channelOrder: "RGB", mean: [0.485, 0.456, 0.406], scale: 1 / 255)
+        /// No preprocessing (models that rescale inside, such as EfficientNet and ConvNeXt).
+        public static let none = Preprocessing(mode: "none", channelOrder: "RGB", mean: [0, 0, 0], scale: 1)
+
+        /// The preprocessing of a keras.applications model, by its function or model name
+        /// (`resnet50`, `vgg16`, `mobilenetv2_1.00_224`, `densenet121`, `efficientnetb0`, ...).
+        public static func kerasApplication(named name: String) -> Preprocessing? {
+            let lowered = name.lowercased()
+            if lowered.hasPrefix("resnet") && !lowered.contains("v2") || lowered.hasPrefix("vgg") { return .caffe }
+            if lowered.hasPrefix("densenet") { return .torch }
+            if lowered.hasPrefix("efficientnet") || lowered.hasPrefix("convnext") { return Preprocessing.none }
+            if ["inception", "xception", "mobilenet", "resnet"].contains(where: lowered.hasPrefix) { return .tf }
+            return nil
+        }
     }
 
     /// Where the weights came from.

@@ -1,4 +1,3 @@
-import Foundation
 import ZooFormats
 import ZooModels
 import ZooNative
@@ -56,9 +55,9 @@ public enum Preprocessing: String, Sendable, CaseIterable {
     public var metadata: ZooMetadata.Preprocessing {
         switch self {
         case .caffe: return .caffe
-        case .tf: return ZooMetadata.Preprocessing(mode: "tf", channelOrder: "RGB", mean: [127.5, 127.5, 127.5], scale: 1 / 127.5)
-        case .torch: return ZooMetadata.Preprocessing(mode: "torch", channelOrder: "RGB", mean: [0.485, 0.456, 0.406], scale: 1 / 255)
-        case .none: return ZooMetadata.Preprocessing(mode: "none", channelOrder: "RGB", mean: [0, 0, 0], scale: 1)
+        case .tf: return .tf
+        case .torch: return .torch
+        case .none: return .none
         }
     }
 
@@ -71,7 +70,7 @@ public enum Preprocessing: String, Sendable, CaseIterable {
             return Preprocessing(rawValue: mode)
         }
         if loaded?.architecture != nil { return .caffe }
-        if let config = loaded?.checkpoint.modelConfig, let name = modelName(config) {
+        if let config = loaded?.checkpoint.modelConfig, let name = (try? KerasModelConfig(json: config, file: path))?.name {
             return family(of: name)
         }
         return nil
@@ -79,18 +78,6 @@ public enum Preprocessing: String, Sendable, CaseIterable {
 
     /// The preprocessing of a keras.applications model by its function or model name.
     public static func family(of name: String) -> Preprocessing? {
-        let lowered = name.lowercased()
-        if lowered.hasPrefix("resnet") && !lowered.contains("v2") || lowered.hasPrefix("vgg") { return .caffe }
-        if lowered.hasPrefix("densenet") { return .torch }
-        if lowered.hasPrefix("efficientnet") || lowered.hasPrefix("convnext") { return Preprocessing.none }
-        if ["inception", "xception", "mobilenet", "resnet"].contains(where: lowered.hasPrefix) { return .tf }
-        return nil
-    }
-
-    private static func modelName(_ config: String) -> String? {
-        guard let data = config.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        if let inner = object["config"] as? [String: Any], let name = inner["name"] as? String { return name }
-        return object["name"] as? String
+        ZooMetadata.Preprocessing.kerasApplication(named: name).flatMap { Preprocessing(rawValue: $0.mode) }
     }
 }

@@ -47,11 +47,13 @@ let package = Package(
         .target(name: "CZooCodecs", dependencies: ["CJPEG", "CPNG", "CGIF"], path: "Sources/CZooCodecs"),
         // C kernels with per-function target attributes and runtime CPU dispatch (no unsafe flags).
         .target(name: "CZooKernels", path: "Sources/CZooKernels"),
+        // Removal of unfinished outputs on SIGINT / SIGTERM / SIGHUP (a watcher thread, pthreads).
+        .target(name: "CZooCleanup", path: "Sources/CZooCleanup"),
         // Persistent worker threads for the compute core's parallel loops (pthreads).
         .target(name: "CZooThreads", path: "Sources/CZooThreads"),
         .target(
             name: "ZooFormats",
-            dependencies: ["ZooHDF5", "COpenSSL", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["ZooHDF5", "COpenSSL", "CZooCleanup", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "ZooGraph"),
         .target(name: "ZooNative", dependencies: ["ZooGraph", "ZooFormats"]),

@@ -3,6 +3,7 @@ import Foundation
 import ZooFormats
 import ZooGraph
 import ZooModels
+import ZooNative
 
 /// A backbone ready to run on the CPU. Plans are made once per batch size and set of requested
 /// outputs and cached; `run` may be called from many threads at once (each run has its own
@@ -312,9 +313,11 @@ private final class FirstError: @unchecked Sendable {
 public enum Zoo {
     /// Loads any file `zoo` reads (.zoo mapped zero-copy, Keras layouts, safetensors), binds it
     /// strictly onto its graph and returns it ready to run.
+    /// A `.zoo` file's tensors are checksummed first (`verification: .none` skips that).
     public static func load(_ path: String, architecture: Architecture? = nil, scheme: NamingScheme? = nil,
-                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> CompiledModel {
-        let loaded = try ModelLoader(architecture: architecture, scheme: scheme, mode: .strict).load(path)
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            verification: ZooFileReader.Verification = .eager) throws -> CompiledModel {
+        let loaded = try ModelLoader(architecture: architecture, scheme: scheme, mode: .strict, verification: verification).load(path)
         return CompiledModel(model: loaded.model, architecture: loaded.architecture, threads: threads)
     }
 }

@@ -1,8 +1,11 @@
+import CZooCleanup
 import Foundation
 
 /// Writes an output file through a temporary file in the same directory, then fsyncs and renames
 /// it into place, so a failed or interrupted run never leaves a partial file and never replaces
-/// an existing good one.
+/// an existing good one. The temporary file is removed on failure, on SIGINT, SIGTERM and SIGHUP
+/// (unless the application handles those itself), and, after a SIGKILL or a crash, by the next
+/// write to the same output (temporary files of processes that no longer exist).
 public enum AtomicOutput {
     /// Calls `write` with a temporary path next to `path`; on success the temporary file is
     /// synced and renamed to `path`, on failure it is removed and the error rethrown.
@@ -16,7 +19,10 @@ public enum AtomicOutput {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw FormatError.io(file: path, reason: "is a directory, expected an output file name")
         }
+        removeStaleTemporaries(in: directory, of: url.lastPathComponent)
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let slot = zoo_cleanup_register(temporary)
+        defer { zoo_cleanup_unregister(slot) }
         do {
             let result = try write(temporary)
             try sync(temporary)
@@ -27,6 +33,28 @@ public enum AtomicOutput {
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
+        }
+    }
+
+    /// Runs `body` with `path` (a file or folder of scratch data) registered for removal if a
+    /// stop signal arrives meanwhile.
+    public static func removingOnStop<T>(_ path: String, _ body: () throws -> T) rethrows -> T {
+        let slot = zoo_cleanup_register(path)
+        defer { zoo_cleanup_unregister(slot) }
+        return try body()
+    }
+
+    /// Removes `.NAME.tmp-PID-*` files (and their `.members` folders) left by processes that no
+    /// longer exist, e.g. killed with SIGKILL mid-write. Files of live processes are left alone.
+    static func removeStaleTemporaries(in directory: String, of name: String) {
+        let prefix = "." + name + ".tmp-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for entry in entries where entry.hasPrefix(prefix) {
+            let rest = entry.dropFirst(prefix.count)
+            guard let pid = Int32(rest.prefix { $0 != "-" }), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: directory + "/" + entry)
+            }
         }
     }
 

@@ -23,9 +23,11 @@ public enum CheckpointWriter {
                 // Members are staged beside the output (issue 11), not in the system temporary
                 // directory, where a killed run used to leave a model-sized weights file.
                 let scratch = URL(fileURLWithPath: temporary + ".members")
-                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(at: scratch) }
-                try KerasArchive.write(checkpoint, to: temporary, scratchDirectory: scratch.path)
+                try AtomicOutput.removingOnStop(scratch.path) {
+                    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+                    defer { try? FileManager.default.removeItem(at: scratch) }
+                    try KerasArchive.write(checkpoint, to: temporary, scratchDirectory: scratch.path)
+                }
             }
         }
     }

@@ -25,15 +25,19 @@ public struct ModelLoader: Sendable {
     public var architecture: Architecture?
     public var scheme: NamingScheme?
     public var mode: Binder.Mode
+    /// When a `.zoo` file's tensor checksums are checked (default: all, while loading).
+    public var verification: ZooFileReader.Verification
 
-    public init(architecture: Architecture? = nil, scheme: NamingScheme? = nil, mode: Binder.Mode = .lenient) {
+    public init(architecture: Architecture? = nil, scheme: NamingScheme? = nil, mode: Binder.Mode = .lenient,
+                verification: ZooFileReader.Verification = .eager) {
         self.architecture = architecture
         self.scheme = scheme
         self.mode = mode
+        self.verification = verification
     }
 
     public func load(_ path: String) throws -> Loaded {
-        let (checkpoint, graph, architecture) = try AnyCheckpointReader.read(path)
+        let (checkpoint, graph, architecture) = try AnyCheckpointReader.read(path, verification: verification)
         var loaded = try load(checkpoint, file: path, graph: graph)
         if loaded.architecture == nil, let name = architecture { loaded.architecture = Architecture(rawValue: name) }
         return loaded

@@ -12,11 +12,13 @@ public enum AnyCheckpointReader {
     }
 
     /// Reads any supported file; `.zoo` tensors are zero-copy views, and the graph a `.zoo`
-    /// file stores comes back too.
-    public static func read(_ path: String) throws -> (checkpoint: Checkpoint, graph: Graph?, architecture: String?) {
+    /// file stores comes back too. A `.zoo` file's tensor checksums are checked as `verification`
+    /// says: by default all of them before anything is used (ResNet50: a few milliseconds), so
+    /// a corrupt tensor is an error naming it, never silently wrong numbers or a "good" copy.
+    public static func read(_ path: String, verification: ZooFileReader.Verification = .eager) throws -> (checkpoint: Checkpoint, graph: Graph?, architecture: String?) {
         switch try detectFormat(path) {
         case .zoo:
-            let reader = try ZooFileReader(path: path)
+            let reader = try ZooFileReader(path: path, verification: verification)
             return (try reader.checkpoint(), try reader.graph(), try reader.metadata().architecture)
         case .safetensors:
             return (try SafetensorsFile.read(path), nil, nil)

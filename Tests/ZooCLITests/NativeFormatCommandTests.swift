@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZooFormats
+import ZooModels
 import ZooNative
 
 @Suite(.serialized) struct NativeFormatCommandTests {
@@ -51,6 +52,18 @@ import ZooNative
         let verify = try ZooProcess.run(["verify", zoo])
         #expect(verify.status == 1)
         #expect(verify.stderr == "zoo: error: \(zoo): checksum mismatch in tensor 'block3_conv2/kernel' (the data is corrupt)\n")
+        // Every command that reads the tensors refuses the corrupt file too: no silent wrong
+        // numbers, and no conversion into a fresh file that would pass verify (issue 11, item 7).
+        for arguments in [["convert", zoo, dir.file("laundered.zoo")], ["convert", zoo, dir.file("laundered.h5")],
+                          ["summary", zoo], ["inspect", zoo, "--stats"], ["diff", zoo, vggFile]] {
+            let result = try ZooProcess.run(arguments)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.contains("checksum mismatch in tensor 'block3_conv2/kernel'"), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("laundered.zoo")))
+        // The Swift API can still open it unverified, on request.
+        #expect(throws: Error.self) { try ZooModels.ModelLoader().load(zoo) }
+        #expect((try? ZooModels.ModelLoader(verification: .none).load(zoo)) != nil)
         let bad = try ZooProcess.run(["convert", vggFile, dir.file("x.zoo"), "--align", "48"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("power of two"))

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// Stopping `zoo` mid-write (SIGTERM, SIGINT) leaves nothing behind, and temporary files a
+/// SIGKILLed run left are removed by the next write to the same output (issue 11, item 6).
+@Suite(.serialized) struct InterruptCommandTests {
+    /// Starts `zoo convert vggFile OUTPUT`, waits until its temporary file exists, sends `signal`.
+    func interrupt(output name: String, signal: Int32) throws -> (dir: TemporaryDirectory, process: Process, sawTemporary: Bool) {
+        let dir = TemporaryDirectory()
+        let process = Process()
+        process.executableURL = ZooProcess.executable
+        process.arguments = ["convert", vggFile, dir.file(name)]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        var saw = false
+        while process.isRunning && Date() < deadline {
+            if dir.contents.contains(where: { $0.hasPrefix(".\(name).tmp-") }) { saw = true; break }
+            usleep(1_000)
+        }
+        if saw { usleep(20_000) }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return (dir, process, saw)
+    }
+
+    @Test(arguments: [("vgg.keras", SIGTERM), ("vgg.zoo", SIGINT), ("vgg.h5", SIGTERM), ("vgg.safetensors", SIGHUP)])
+    func stopSignalsRemoveTheTemporaryFiles(_ name: String, _ signal: Int32) throws {
+        let (dir, process, saw) = try interrupt(output: name, signal: signal)
+        #expect(saw, "the temporary file of \(name) never appeared")
+        if process.terminationReason == .exit {
+            // The conversion finished before the signal landed: the output is whole and alone.
+            #expect(process.terminationStatus == 0)
+            #expect(dir.contents == [name])
+            return
+        }
+        #expect(process.terminationStatus == signal, "the exit status still names the signal")
+        #expect(dir.contents.isEmpty, "left behind: \(dir.contents)")
+    }
+
+    @Test func staleTemporariesOfDeadProcessesAreRemoved() throws {
+        let dir = TemporaryDirectory()
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let live = ProcessInfo.processInfo.processIdentifier
+        let stale = ".vgg.zoo.tmp-\(dead)-1"
+        #expect(FileManager.default.createFile(atPath: dir.file(stale), contents: Data(repeating: 7, count: 1000)))
+        try FileManager.default.createDirectory(atPath: dir.file(".vgg.zoo.tmp-\(dead)-2.members"), withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: dir.file(".vgg.zoo.tmp-\(dead)-2.members/model.weights.h5"), contents: Data([1])))
+        let busy = ".vgg.zoo.tmp-\(live)-3"
+        #expect(FileManager.default.createFile(atPath: dir.file(busy), contents: Data([1])))
+        let other = ".other.zoo.tmp-\(dead)-4"
+        #expect(FileManager.default.createFile(atPath: dir.file(other), contents: Data([1])))
+        let result = try ZooProcess.run(["convert", vggFile, dir.file("vgg.zoo")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(dir.contents.sorted() == [busy, other, "vgg.zoo"].sorted(), "a live process's and another output's files stay")
+    }
+}

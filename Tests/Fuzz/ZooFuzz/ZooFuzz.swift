@@ -19,7 +19,8 @@
 //                 and the whole-file checksum, so `verify()` and lazy/eager verification run to
 //                 the end (the gap check still fails on non-zero padding)
 //   bits 3-4   verification: 0 .none, 1 .lazy, 2 .eager, 3 .none
-//   odd selectors, bits 2-3: 0 safetensors, 1 .npy, 2 .npz, 3 safetensors
+//   odd selectors, bits 2-3: 0 safetensors, 1 .npy, 2 .npz, 3 safetensors (bit 1 clear) or the
+//                 image decoders (bit 1 set; options in bits 4-7, see fuzzImage)
 //   safetensors:
 //   bit 1      0: feed the bytes through a pipe (MappedFile reads them into an exactly-sized
 //                 heap buffer, so AddressSanitizer sees any read past the end)
@@ -32,6 +33,7 @@
 
 import Foundation
 import ZooFormats
+import ZooImages
 import ZooNative
 #if canImport(Glibc)
 import Glibc
@@ -274,6 +276,30 @@ func fuzzNumpy(_ body: UnsafeRawBufferPointer, archive: Bool) {
     }
 }
 
+// MARK: - Image decoders
+
+/// ZooImages' decoders (JPEG, PNG, GIF through libjpeg-turbo, libpng and giflib behind setjmp;
+/// BMP parsed in Swift) on the bytes, then both resize paths on whatever decodes. Options:
+/// bit 4 the profile (0 tensorflow, 1 pillow), bits 5-6 the color mode (0 rgb, 1 grayscale,
+/// 2 rgba, 3 rgb), bit 7 EXIF orientation. The pixel limit is 4 M, so a declared size cannot
+/// make the harness run out of memory.
+func fuzzImage(_ body: UnsafeRawBufferPointer, options: UInt8) {
+    let modes: [ColorMode] = [.rgb, .grayscale, .rgba, .rgb]
+    let decode = DecodeOptions(profile: options & 0x10 == 0 ? .tensorflow : .pillow, colorMode: modes[Int((options >> 5) & 3)],
+                               applyEXIFOrientation: options & 0x80 != 0, maxPixels: 4_000_000)
+    let bytes = [UInt8](body)
+    _ = attempt("image header", { try ImageDecoder.header(bytes, file: "fuzz") })
+    guard let image = attempt("image decode", { try ImageDecoder.decode(bytes, file: "fuzz", options: decode) }) else { return }
+    sink &+= UInt64(image.width &* image.height &* image.channels)
+    for value in image.pixels { sink &+= UInt64(value) }
+    if let resized = attempt("tf resize", { try TensorFlowResize.resize(image, height: 7, width: 5, method: .bicubic, aspectRatio: .pad) }) {
+        sink &+= UInt64(truncatingIfNeeded: resized.pixels.count)
+    }
+    if let resized = attempt("pillow resize", { try PillowResize.loadImageResize(image, height: 3, width: 9, interpolation: .lanczos, keepAspectRatio: true) }) {
+        sink &+= UInt64(truncatingIfNeeded: resized.pixels.count)
+    }
+}
+
 // MARK: - Entry points
 
 /// Runs one input through the parser its first byte selects.
@@ -286,6 +312,7 @@ func fuzzOne(_ input: UnsafeRawBufferPointer) {
         switch (selector >> 2) & 3 {
         case 1: fuzzNumpy(body, archive: false)
         case 2: fuzzNumpy(body, archive: true)
+        case 3 where selector & 2 != 0: fuzzImage(body, options: selector)
         default: fuzzSafetensors(body, options: selector)
         }
     }

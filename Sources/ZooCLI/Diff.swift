@@ -32,7 +32,8 @@ struct Diff: ParsableCommand {
         var rows: [(name: String, maxAbs: Double, maxRel: Double, ok: Bool)] = []
         for name in left.order {
             guard let x = left.map[name], let y = right.map[name] else { continue }
-            guard x.shape == y.shape else {
+            // A tensor whose shape does not fit the architecture is compared by shape only.
+            guard x.shape == y.shape, !left.unbound.contains(name), !right.unbound.contains(name) else {
                 shapeChanged.append((name, x.shape, y.shape))
                 continue
             }
@@ -71,21 +72,31 @@ struct Diff: ParsableCommand {
 
     /// The file's tensors by Keras name (`layer/weight`, Keras layout) when it binds to a graph,
     /// otherwise as stored.
-    func tensors(_ path: String) throws -> (map: [String: Weight], order: [String]) {
+    /// A tensor whose stored shape does not fit the architecture stays in the map under its graph
+    /// name, with its stored shape and no data, and is listed in `unbound`: a reshaped tensor is
+    /// a shape change, not a tensor "only in" one file.
+    func tensors(_ path: String) throws -> (map: [String: Weight], order: [String], unbound: Set<String>) {
         let (checkpoint, graph, _) = try AnyCheckpointReader.read(path)
         let options = ModelOptions.with(arch: arch, naming: nil)
         if let loaded = try? options.loader(mode: .lenient).load(checkpoint, file: path, graph: graph), loaded.model.report.matched.count > 0 {
             var map: [String: Weight] = [:]
             var order: [String] = []
+            let mismatched = Dictionary(loaded.model.report.mismatched.map { ($0.name, $0.found) }, uniquingKeysWith: { first, _ in first })
             for node in loaded.model.graph.nodes {
                 for spec in node.weights {
-                    guard let weight = loaded.model.weights[node.name]?[spec.name] else { continue }
-                    map["\(node.name)/\(spec.name)"] = weight
-                    order.append("\(node.name)/\(spec.name)")
+                    let name = "\(node.name)/\(spec.name)"
+                    if let weight = loaded.model.weights[node.name]?[spec.name], mismatched[name] == nil {
+                        map[name] = weight
+                    } else if let found = mismatched[name] {
+                        map[name] = Weight(name: spec.name, path: name, storedName: name, dtype: .float32, shape: found, data: TensorData(byteCount: 0) { _ in })
+                    } else {
+                        continue
+                    }
+                    order.append(name)
                 }
             }
             for name in loaded.model.report.unexpected where map[name] == nil { order.append(name) }
-            return (map, order)
+            return (map, order, Set(mismatched.keys))
         }
         var map: [String: Weight] = [:]
         var order: [String] = []
@@ -94,6 +105,6 @@ struct Diff: ParsableCommand {
             map[name] = weight
             order.append(name)
         }
-        return (map, order)
+        return (map, order, [])
     }
 }

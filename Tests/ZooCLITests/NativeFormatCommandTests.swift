@@ -113,4 +113,27 @@ import ZooNative
         #expect(same.stdout.contains("only in A:     dw/kernel"))
         #expect(same.stdout.contains("only in B:     dw/depthwise_kernel"))
     }
+
+    /// A tensor reshaped in one file is a shape change, not "only in B" (issue 11, item 8).
+    @Test func diffReportsAReshapedTensorAsAShapeChange() throws {
+        let dir = TemporaryDirectory()
+        var checkpoint = try CheckpointReader.read(vggFile)
+        let layer = try #require(checkpoint.layers.firstIndex { $0.name == "block1_conv1" })
+        let bias = try #require(checkpoint.layers[layer].weights.firstIndex { $0.name.hasPrefix("bias") })
+        checkpoint.layers[layer].weights[bias].shape = [8, 8]
+        let reshaped = dir.file("reshaped.h5")
+        try CheckpointWriter.write(checkpoint, to: reshaped, format: .kerasH5Weights)
+        let result = try ZooProcess.run(["diff", vggFile, reshaped, "--json"])
+        #expect(result.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((object["only_in_a"] as? [Any])?.isEmpty == true)
+        #expect((object["only_in_b"] as? [Any])?.isEmpty == true)
+        let changed = try #require(object["shape_changed"] as? [[String: Any]])
+        #expect(changed.count == 1)
+        #expect(changed.first?["name"] as? String == "block1_conv1/bias")
+        #expect(changed.first?["a"] as? [Int] == [64] && changed.first?["b"] as? [Int] == [8, 8])
+        let text = try ZooProcess.run(["diff", vggFile, reshaped])
+        #expect(text.stdout.contains("shape changed: block1_conv1/bias [64] -> [8, 8]"))
+        #expect(text.stdout.contains("1 shape changes"))
+    }
 }

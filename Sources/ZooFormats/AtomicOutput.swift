@@ -32,8 +32,38 @@ public enum AtomicOutput {
             return result
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw error
+            throw naming(error, temporary: temporary, output: path)
         }
+    }
+
+    /// The error of a failed write, naming the requested output instead of the temporary file
+    /// (and its staging folder) the user never asked for.
+    static func naming(_ error: Error, temporary: String, output: String) -> Error {
+        func clean(_ text: String) -> String { text.replacingOccurrences(of: temporary, with: output) }
+        if let format = error as? FormatError {
+            switch format {
+            case .notKeras(let file, let reason): return FormatError.notKeras(file: clean(file), reason: clean(reason))
+            case .malformed(let file, let path, let expected): return FormatError.malformed(file: clean(file), path: path, expected: clean(expected))
+            case .invalid(let file, let location, let expected): return FormatError.invalid(file: clean(file), location: location, expected: clean(expected))
+            case .unsupportedDType(let file, let path, let type): return FormatError.unsupportedDType(file: clean(file), path: path, type: type)
+            case .archive(let file, let reason): return FormatError.archive(file: clean(file), reason: clean(reason))
+            case .cannotWrite(let file, let reason): return FormatError.cannotWrite(file: clean(file), reason: clean(reason))
+            case .io(let file, let reason): return FormatError.io(file: clean(file), reason: clean(reason))
+            case .hdf5(let inner):
+                let text = inner.description
+                return text.contains(temporary) ? FormatError.io(file: output, reason: clean(text)) : format
+            }
+        }
+        let text = "\(error)"
+        return text.contains(temporary) ? FormatError.io(file: output, reason: clean(plainReason(error))) : error
+    }
+
+    /// A one-line reason for a Foundation or other error: `localizedDescription` instead of the
+    /// raw `Error Domain=NSCocoaErrorDomain Code=... UserInfo={...}` dump.
+    public static func plainReason(_ error: Error) -> String {
+        if error is FormatError { return "\(error)" }
+        let text = (error as NSError).localizedDescription
+        return text.isEmpty ? "\(error)" : text
     }
 
     /// Runs `body` with `path` (a file or folder of scratch data) registered for removal if a

@@ -80,7 +80,7 @@ enum KerasArchive {
         } catch let error as FormatError {
             throw error
         } catch {
-            throw FormatError.io(file: path, reason: "cannot write the zip archive (\(error))")
+            throw FormatError.io(file: path, reason: "cannot write the zip archive (\(AtomicOutput.plainReason(error)))")
         }
     }
 

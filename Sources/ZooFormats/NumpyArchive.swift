@@ -225,7 +225,7 @@ public enum NumpyArchive {
             } catch let error as FormatError {
                 throw error
             } catch {
-                throw FormatError.io(file: path, reason: "cannot write the .npz zip archive (\(error))")
+                throw FormatError.io(file: path, reason: "cannot write the .npz zip archive (\(AtomicOutput.plainReason(error)))")
             }
         }
     }

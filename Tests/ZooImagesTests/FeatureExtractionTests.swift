@@ -125,14 +125,20 @@ import ZooModels
         #expect(throws: ImageError.self) { try Self.extraction(partSize: 4, policy: .fail).run(to: output) }
         #expect(!FileManager.default.fileExists(atPath: output))
         #expect(FileManager.default.fileExists(atPath: output + ".partial/part-000001.meta.npz"))
+        // A damaged part (an index outside its range) is redone, not trusted.
+        try NumpyArchive.write([("index", NumpyArray(dtype: .int64, shape: [4], data: TensorData(values: [Int64(4), 5, 6, 999]))),
+                                ("skipped_index", NumpyArray(dtype: .int64, shape: [0], data: TensorData(values: [Int64]())))],
+                               strings: [("skipped", NumpyStrings([]))], to: output + ".partial/part-000001.meta.npz")
         let summary = try Self.extraction(partSize: 4).run(to: output, resume: true)
-        #expect(summary.resumedParts == 2)
+        #expect(summary.resumedParts == 1, "part 0 is reused, the damaged part 1 redone")
         let fresh = Self.temporary("fresh.npz")
         _ = try Self.extraction(partSize: 4).run(to: fresh)
         let a = try FeatureFile.read(output), b = try FeatureFile.read(fresh)
         #expect(a.paths == b.paths && a.features == b.features && a.skipped == b.skipped)
-        // Other settings refuse to resume the same work folder.
-        #expect(throws: ImageError.self) { try Self.extraction(partSize: 4, policy: .fail).run(to: output + ".again") }
+        // A work folder made with other settings (another layer) is not resumed.
+        #expect(throws: ImageError.self) { try Self.extraction(partSize: 4, policy: .fail).run(to: output) }
+        #expect(FileManager.default.fileExists(atPath: output + ".partial/part-000001.meta.npz"))
+        #expect(throws: ImageError.self) { try Self.extraction(layer: "block2_pool", partSize: 4).run(to: output, resume: true) }
         try FileManager.default.createDirectory(atPath: output + ".partial", withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: URL(fileURLWithPath: output + ".partial/manifest.json"))
         #expect(throws: ImageError.self) { try Self.extraction(partSize: 4).run(to: output, resume: true) }

@@ -151,14 +151,10 @@ public struct FeatureExtraction: Sendable {
         let featureShape = extractor.featureShape
         for (number, range) in parts.enumerated() {
             let xPath = Self.partFile(partial, number, "x.npy"), metaPath = Self.partFile(partial, number, "meta.npz")
-            if resume, let meta = try? NumpyArchive.contents(metaPath), let index = meta.array("index"),
-               let x = try? NumpyArray.read(xPath), x.shape.first == index.shape.first {
-                let indices = index.data.array(of: Int64.self).map { Int($0) }
-                kept.append(indices)
-                for (position, message) in (meta.strings("skipped") ?? []).enumerated() {
-                    let skippedIndex = meta.array("skipped_index")?.data.array(of: Int64.self)
-                    let datasetIndex = skippedIndex.map { Int($0[position]) } ?? -1
-                    failures.append(.init(index: datasetIndex, path: datasetIndex >= 0 ? dataset.records[datasetIndex].path : "", message: message))
+            if resume, let part = Self.finishedPart(metaPath: metaPath, xPath: xPath, range: range, featureShape: extractor.featureShape) {
+                kept.append(part.kept)
+                for (index, message) in part.skipped {
+                    failures.append(.init(index: index, path: dataset.records[index].path, message: message))
                 }
                 resumed += 1
                 done += range.count
@@ -224,6 +220,21 @@ public struct FeatureExtraction: Sendable {
         let seconds = Date().timeIntervalSince(started)
         return Summary(extracted: allKept.count, failures: failures, resumedParts: resumed, shardFiles: shardFiles, featureShape: featureShape,
                        seconds: seconds, imagesPerSecond: seconds > 0 ? Double(processed) / seconds : 0)
+    }
+
+    /// A finished part of an interrupted run, if its files are whole and consistent: the kept
+    /// and skipped dataset indices lie in the part's range, cover it exactly once, and `x` has one
+    /// row of `featureShape` per kept image. Anything else is redone, never trusted.
+    static func finishedPart(metaPath: String, xPath: String, range: Range<Int>, featureShape: [Int]) -> (kept: [Int], skipped: [(Int, String)])? {
+        guard let meta = try? NumpyArchive.contents(metaPath),
+              let index = meta.array("index"), index.dtype == .int64, index.shape.count == 1,
+              let skippedIndex = meta.array("skipped_index"), skippedIndex.dtype == .int64, skippedIndex.shape.count == 1,
+              let x = try? NumpyArray.read(xPath), x.dtype == .float32, x.shape == [index.shape[0]] + featureShape else { return nil }
+        let kept = index.data.array(of: Int64.self).map { Int($0) }
+        let skipped = skippedIndex.data.array(of: Int64.self).map { Int($0) }
+        let messages = meta.strings("skipped") ?? []
+        guard messages.count == skipped.count, kept == kept.sorted(), (kept + skipped).sorted() == Array(range) else { return nil }
+        return (kept, Array(zip(skipped, messages)))
     }
 
     private static func partFile(_ folder: String, _ number: Int, _ suffix: String) -> String {

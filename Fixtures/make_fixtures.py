@@ -318,6 +318,27 @@ def write_bad_unstored(path, model):
         f.create_dataset("conv1/conv1/kernel", shape=(1000, 1000, 1000), dtype=np.float32)
 
 
+def write_bad_declared_sizes(directory, legacy):
+    """Copies of tiny.legacy.h5 whose conv1 kernel declares far more than the file holds (issue 11):
+      bad_unwritten_chunks.h5  chunked 65536x65536 float32 (16 GiB), no chunk ever written: an
+                               8 KB file that used to ask for a 16 GiB allocation
+      bad_gzip_bomb.h5         4096x4608 float32 zeros (72 MiB) gzip-compressed to ~75 KB:
+                               over the 100x inflation limit
+    """
+    import shutil
+    chunks = os.path.join(directory, "bad_unwritten_chunks.h5")
+    shutil.copyfile(legacy, chunks)
+    with h5py.File(chunks, "a") as f:
+        del f["conv1/conv1/kernel"]
+        f.create_dataset("conv1/conv1/kernel", shape=(65536, 65536), dtype=np.float32, chunks=(1024, 1024))
+    bomb = os.path.join(directory, "bad_gzip_bomb.h5")
+    shutil.copyfile(legacy, bomb)
+    with h5py.File(bomb, "a") as f:
+        del f["conv1/conv1/kernel"]
+        f.create_dataset("conv1/conv1/kernel", data=np.zeros((4096, 4608), np.float32), chunks=(1024, 1152),
+                         compression="gzip", compression_opts=9)
+
+
 def write_bad_links(directory, legacy):
     """HDF5 files that lead outside themselves or around in circles (issue 11), each a copy of
     tiny.legacy.h5 with one change:
@@ -578,6 +599,7 @@ def main(argv):
     write_bad_unstored(p("bad_unstored.h5"), tiny)
     write_bad_duplicate_member(p("bad_duplicate_member.keras"), p("tiny.keras"))
     write_bad_links(outdir, p("tiny.legacy.h5"))
+    write_bad_declared_sizes(outdir, p("tiny.legacy.h5"))
     tiny.save_weights(p("tiny.weights.h5"))
     tiny.save(p("tiny.keras"))
 

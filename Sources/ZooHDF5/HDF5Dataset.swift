@@ -44,17 +44,39 @@ public struct HDF5Dataset: HDF5Object {
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: width)
         guard !overflow else { throw HDF5Error.badShape(file: fileName, path: path, shape: dims, reason: "its byte size overflows 64 bits") }
         if bytes > 0 {
-            let plist = try HDF5Library.own(H5Dget_create_plist(handle.id), .propertyList, "reading dataset layout", file: fileName, path: path)
-            if H5Pget_layout(plist.id) == H5D_CONTIGUOUS, H5Pget_external_count(plist.id) == 0 {
-                let stored = H5Dget_storage_size(handle.id)
+            // What the file actually holds must account for the declared size: all of it when
+            // stored plainly (contiguous, or chunked without filters: unwritten chunks would be
+            // conjured from the fill value, a 16 GiB tensor from an 8 KB file), and within
+            // `maxInflation` of it when compressed (a gzip bomb).
+            let layout = H5Pget_layout(plist.id)
+            let stored = H5Dget_storage_size(handle.id)
+            if layout == H5D_CONTIGUOUS || (layout == H5D_CHUNKED && H5Pget_nfilters(plist.id) == 0) {
                 guard stored >= UInt64(bytes) else {
                     throw HDF5Error.badShape(file: fileName, path: path, shape: dims,
-                                             reason: "it needs \(bytes) bytes but the file stores \(stored) for it (truncated or never written)")
+                                             reason: "it needs \(bytes) bytes but the file stores \(stored) for it (truncated, or chunks never written)")
+                }
+            } else if layout == H5D_CHUNKED, bytes > HDF5Dataset.inflationFloor {
+                let limit = HDF5Dataset.maxInflation
+                guard Double(bytes) <= Double(stored) * limit else {
+                    throw HDF5Error.badShape(file: fileName, path: path, shape: dims,
+                                             reason: "it inflates \(stored) compressed bytes to \(bytes), more than \(Int(limit))x (a decompression bomb?); set ZOO_MAX_INFLATION to a larger ratio if the file is genuine")
                 }
             }
         }
         shape = dims.map { Int($0) }
     }
+
+    /// The largest ratio of declared to stored bytes a compressed dataset may have before it is
+    /// refused as a decompression bomb: the environment's `ZOO_MAX_INFLATION`, else 100 (weights
+    /// of trained models compress about 1.1x; an all-zero tensor under gzip, about 1000x).
+    public static let maxInflation: Double = {
+        if let text = getenv("ZOO_MAX_INFLATION"), let value = Double(String(cString: text)), value >= 1 { return value }
+        return 100
+    }()
+
+    /// Compressed datasets up to this many declared bytes are never refused for their ratio
+    /// (64 MiB: a small tensor of zeros compresses very well and is harmless).
+    public static let inflationFloor = 64 << 20
 
     /// Number of elements (1 for a scalar).
     public var elementCount: Int { shape.reduce(1, *) }

@@ -48,6 +48,17 @@ import ZooHDF5
         #expect(unstoredText.hasPrefix(unstored))
         #expect(unstoredText.contains("conv1/conv1/kernel"))
         #expect(unstoredText.contains("needs 4000000000 bytes but the file stores 0"))
+        // Chunked storage with no chunk written: refused before the 16 GiB allocation.
+        let chunks = Fixtures.path("bad_unwritten_chunks.h5")
+        let chunksText = try #require(message(reading: chunks))
+        #expect(chunksText.hasPrefix(chunks))
+        #expect(chunksText.contains("needs 17179869184 bytes but the file stores 0"))
+        // A gzip bomb: 72 MiB of zeros from 72 KB.
+        let bomb = Fixtures.path("bad_gzip_bomb.h5")
+        let bombText = try #require(message(reading: bomb))
+        #expect(bombText.hasPrefix(bomb))
+        #expect(bombText.contains("inflates 73728 compressed bytes to 75497472, more than 100x"))
+        #expect(bombText.contains("ZOO_MAX_INFLATION"))
     }
 
     @Test func emptyMissingDirectoryAndForeignFiles() throws {

@@ -324,6 +324,8 @@ def write_bad_declared_sizes(directory, legacy):
                                8 KB file that used to ask for a 16 GiB allocation
       bad_gzip_bomb.h5         4096x4608 float32 zeros (72 MiB) gzip-compressed to ~75 KB:
                                over the 100x inflation limit
+      bad_zip_bomb.keras       tiny.keras with model.weights.h5 padded by 80 MiB of zeros and
+                               deflated: an 87 KB archive whose member inflates ~1000x
     """
     import shutil
     chunks = os.path.join(directory, "bad_unwritten_chunks.h5")
@@ -337,6 +339,12 @@ def write_bad_declared_sizes(directory, legacy):
         del f["conv1/conv1/kernel"]
         f.create_dataset("conv1/conv1/kernel", data=np.zeros((4096, 4608), np.float32), chunks=(1024, 1152),
                          compression="gzip", compression_opts=9)
+    archive = os.path.join(directory, "tiny.keras")
+    with zipfile.ZipFile(archive) as source, \
+            zipfile.ZipFile(os.path.join(directory, "bad_zip_bomb.keras"), "w", zipfile.ZIP_DEFLATED) as target:
+        for name in ("config.json", "metadata.json"):
+            target.writestr(name, source.read(name))
+        target.writestr("model.weights.h5", source.read("model.weights.h5") + b"\0" * (80 << 20))
 
 
 def write_bad_links(directory, legacy):

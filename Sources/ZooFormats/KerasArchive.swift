@@ -35,6 +35,12 @@ enum KerasArchive {
             guard let entry = members.first(where: { $0.name == name }) else {
                 throw FormatError.archive(file: path, reason: "no member '\(name)' (expected config.json, metadata.json and model.weights.h5)")
             }
+            // A deflated member may not inflate past the limit compressed HDF5 datasets have
+            // (a 2 MB archive of zeros used to inflate to 4 GB).
+            if entry.method != 0, entry.uncompressedSize > HDF5Dataset.inflationFloor,
+               Double(entry.uncompressedSize) > Double(max(entry.compressedSize, 1)) * HDF5Dataset.maxInflation {
+                throw FormatError.archive(file: path, reason: "the member '\(name)' inflates \(entry.compressedSize) bytes to \(entry.uncompressedSize), more than \(Int(HDF5Dataset.maxInflation))x (a zip bomb?); set ZOO_MAX_INFLATION to a larger ratio if the file is genuine")
+            }
             return try ZipReader.extract(entry, from: file.bytes, file: path)
         }
         let configText = String(decoding: try member("config.json"), as: UTF8.self)

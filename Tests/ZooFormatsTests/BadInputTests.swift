@@ -59,6 +59,12 @@ import ZooHDF5
         #expect(bombText.hasPrefix(bomb))
         #expect(bombText.contains("inflates 73728 compressed bytes to 75497472, more than 100x"))
         #expect(bombText.contains("ZOO_MAX_INFLATION"))
+        // A .keras whose weights member inflates ~1000x.
+        let zipBomb = Fixtures.path("bad_zip_bomb.keras")
+        let zipText = try #require(message(reading: zipBomb))
+        #expect(zipText.hasPrefix(zipBomb))
+        #expect(zipText.contains("the member 'model.weights.h5' inflates"))
+        #expect(zipText.contains("more than 100x"))
     }
 
     @Test func emptyMissingDirectoryAndForeignFiles() throws {

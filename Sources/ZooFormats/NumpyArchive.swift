@@ -1,5 +1,6 @@
 import Foundation
 import ZIPFoundation
+import ZooHDF5
 
 /// Reads and writes NumPy `.npz` archives: a zip whose members are `NAME.npy` files, as
 /// `np.savez` (stored) and `np.savez_compressed` (deflated) write them.
@@ -67,6 +68,10 @@ public enum NumpyArchive {
                 }
                 array = try NumpyArray.decode(source, name: memberName, owner: file)
             } else {
+                if member.uncompressedSize > HDF5Dataset.inflationFloor,
+                   Double(member.uncompressedSize) > Double(max(member.compressedSize, 1)) * HDF5Dataset.maxInflation {
+                    throw malformed(path, location, "a member that inflates at most \(Int(HDF5Dataset.maxInflation))x, found \(member.compressedSize) bytes declaring \(member.uncompressedSize) (a zip bomb?); set ZOO_MAX_INFLATION to a larger ratio if the file is genuine")
+                }
                 let inflated = try inflate(source, declaredSize: member.uncompressedSize, file: path, location: location)
                 let crc = inflated.withUnsafeBytes { ZipCRC32.checksum($0) }
                 guard crc == member.crc32 else {

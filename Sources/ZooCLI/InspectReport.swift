@@ -105,7 +105,18 @@ struct InspectReport {
             row.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
                 return column >= 4 ? pad + cell : cell + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingWhitespace()
         }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    /// The string without trailing whitespace, in linear time (the regular expression `\s+$`
+    /// it replaces backtracks quadratically over long padded lines: 5 s for a 32,000-character
+    /// layer name).
+    func trimmingTrailingWhitespace() -> String {
+        var scalars = unicodeScalars[...]
+        while let last = scalars.last, last.properties.isWhitespace { scalars = scalars.dropLast() }
+        return String(scalars)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZooFormats
 
 @Suite struct InspectCommandTests {
     @Test(arguments: ["tiny.legacy.h5", "tiny.tfera.h5", "tiny.model.h5", "tiny.keras", "tiny.f16.h5", "tiny.split.h5"])
@@ -26,6 +27,26 @@ import Testing
         // The text starts with the opening brace and is one object.
         #expect(result.stdout.hasPrefix("{\"format\": "))
         #expect(result.stdout.split(separator: "\n").count == 1)
+    }
+
+    /// A 40,000-character layer name prints in full, padded lines trimmed (the table used to trim
+    /// with a regular expression that took seconds on such lines; issue 11, item 4).
+    @Test func longLayerNamesPrintWithoutTrailingSpace() throws {
+        let dir = TemporaryDirectory()
+        let long = String(repeating: "n", count: 40_000)
+        let weight = Weight(name: "kernel", path: "", storedName: "\(long)/kernel:0", dtype: .float32, shape: [2],
+                            data: TensorData(values: [Float(1), 2]))
+        let short = Weight(name: "bias", path: "", storedName: "b/bias:0", dtype: .float32, shape: [1], data: TensorData(values: [Float(3)]))
+        let file = dir.file("long.h5")
+        try CheckpointWriter.write(Checkpoint(format: .kerasH5Weights, kerasVersion: "2.2.4", backend: "tensorflow",
+                                              layers: [CheckpointLayer(name: long, weights: [weight]), CheckpointLayer(name: "b", weights: [short])]),
+                                   to: file, format: .kerasH5Weights)
+        let result = try ZooProcess.run(["inspect", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.contains { $0.contains(long) })
+        #expect(lines.allSatisfy { $0.last != " " }, "no line ends in padding")
+        #expect(lines.contains { $0.hasPrefix("b ") }, "the short layer is listed too")
     }
 
     @Test func nullsWhereTheFileSaysNothing() throws {

@@ -143,7 +143,7 @@ private func expectArchiveRejected(_ bytes: [UInt8], _ phrases: String..., sourc
 /// A zip of stored members built by hand, for the layouts NumPy's writer does not produce:
 /// zip64 records (as a > 4 GiB archive has), a comment, and broken variants.
 private struct ZipBuilder {
-    struct Member { var name: String; var data: [UInt8]; var flags: UInt16 = 0; var method: UInt16 = 0; var localName: String? = nil }
+    struct Member { var name: String; var data: [UInt8]; var flags: UInt16 = 0; var method: UInt16 = 0; var localName: String? = nil; var declaredSize: Int? = nil }
     var members: [Member]
     var zip64 = false
     var comment = ""
@@ -160,13 +160,15 @@ private struct ZipBuilder {
             let crc = member.data.withUnsafeBytes { ZipCRC32.checksum($0) }
             let name = Array(member.name.utf8), localName = Array((member.localName ?? member.name).utf8)
             let size32: UInt32 = zip64 ? 0xFFFF_FFFF : UInt32(member.data.count)
-            let localExtra = zip64 ? Self.le(UInt16(1)) + Self.le(UInt16(16)) + Self.le(UInt64(member.data.count)) + Self.le(UInt64(member.data.count)) : []
+            let uncompressed = member.declaredSize ?? member.data.count
+            let usize32: UInt32 = zip64 ? 0xFFFF_FFFF : UInt32(uncompressed)
+            let localExtra = zip64 ? Self.le(UInt16(1)) + Self.le(UInt16(16)) + Self.le(UInt64(uncompressed)) + Self.le(UInt64(member.data.count)) : []
             out += Self.le(UInt32(0x0403_4B50)) + Self.le(UInt16(45)) + Self.le(member.flags) + Self.le(member.method)
-            out += Self.le(UInt16(0)) + Self.le(UInt16(0x21)) + Self.le(crc) + Self.le(size32) + Self.le(size32)
+            out += Self.le(UInt16(0)) + Self.le(UInt16(0x21)) + Self.le(crc) + Self.le(size32) + Self.le(usize32)
             out += Self.le(UInt16(localName.count)) + Self.le(UInt16(localExtra.count)) + localName + localExtra + member.data
-            let centralExtra = zip64 ? Self.le(UInt16(1)) + Self.le(UInt16(24)) + Self.le(UInt64(member.data.count)) + Self.le(UInt64(member.data.count)) + Self.le(UInt64(offset)) : []
+            let centralExtra = zip64 ? Self.le(UInt16(1)) + Self.le(UInt16(24)) + Self.le(UInt64(uncompressed)) + Self.le(UInt64(member.data.count)) + Self.le(UInt64(offset)) : []
             central += Self.le(UInt32(0x0201_4B50)) + Self.le(UInt16(45)) + Self.le(UInt16(45)) + Self.le(member.flags) + Self.le(member.method)
-            central += Self.le(UInt16(0)) + Self.le(UInt16(0x21)) + Self.le(crc) + Self.le(size32) + Self.le(size32)
+            central += Self.le(UInt16(0)) + Self.le(UInt16(0x21)) + Self.le(crc) + Self.le(size32) + Self.le(usize32)
             central += Self.le(UInt16(name.count)) + Self.le(UInt16(centralExtra.count)) + Self.le(UInt16(0)) + Self.le(UInt16(0))
             central += Self.le(UInt16(0)) + Self.le(UInt32(0o100644) << 16) + Self.le(zip64 ? 0xFFFF_FFFF : UInt32(offset)) + name + centralExtra
         }
@@ -629,4 +631,15 @@ private let f32Values: [Float] = (0..<24).map { Float($0) / 7 - 1 }
         try Data(ZipBuilder(members: [.init(name: "x.npy", data: NpyFixtures.f32), .init(name: "y.npy", data: NpyFixtures.u8)],
                             zip64: true).bytes).write(to: URL(fileURLWithPath: directory + "/zip64.npz"))
     }
+
+    /// A deflated member declaring far more than its compressed bytes can hold at a sane ratio
+    /// is refused before anything is inflated (a zip bomb; issue 11, item 1).
+    @Test func refusesZipBombMembers() throws {
+        var member = ZipBuilder.Member(name: "x.npy", data: [UInt8](repeating: 0x03, count: 1000), method: 8)
+        member.declaredSize = 100_000_000
+        try expectArchiveRejected(ZipBuilder(members: [member]).bytes, "inflates at most 100x", "declaring 100000000", "ZOO_MAX_INFLATION")
+        member.declaredSize = 1_000_000  // below the 64 MiB floor: inflated (and found broken), not refused as a bomb
+        try expectArchiveRejected(ZipBuilder(members: [member]).bytes, "zip member 'x.npy'")
+    }
+
 }

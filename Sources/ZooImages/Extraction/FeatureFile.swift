@@ -75,10 +75,8 @@ public struct FeatureFile: Sendable {
             guard arrays.allSatisfy({ $0.dtype == .float32 && Array($0.shape.dropFirst()) == trailing }) else {
                 throw ImageError.invalidArgument("\(path): the x shards disagree in dtype or shape")
             }
-            var bytes = [UInt8]()
-            for array in arrays { array.data.withUnsafeBytes { bytes.append(contentsOf: $0) } }
             features = NumpyArray(dtype: .float32, shape: [arrays.reduce(0) { $0 + $1.shape[0] }] + trailing,
-                                  data: bytes.withUnsafeBytes { TensorData(copying: $0) })
+                                  data: concatenated(arrays.map(\.data)))
         } else {
             throw ImageError.invalidArgument("\(path): neither 'x' nor 'x_shards'; expected a zoo extract output")
         }
@@ -123,12 +121,25 @@ public struct FeatureFile: Sendable {
             throw ImageError.invalidArgument("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing; merge needs all \(count)")
         }
         let ordered = (0..<count).compactMap { byIndex[$0]?.file }
-        var bytes = [UInt8]()
-        for file in ordered { file.features.data.withUnsafeBytes { bytes.append(contentsOf: $0) } }
         let rows = ordered.reduce(0) { $0 + ($1.features.shape.first ?? 0) }
-        let merged = FeatureFile(features: NumpyArray(dtype: .float32, shape: [rows] + first.file.features.shape.dropFirst(), data: bytes.withUnsafeBytes { TensorData(copying: $0) }),
+        let merged = FeatureFile(features: NumpyArray(dtype: .float32, shape: [rows] + first.file.features.shape.dropFirst(),
+                                                      data: concatenated(ordered.map(\.features.data))),
                                  labels: ordered.flatMap(\.labels), classNames: first.file.classNames, paths: ordered.flatMap(\.paths),
                                  skipped: ordered.flatMap(\.skipped))
         try merged.write(to: output)
+    }
+
+    /// The pieces' bytes one after another, copied once.
+    private static func concatenated(_ pieces: [TensorData]) -> TensorData {
+        TensorData(byteCount: pieces.reduce(0) { $0 + $1.count }) { target in
+            var offset = 0
+            for piece in pieces {
+                piece.withUnsafeBytes { source in
+                    guard let base = source.baseAddress, let destination = target.baseAddress, !source.isEmpty else { return }
+                    (destination + offset).copyMemory(from: base, byteCount: source.count)
+                }
+                offset += piece.count
+            }
+        }
     }
 }

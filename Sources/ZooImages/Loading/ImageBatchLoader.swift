@@ -65,7 +65,7 @@ public final class ImageBatchLoader: Sendable {
         let range = range.clamped(to: 0..<dataset.records.count)
         let count = range.count
         let perImage = loading.height * loading.width * loading.channels
-        let slots = SlotResults(count: count)
+        let slots = SlotResults()
         let next = AtomicCounter()
         let workers = min(threads, max(count, 1))
         let loading = self.loading, preprocessing = self.preprocessing, dataset = self.dataset
@@ -202,8 +202,6 @@ public final class ImageBatchLoader: Sendable {
 private final class SlotResults: @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [Int: String] = [:]
-
-    init(count: Int) {}
 
     func fail(_ slot: Int, message: String) {
         lock.lock(); messages[slot] = message; lock.unlock()

@@ -96,20 +96,7 @@ public struct ImageLoading: Sendable {
         guard destination.count == height * width * channels else {
             throw ImageError.invalidArgument("\(path): a buffer of \(destination.count) floats cannot hold \(height)x\(width)x\(channels)")
         }
-        let image = try ImageDecoder.decode(contentsOf: path, options: decodeOptions)
-        guard height > 0, width > 0 else { throw ImageError.invalidArgument("image size must be positive, got \(height)x\(width)") }
-        switch resize {
-        case .dataset(let method, let aspect):
-            try TensorFlowResize.resize(image, height: height, width: width, method: method, aspectRatio: aspect, into: destination)
-        case .loadImage(let method, let keep):
-            let resized = try PillowResize.loadImageResize(image, height: height, width: width, interpolation: method, keepAspectRatio: keep)
-            guard resized.pixels.count == destination.count else {
-                throw ImageError.invalidArgument("\(path): resized to \(resized.height)x\(resized.width)x\(resized.channels), expected \(height)x\(width)x\(channels)")
-            }
-            resized.pixels.withUnsafeBufferPointer { source in
-                for index in source.indices { destination[index] = Float(source[index]) }
-            }
-        }
+        try resize(ImageDecoder.decode(contentsOf: path, options: decodeOptions), into: destination)
     }
 
     /// Decodes and resizes encoded image bytes; `file` names them in errors.
@@ -120,11 +107,25 @@ public struct ImageLoading: Sendable {
     /// Resizes an already decoded image as the chosen path does.
     public func resized(_ image: Image) throws -> FloatImage {
         guard height > 0, width > 0 else { throw ImageError.invalidArgument("image size must be positive, got \(height)x\(width)") }
+        var pixels = [Float](repeating: 0, count: height * width * image.channels)
+        try pixels.withUnsafeMutableBufferPointer { try resize(image, into: $0) }
+        return try FloatImage(width: width, height: height, channels: image.channels, pixels: pixels)
+    }
+
+    /// The one resize of both paths, writing `height * width * image.channels` floats.
+    private func resize(_ image: Image, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        guard height > 0, width > 0 else { throw ImageError.invalidArgument("image size must be positive, got \(height)x\(width)") }
         switch resize {
         case .dataset(let method, let aspect):
-            return try TensorFlowResize.resize(image, height: height, width: width, method: method, aspectRatio: aspect)
+            try TensorFlowResize.resize(image, height: height, width: width, method: method, aspectRatio: aspect, into: destination)
         case .loadImage(let method, let keep):
-            return FloatImage(try PillowResize.loadImageResize(image, height: height, width: width, interpolation: method, keepAspectRatio: keep))
+            let resized = try PillowResize.loadImageResize(image, height: height, width: width, interpolation: method, keepAspectRatio: keep)
+            guard resized.pixels.count == destination.count else {
+                throw ImageError.invalidArgument("resized to \(resized.height)x\(resized.width)x\(resized.channels), expected \(height)x\(width)x\(image.channels)")
+            }
+            resized.pixels.withUnsafeBufferPointer { source in
+                for index in source.indices { destination[index] = Float(source[index]) }
+            }
         }
     }
 }

@@ -38,7 +38,9 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
+        // The HDF5 sandbox's process runner (posix_spawn, limits, a deadline).
+        .target(name: "CZooSandbox", path: "Sources/CZooSandbox"),
+        .target(name: "ZooHDF5", dependencies: ["CHDF5", "CZooSandbox"]),
         // Image codecs from Debian's dev packages: libjpeg-turbo, libpng, giflib.
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -100,6 +102,6 @@ let package = Package(
         .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooCompute", "ZooModels", "ZooGraph", "ZooFormats"],
                     exclude: ["make_augmentation_expectations.py", "make_optimizer_expectations.py"]),
         .testTarget(name: "ZooImagesTests", dependencies: ["ZooImages", "ZooCompute", "ZooModels", "ZooFormats"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels", "ZooFormats", "ZooHDF5"]),
     ]
 )

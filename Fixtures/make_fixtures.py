@@ -391,6 +391,32 @@ def write_bad_duplicate_member(path, archive):
             out.writestr("config.json", source.read("config.json").replace(b'"units": 3', b'"units": 4'))
 
 
+def write_bad_vlen_heap(path, model_h5):
+    """tiny.model.h5 with one byte flipped: the length of the first object in its global heap
+    (where h5py keeps variable-length string attributes such as model_config). libhdf5 1.10.8
+    segfaults in H5HG_read under H5Aread on it (issue 11); zoo must parse it in its sandbox
+    process and report one error line."""
+    import struct
+    data = bytearray(open(model_h5, "rb").read())
+    heap = data.find(b"GCOL")
+    assert heap >= 0, "no global heap in " + model_h5
+    index, = struct.unpack("<H", data[heap + 16:heap + 18])
+    assert index != 0, "empty global heap"
+    data[heap + 16 + 9] ^= 0xFF  # byte 1 of the first object's 8-byte size
+    open(path, "wb").write(bytes(data))
+
+
+def write_bad_vlen_heap_archive(path, archive, bad_h5):
+    """tiny.keras with model.weights.h5 replaced by bad_vlen_heap.h5: the crash inside a zip
+    member, which zoo hands to libhdf5 from memory (the sandbox gets it on stdin)."""
+    import zipfile
+    source = zipfile.ZipFile(archive)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+        for info in source.infolist():
+            data = open(bad_h5, "rb").read() if info.filename == "model.weights.h5" else source.read(info.filename)
+            out.writestr(info.filename, data)
+
+
 # --------------------------------------------------------------------------------------
 # Expected-value extraction (from the files, with h5py)
 # --------------------------------------------------------------------------------------
@@ -607,6 +633,8 @@ def main(argv):
     write_bad_unstored(p("bad_unstored.h5"), tiny)
     write_bad_duplicate_member(p("bad_duplicate_member.keras"), p("tiny.keras"))
     write_bad_links(outdir, p("tiny.legacy.h5"))
+    write_bad_vlen_heap(p("bad_vlen_heap.h5"), p("tiny.model.h5"))
+    write_bad_vlen_heap_archive(p("bad_vlen_heap.keras"), p("tiny.keras"), p("bad_vlen_heap.h5"))
     write_bad_declared_sizes(outdir, p("tiny.legacy.h5"))
     tiny.save_weights(p("tiny.weights.h5"))
     tiny.save(p("tiny.keras"))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooHDF5
 
 /// The `zoo` command: inspect and convert Keras checkpoints.
 @main
@@ -31,6 +32,11 @@ struct Zoo: ParsableCommand {
 
     /// Runs the command; every failure becomes one `zoo: error: ...` line on stderr and exit 1.
     static func main() {
+        // As its own HDF5 sandbox child, zoo only walks the file and exits (HDF5Sandbox).
+        HDF5Sandbox.runProbeIfRequested()
+        if ProcessInfo.processInfo.environment["ZOO_HDF5_SANDBOX"]?.lowercased() != "off" {
+            HDF5Sandbox.current = HDF5Sandbox.forCurrentExecutable()
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

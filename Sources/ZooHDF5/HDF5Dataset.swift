@@ -97,6 +97,13 @@ public struct HDF5Dataset: HDF5Object {
             throw HDF5Error.bufferSizeMismatch(file: fileName, path: path, expected: expected, given: buffer.count)
         }
         if expected == 0 { return }
+        let memoryType = try makeMemoryType()
+        let status = H5Dread(handle.id, memoryType.id, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), buffer.baseAddress)
+        try HDF5Library.check(status, "reading dataset", file: fileName, path: path)
+    }
+
+    /// The in-memory type reads convert to: native for numbers, the stored bits otherwise.
+    private func makeMemoryType() throws -> HDF5Handle {
         let memoryTypeID: hid_t
         switch elementType {
         case .float16, .opaque, .string:
@@ -105,9 +112,69 @@ public struct HDF5Dataset: HDF5Object {
         default:
             memoryTypeID = elementType.makeDatatype()
         }
-        let memoryType = try HDF5Library.own(memoryTypeID, .datatype, "making memory type", file: fileName, path: path)
-        let status = H5Dread(handle.id, memoryType.id, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), buffer.baseAddress)
-        try HDF5Library.check(status, "reading dataset", file: fileName, path: path)
+        return try HDF5Library.own(memoryTypeID, .datatype, "making memory type", file: fileName, path: path)
+    }
+
+    /// Reads the dataset in C order, in consecutive pieces of at most `maxBytes` (at least one
+    /// element), handing each to `body` in a buffer that is reused: a 4 GiB tensor can be
+    /// copied, hashed or checked with `maxBytes` of memory.
+    ///
+    /// Each piece is one hyperslab: whole rows of the outermost axis whose rows fit, one
+    /// index at a time on the axes above it.
+    public func readPieces(maxBytes: Int = 16 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        HDF5Library.prepare()
+        guard let total = byteCount, let width = elementType.byteSize, width > 0 else {
+            throw HDF5Error.unsupportedType(file: fileName, path: path, type: elementType.description)
+        }
+        if total == 0 { return }
+        let limit = max(maxBytes, width)
+        if total <= limit || shape.isEmpty {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 64)
+            defer { buffer.deallocate() }
+            try read(into: buffer)
+            try body(UnsafeRawBufferPointer(buffer))
+            return
+        }
+        // The split axis: the outermost one whose trailing block (the axes after it) fits.
+        let rank = shape.count
+        var inner = [Int](repeating: width, count: rank)  // bytes of one index step on each axis
+        for axis in stride(from: rank - 2, through: 0, by: -1) { inner[axis] = inner[axis + 1] * shape[axis + 1] }
+        let split = (0..<rank).first { inner[$0] <= limit } ?? (rank - 1)
+        let rowsPerPiece = max(1, limit / inner[split])
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(total, rowsPerPiece * inner[split]), alignment: 64)
+        defer { buffer.deallocate() }
+        let memoryType = try makeMemoryType()
+        let fileSpace = try HDF5Library.own(H5Dget_space(handle.id), .dataspace, "reading dataset shape", file: fileName, path: path)
+        var outer = [Int](repeating: 0, count: split)  // the index on the axes above the split
+        while true {
+            var row = 0
+            while row < shape[split] {
+                let rows = min(rowsPerPiece, shape[split] - row)
+                var start = [hsize_t](repeating: 0, count: rank)
+                var count = shape.map { hsize_t($0) }
+                for axis in 0..<split { start[axis] = hsize_t(outer[axis]); count[axis] = 1 }
+                start[split] = hsize_t(row)
+                count[split] = hsize_t(rows)
+                try HDF5Library.check(H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, &start, nil, &count, nil),
+                                      "selecting a piece of the dataset", file: fileName, path: path)
+                let bytes = rows * inner[split]
+                var elements = [hsize_t(bytes / width)]
+                let memorySpace = try HDF5Library.own(H5Screate_simple(1, &elements, nil), .dataspace, "making dataspace", file: fileName, path: path)
+                let status = H5Dread(handle.id, memoryType.id, memorySpace.id, fileSpace.id, zoo_h5p_default(), buffer.baseAddress)
+                try HDF5Library.check(status, "reading dataset", file: fileName, path: path)
+                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes]))
+                row += rows
+            }
+            // Next index on the outer axes (an odometer); done when it wraps.
+            var axis = split - 1
+            while axis >= 0 {
+                outer[axis] += 1
+                if outer[axis] < shape[axis] { break }
+                outer[axis] = 0
+                axis -= 1
+            }
+            if axis < 0 { return }
+        }
     }
 
     /// Reads the whole dataset into a new byte array.

@@ -23,6 +23,9 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     /// Something zoo refuses to follow: an external link or external storage (bytes outside
     /// the file), a link cycle, a soft link that does not resolve.
     case refused(file: String, path: String, reason: String)
+    /// The sandbox process (`HDF5Sandbox`) found that libhdf5 crashes, hangs or runs out of
+    /// memory on the file, or could not run.
+    case sandbox(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -44,6 +47,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file): HDF5 path '\(path)' has shape \(shape): \(reason)"
         case .refused(let file, let path, let reason):
             return "\(file): HDF5 path '\(path)' \(reason)"
+        case .sandbox(let file, let reason):
+            return "\(file): \(reason)"
         case .library(let operation, let file, let path, let message):
             let detail = message.isEmpty ? "" : ": \(message)"
             return "\(file): \(operation) failed at HDF5 path '\(path)'\(detail)"

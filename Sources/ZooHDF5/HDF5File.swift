@@ -19,11 +19,18 @@ public struct HDF5File: Sendable {
     ///
     /// Throws `.fileNotFound`, `.isDirectory` or `.notHDF5` with the file name before libhdf5 is
     /// asked, so the common mistakes get a plain message rather than a libhdf5 stack.
+    ///
+    /// With `HDF5Sandbox.current` set, the file is first parsed in the sandbox process.
     public static func open(_ path: String, mode: Mode = .readOnly) throws -> HDF5File {
+        try open(path, mode: mode, sandboxed: true)
+    }
+
+    static func open(_ path: String, mode: Mode = .readOnly, sandboxed: Bool) throws -> HDF5File {
         HDF5Library.prepare()
         var info = stat()
         guard stat(path, &info) == 0 else { throw HDF5Error.fileNotFound(file: path) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error.isDirectory(file: path) }
+        if sandboxed { try HDF5Sandbox.checkIfInstalled(path: path) }
         guard H5Fis_hdf5(path) > 0 else {
             _ = HDF5Library.takeErrorMessage()
             throw HDF5Error.notHDF5(file: path)
@@ -36,11 +43,17 @@ public struct HDF5File: Sendable {
 
     /// Opens an HDF5 file held in memory (such as `model.weights.h5` inside a `.keras` zip),
     /// read-only, through libhdf5's core driver; `name` is used in error messages.
+    /// With `HDF5Sandbox.current` set, the image is first parsed in the sandbox process.
     public static func open(image: [UInt8], name: String) throws -> HDF5File {
+        try open(image: image, name: name, sandboxed: true)
+    }
+
+    static func open(image: [UInt8], name: String, sandboxed: Bool) throws -> HDF5File {
         HDF5Library.prepare()
         guard image.count >= 8, image.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) else {
             throw HDF5Error.notHDF5(file: name)
         }
+        if sandboxed { try HDF5Sandbox.checkIfInstalled(image: image, name: name) }
         let fapl = try HDF5Library.own(H5Pcreate(zoo_h5p_file_access()), .propertyList, "opening in-memory file", file: name, path: "/")
         try HDF5Library.check(H5Pset_fapl_core(fapl.id, 1 << 16, false), "opening in-memory file", file: name, path: "/")
         let status = image.withUnsafeBytes { H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) }

@@ -3,6 +3,33 @@ import Testing
 @testable import ZooHDF5
 
 @Suite struct HDF5DatasetTests {
+    /// `readPieces` hands over the dataset in C order in pieces of at most `maxBytes`, split
+    /// along whichever axis fits, and the pieces join to exactly what one whole read gives.
+    @Test(arguments: [4, 8, 20, 24, 96, 100, 480, 479, 1 << 20])
+    func piecesJoinToTheWholeDataset(_ maxBytes: Int) throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("pieces.h5")
+        let values = (0..<120).map { Float($0) * 0.5 - 7 }  // shape [2, 3, 4, 5]: 480 bytes
+        do {
+            let root = try HDF5File.create(path).root()
+            try values.withUnsafeBytes { _ = try root.createDataset("x", type: .float32, shape: [2, 3, 4, 5], bytes: $0) }
+        }
+        let dataset = try HDF5File.open(path).root().dataset("x")
+        var joined: [UInt8] = []
+        var sizes: [Int] = []
+        try dataset.readPieces(maxBytes: maxBytes) { piece in
+            joined.append(contentsOf: piece)
+            sizes.append(piece.count)
+        }
+        #expect(joined == (try dataset.readBytes()))
+        #expect(sizes.allSatisfy { $0 <= max(maxBytes, 4) && $0 > 0 })
+        // Pieces per maxBytes: one index step of the [4, 5] block is 80 bytes, of [5] 20, of a float 4.
+        let expected: [Int: [Int]] = [4: Array(repeating: 4, count: 120), 20: Array(repeating: 20, count: 24),
+                                      24: Array(repeating: 20, count: 24), 100: Array(repeating: 80, count: 6),
+                                      479: [240, 240], 480: [480], 1 << 20: [480]]
+        if let want = expected[maxBytes] { #expect(sizes == want) }
+    }
+
     @Test func everyNumericTypeRoundTripsBitForBit() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("types.h5")

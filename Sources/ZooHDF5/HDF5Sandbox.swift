@@ -1,0 +1,226 @@
+import CHDF5
+import CZooSandbox
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parses HDF5 files of unknown origin in a child process before the caller does.
+///
+/// libhdf5 is C code with known crashes on damaged files (1.10.8 segfaults on one flipped byte
+/// of a variable-length string attribute). With a sandbox installed as `HDF5Sandbox.current`,
+/// every `HDF5File.open` first runs `HDF5Probe` on the file in a child process under memory and
+/// time limits. A crash, hang or blow-up there becomes a typed `HDF5Error.sandbox` naming the
+/// file; a clean walk lets the caller parse the file in-process. Each file (by device, inode,
+/// size and modification time) is probed once per process.
+///
+/// The child is an executable that answers `probeCommand`: the `zoo` CLI does, and an app can
+/// too by calling `runProbeIfRequested()` first thing in `main`. The CLI installs a sandbox on
+/// itself by default (`ZOO_HDF5_SANDBOX=off` turns that off); the library installs none, so
+/// an app opts in:
+///
+/// ```swift
+/// HDF5Sandbox.runProbeIfRequested()          // top of main: serve as the probe child
+/// HDF5Sandbox.current = HDF5Sandbox.forCurrentExecutable()
+/// ```
+///
+/// The probe reads what libhdf5 parses (groups, links, attributes, layouts, data); `.zoo`,
+/// safetensors and zip parsing stay in-process, in bounds-checked Swift.
+public struct HDF5Sandbox: Sendable, Equatable {
+    /// The argument that makes an executable run the probe instead of its normal work.
+    public static let probeCommand = "__hdf5-probe"
+
+    /// The probe executable (an absolute path).
+    public var executable: String
+    /// Arguments before the probe's own (by default just `probeCommand`).
+    public var arguments: [String]
+    /// Address space the child may map beyond its own start-up, in bytes; for in-memory
+    /// images, twice the image is added (the image itself and libhdf5's copy of it).
+    public var memoryLimit: Int
+    /// Wall-clock seconds the child may take, plus `secondsPerGigabyte` for each GB of file.
+    public var timeLimit: Double
+    /// Extra seconds allowed per 10^9 bytes of file (reading and inflating data takes time).
+    public var secondsPerGigabyte: Double
+
+    /// A sandbox running `executable` (which must answer `probeCommand`). Defaults: 1 GiB
+    /// above start-up, 5 s + 10 s per GB; `ZOO_HDF5_SANDBOX_MEMORY` (MiB) and
+    /// `ZOO_HDF5_SANDBOX_TIMEOUT` (seconds) override them.
+    public init(executable: String, arguments: [String] = [HDF5Sandbox.probeCommand],
+                memoryLimit: Int? = nil, timeLimit: Double? = nil, secondsPerGigabyte: Double = 10) {
+        self.executable = executable
+        self.arguments = arguments
+        self.memoryLimit = memoryLimit ?? HDF5Sandbox.environmentNumber("ZOO_HDF5_SANDBOX_MEMORY").map { Int($0) << 20 } ?? (1 << 30)
+        self.timeLimit = timeLimit ?? HDF5Sandbox.environmentNumber("ZOO_HDF5_SANDBOX_TIMEOUT") ?? 5
+        self.secondsPerGigabyte = secondsPerGigabyte
+    }
+
+    /// A sandbox whose child is this very executable (`/proc/self/exe` on Linux), or nil when
+    /// its path cannot be found. The executable must call `runProbeIfRequested()` in `main`.
+    public static func forCurrentExecutable() -> HDF5Sandbox? {
+        guard let path = currentExecutablePath() else { return nil }
+        return HDF5Sandbox(executable: path)
+    }
+
+    // MARK: The installed sandbox
+
+    private final class State: @unchecked Sendable {
+        var lock = pthread_mutex_t()
+        var sandbox: HDF5Sandbox?
+        var probed = Set<String>()
+        init() { pthread_mutex_init(&lock, nil) }
+        func locked<T>(_ body: (State) -> T) -> T {
+            pthread_mutex_lock(&lock)
+            defer { pthread_mutex_unlock(&lock) }
+            return body(self)
+        }
+    }
+    private static let state = State()
+
+    /// The sandbox `HDF5File.open` uses, or nil (the default) to parse in-process.
+    public static var current: HDF5Sandbox? {
+        get { state.locked { $0.sandbox } }
+        set { state.locked { $0.sandbox = newValue; $0.probed.removeAll() } }
+    }
+
+    static func checkIfInstalled(path: String) throws {
+        guard let sandbox = current else { return }
+        try sandbox.check(path: path)
+    }
+
+    static func checkIfInstalled(image: [UInt8], name: String) throws {
+        guard let sandbox = current else { return }
+        try sandbox.check(image: image, name: name)
+    }
+
+    // MARK: Checking
+
+    /// Probes the file at `path` in a child process; returns when libhdf5 parsed all of it
+    /// without crashing, hanging or exceeding the limits (typed errors inside the file are left
+    /// for the in-process parse to report), throws `HDF5Error.sandbox` otherwise.
+    public func check(path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }  // the in-process open reports it
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return }
+        #if canImport(Glibc)
+        let modified = "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        #else
+        let modified = "\(info.st_mtimespec.tv_sec).\(info.st_mtimespec.tv_nsec)"
+        #endif
+        let key = "\(info.st_dev):\(info.st_ino):\(info.st_size):\(modified):\(path):\(executable)"
+        if HDF5Sandbox.state.locked({ $0.probed.contains(key) }) { return }
+        let size = Int(info.st_size)
+        try run(file: path, probeArguments: ["--path", path], input: nil, fileBytes: size, memory: memoryLimit)
+        _ = HDF5Sandbox.state.locked { $0.probed.insert(key) }
+    }
+
+    /// Probes an in-memory HDF5 image (sent to the child on its stdin).
+    public func check(image: [UInt8], name: String) throws {
+        let memory = memoryLimit.addingReportingOverflow(image.count.multipliedReportingOverflow(by: 2).partialValue).partialValue
+        try run(file: name, probeArguments: ["--stdin", String(image.count), name], input: image, fileBytes: image.count, memory: memory)
+    }
+
+    private func run(file: String, probeArguments: [String], input: [UInt8]?, fileBytes: Int, memory: Int) throws {
+        let seconds = timeLimit + secondsPerGigabyte * Double(fileBytes) / 1e9
+        let arguments = [executable] + self.arguments
+            + ["--memory", String(memory), "--seconds", String(Int(seconds.rounded(.up)) + 1)] + probeArguments
+        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        cArguments.append(nil)
+        defer { for pointer in cArguments { free(pointer) } }
+        let result: zoo_child_result
+        if let input {
+            result = input.withUnsafeBytes { zoo_run_child(executable, &cArguments, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count, seconds) }
+        } else {
+            result = zoo_run_child(executable, &cArguments, nil, 0, seconds)
+        }
+        let limits = "its limits: \(memory >> 20) MiB of memory, \(Int(seconds.rounded(.up))) s"
+        let override = "if the file is trusted, ZOO_HDF5_SANDBOX=off (CLI) or HDF5Sandbox.current = nil (Swift) parses it in-process"
+        guard result.spawned != 0 else {
+            throw HDF5Error.sandbox(file: file, reason: "could not start the HDF5 sandbox process \(executable): \(String(cString: strerror(result.error))); \(override)")
+        }
+        if result.timed_out != 0 {
+            throw HDF5Error.sandbox(file: file, reason: "libhdf5 was still parsing the file after \(Int(seconds.rounded(.up))) s in zoo's sandbox process (\(limits)), so it was stopped; a damaged or hostile file can make it loop. Set ZOO_HDF5_SANDBOX_TIMEOUT=SECONDS to allow more")
+        }
+        if result.signal == SIGXCPU {
+            throw HDF5Error.sandbox(file: file, reason: "libhdf5 used up its CPU time parsing the file in zoo's sandbox process (\(limits)); a damaged or hostile file can make it loop. Set ZOO_HDF5_SANDBOX_TIMEOUT=SECONDS to allow more")
+        }
+        if result.signal != 0 {
+            let name = HDF5Sandbox.signalName(result.signal)
+            let outOfMemory = [SIGKILL, SIGTRAP, SIGILL, SIGABRT].contains(result.signal)
+            let what = outOfMemory ? "crashed or ran out of memory" : "crashed"
+            let hint = outOfMemory ? " Set ZOO_HDF5_SANDBOX_MEMORY=MiB if it is a genuine file that needs more memory." : ""
+            throw HDF5Error.sandbox(file: file, reason: "libhdf5 \(what) (\(name)) parsing the file in zoo's sandbox process (\(limits)); the file is damaged or made to attack HDF5 readers, and nothing of it was parsed in this process.\(hint)")
+        }
+        if result.exit_code != 0 {
+            throw HDF5Error.sandbox(file: file, reason: "zoo's HDF5 sandbox process \(executable) failed with exit status \(result.exit_code) (\(limits)); it must be a zoo executable that answers '\(HDF5Sandbox.probeCommand)'")
+        }
+    }
+
+    // MARK: The child side
+
+    /// The probe child's entry point: when the process's first argument is `probeCommand`,
+    /// applies the limits, walks the file, and exits (0 once the walk finishes); otherwise
+    /// returns at once. Call it first thing in `main` of an executable used as the sandbox.
+    public static func runProbeIfRequested(_ arguments: [String] = CommandLine.arguments) {
+        guard arguments.count > 1, arguments[1] == probeCommand else { return }
+        exit(runProbe(Array(arguments.dropFirst(2))))
+    }
+
+    /// Runs the probe with its own arguments (`--memory B --seconds S` then `--path FILE` or
+    /// `--stdin LENGTH NAME`); returns the exit status.
+    static func runProbe(_ arguments: [String]) -> Int32 {
+        current = nil
+        var memory = 0, seconds = 0
+        var index = 0
+        while index + 1 < arguments.count, arguments[index] == "--memory" || arguments[index] == "--seconds" {
+            guard let value = Int(arguments[index + 1]), value >= 0 else { return 64 }
+            if arguments[index] == "--memory" { memory = value } else { seconds = value }
+            index += 2
+        }
+        guard zoo_limit_self(memory, UInt32(clamping: seconds)) == 0 else { return 71 }
+        let rest = Array(arguments[index...])
+        if rest.count == 2, rest[0] == "--path" {
+            _ = HDF5Probe.walk(path: rest[1])
+            return 0
+        }
+        if rest.count == 3, rest[0] == "--stdin", let length = Int(rest[1]), length >= 0 {
+            var image = [UInt8](repeating: 0, count: length)
+            var filled = 0
+            while filled < length {
+                let n = image.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, length - filled) }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { return 65 }
+                filled += n
+            }
+            _ = HDF5Probe.walk(image: image, name: rest[2])
+            return 0
+        }
+        return 64
+    }
+
+    // MARK: Helpers
+
+    private static func environmentNumber(_ name: String) -> Double? {
+        guard let text = getenv(name), let value = Double(String(cString: text)), value > 0 else { return nil }
+        return value
+    }
+
+    private static func currentExecutablePath() -> String? {
+        #if os(Linux)
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let length = readlink("/proc/self/exe", &buffer, 4096)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        #else
+        let path = CommandLine.arguments.first ?? ""
+        guard path.hasPrefix("/") else { return nil }
+        return path
+        #endif
+    }
+
+    static func signalName(_ number: Int32) -> String {
+        let names: [Int32: String] = [SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGABRT: "SIGABRT", SIGILL: "SIGILL",
+                                      SIGFPE: "SIGFPE", SIGTRAP: "SIGTRAP", SIGKILL: "SIGKILL", SIGXCPU: "SIGXCPU"]
+        return names[number].map { "\($0), signal \(number)" } ?? "signal \(number)"
+    }
+}

@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #include "zoo_cleanup.h"
+#include "zoo_cleanup_internal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -47,6 +48,18 @@ static void remove_registered(void) {
         in_use[i] = 0;
     }
     pthread_mutex_unlock(&lock);
+}
+
+void zoo_cleanup_remove_now(void) {
+    for (int i = 0; i < ZOO_CLEANUP_SLOTS; i++) {
+        if (!in_use[i]) continue;
+        struct stat info;
+        if (lstat(registered[i], &info) == 0 && S_ISDIR(info.st_mode)) {
+            nftw(registered[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        } else {
+            unlink(registered[i]);
+        }
+    }
 }
 
 static void *watch(void *unused) {

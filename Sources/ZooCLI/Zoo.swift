@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooFormats
 import ZooHDF5
 
 /// The `zoo` command: inspect and convert Keras checkpoints.
@@ -34,6 +35,7 @@ struct Zoo: ParsableCommand {
     static func main() {
         // As its own HDF5 sandbox child, zoo only walks the file and exits (HDF5Sandbox).
         HDF5Sandbox.runProbeIfRequested()
+        MappedFile.exitCleanlyOnTruncation(program: "zoo")
         if ProcessInfo.processInfo.environment["ZOO_HDF5_SANDBOX"]?.lowercased() != "off" {
             HDF5Sandbox.current = HDF5Sandbox.forCurrentExecutable()
         }

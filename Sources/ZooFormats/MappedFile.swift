@@ -1,3 +1,4 @@
+import CZooCleanup
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,6 +13,8 @@ public final class MappedFile: @unchecked Sendable {
     /// The mapped bytes (empty for an empty file).
     public let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
+    /// The mapping's slot in the truncation guard's table (-1: not registered).
+    private var guardSlot: Int32 = -1
 
     /// Address alignment of the mapping's start: file offsets aligned to up to 64 KiB stay that
     /// aligned in memory (a GPU runtime can wrap such a region without copying).
@@ -36,6 +39,7 @@ public final class MappedFile: @unchecked Sendable {
             if let address = Self.alignedMap(fd: fd, size: size, flags: flags) {
                 bytes = UnsafeRawBufferPointer(start: address, count: size)
                 mapped = true
+                guardSlot = zoo_mapping_register(address, size, path)
                 return
             }
         }
@@ -99,7 +103,18 @@ public final class MappedFile: @unchecked Sendable {
     /// Whether the bytes are a kernel mapping (false when they were read into memory).
     public var isMapped: Bool { mapped }
 
+    /// Makes a file that shrinks while it is mapped (another program truncated it in place)
+    /// end the process with one line, `"<program>: error: PATH: the file shrank ..."`, and exit
+    /// status 1, after removing unfinished outputs (`AtomicOutput`), instead of dying of SIGBUS.
+    ///
+    /// For command-line programs: it installs a process-wide SIGBUS handler and exits from it,
+    /// so a library leaves the choice to its host (the `zoo` CLI calls it at start).
+    public static func exitCleanlyOnTruncation(program: String) {
+        zoo_mapping_guard_install(program)
+    }
+
     deinit {
+        zoo_mapping_unregister(guardSlot)
         if mapped {
             munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
         } else {

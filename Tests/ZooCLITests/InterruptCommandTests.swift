@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZooFormats
 
 /// Stopping `zoo` mid-write (SIGTERM, SIGINT) leaves nothing behind, and temporary files a
 /// SIGKILLed run left are removed by the next write to the same output (issue 11, item 6).
@@ -58,5 +59,38 @@ import Testing
         let result = try ZooProcess.run(["convert", vggFile, dir.file("vgg.zoo")])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(dir.contents.sorted() == [busy, other, "vgg.zoo"].sorted(), "a live process's and another output's files stay")
+    }
+
+    /// A mapped input truncated by another program while `zoo predict` reads it: one error line
+    /// naming the file, exit 1, no output (issue 11, item 8), where the kernel sends SIGBUS.
+    @Test func inputTruncatedWhileMappedIsOneErrorLine() throws {
+        let dir = TemporaryDirectory()
+        let input = dir.file("big.npy")
+        let images = 200_000  // 8x8x1 floats each: 51 MB, about 10 s at batch 1, so it is mid-run when cut
+        let values = (0..<(images * 64)).map { Float($0 % 97) / 97 }
+        try NumpyArray(dtype: .float32, shape: [images, 8, 8, 1], data: TensorData(values: values)).write(to: input)
+        let process = Process()
+        process.executableURL = ZooProcess.executable
+        process.arguments = ["predict", Fixtures.path("transfer/digits_backbone.keras"), "--input", input,
+                             "--output", dir.file("out.npy"), "--batch", "1"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the input is mapped (its path appears in the process's memory map), then cut it.
+        let deadline = Date().addingTimeInterval(60)
+        var mapped = false
+        while process.isRunning && Date() < deadline && !mapped {
+            mapped = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/maps", encoding: .utf8))?.contains(input) ?? false
+            if !mapped { usleep(2_000) }
+        }
+        #expect(mapped)
+        #expect(truncate(input, 4096) == 0)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(message)")
+        #expect(message.split(separator: "\n").count == 1, "\(message)")
+        #expect(message.hasPrefix("zoo: error: \(input): the file shrank while it was being read"), "\(message)")
+        #expect(dir.contents == ["big.npy"])
     }
 }

@@ -48,6 +48,10 @@ static inline hsize_t zoo_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline void zoo_h5_prepare_thread(void) {
     static _Thread_local int silenced = 0;
     if (!silenced) {
+        // No libhdf5 exit handler: zoo closes every file itself, and a file whose last flush
+        // failed (disk full) cannot be closed any more, so libhdf5's handler would crash on it
+        // at exit. Only the first call in the process counts (later ones fail harmlessly).
+        H5dont_atexit();
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
         silenced = 1;
     }

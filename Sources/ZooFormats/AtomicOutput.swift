@@ -39,7 +39,11 @@ public enum AtomicOutput {
     /// The error of a failed write, naming the requested output instead of the temporary file
     /// (and its staging folder) the user never asked for.
     static func naming(_ error: Error, temporary: String, output: String) -> Error {
-        func clean(_ text: String) -> String { text.replacingOccurrences(of: temporary, with: output) }
+        // A staging folder's member reads as OUTPUT:member, as members of archives do elsewhere.
+        func clean(_ text: String) -> String {
+            text.replacingOccurrences(of: temporary + ".members/", with: output + ":")
+                .replacingOccurrences(of: temporary, with: output)
+        }
         if let format = error as? FormatError {
             switch format {
             case .notKeras(let file, let reason): return FormatError.notKeras(file: clean(file), reason: clean(reason))
@@ -51,7 +55,11 @@ public enum AtomicOutput {
             case .io(let file, let reason): return FormatError.io(file: clean(file), reason: clean(reason))
             case .hdf5(let inner):
                 let text = inner.description
-                return text.contains(temporary) ? FormatError.io(file: output, reason: clean(text)) : format
+                guard text.contains(temporary) else { return format }
+                var reason = clean(text)
+                if reason.hasPrefix(output + ": ") { reason.removeFirst(output.count + 2) }  // named once
+                else if reason.hasPrefix(output + ":") { reason.removeFirst(output.count + 1) }
+                return FormatError.io(file: output, reason: reason)
             }
         }
         let text = "\(error)"

@@ -1,4 +1,9 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Owns one libhdf5 identifier and closes it exactly once, when the last reference goes away.
 ///
@@ -21,7 +26,7 @@ public final class HDF5Handle: @unchecked Sendable {
     deinit {
         zoo_h5_prepare_thread()
         switch kind {
-        case .file: H5Fclose(id)
+        case .file: HDF5Handle.close(file: id)
         case .group: H5Gclose(id)
         case .dataset: H5Dclose(id)
         case .attribute: H5Aclose(id)
@@ -29,6 +34,27 @@ public final class HDF5Handle: @unchecked Sendable {
         case .dataspace: H5Sclose(id)
         case .propertyList: H5Pclose(id)
         }
+    }
+}
+
+extension HDF5Handle {
+    /// Closes a file. When its buffered data cannot be written (the disk is full), libhdf5
+    /// 1.10 cannot close it any more ("slist already enabled?"): it stays open inside the
+    /// library until the process ends (no exit handler retries it: see `zoo_h5_prepare_thread`).
+    /// Such a file is an unfinished output about to be removed, so it is emptied on disk first:
+    /// its space is freed at once, not when the process exits.
+    static func close(file id: hid_t) {
+        var intent: UInt32 = 0
+        let writable = H5Fget_intent(id, &intent) >= 0 && intent & zoo_h5f_acc_rdwr() != 0
+        if writable && H5Fflush(id, H5F_SCOPE_LOCAL) < 0 {
+            _ = HDF5Library.takeErrorMessage()
+            var handle: UnsafeMutableRawPointer?
+            if H5Fget_vfd_handle(id, zoo_h5p_default(), &handle) >= 0, let handle {
+                _ = ftruncate(handle.assumingMemoryBound(to: Int32.self).pointee, 0)
+            }
+            _ = HDF5Library.takeErrorMessage()
+        }
+        if H5Fclose(id) < 0 { _ = HDF5Library.takeErrorMessage() }
     }
 }
 
@@ -43,7 +69,14 @@ enum HDF5Library {
         var buffer = [CChar](repeating: 0, count: 2048)
         let length = buffer.withUnsafeMutableBufferPointer { zoo_h5e_take_message($0.baseAddress, $0.count) }
         let bytes = buffer.prefix(length).map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self)
+        let message = String(decoding: bytes, as: UTF8.self)
+        // A failed system call: libhdf5's innermost entry dumps the buffer, offsets and a time
+        // stamp around the one part that matters, "error message = 'No space left on device'".
+        if let start = message.firstRange(of: "error message = '"),
+           let end = message[start.upperBound...].firstIndex(of: "'") {
+            return String(message[start.upperBound..<end])
+        }
+        return message
     }
 
     static func failure(_ operation: String, file: String, path: String) -> HDF5Error {

@@ -45,6 +45,31 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("out.zoo")))
     }
 
+    /// A full disk (here a file-size limit, which fails writes the same way, with SIGXFSZ
+    /// ignored) is one error line naming the output and the system's reason, exit 1, and no
+    /// file left: libhdf5's outputs used to print 50 lines, then crash in its exit handler.
+    @Test(arguments: ["out.h5", "out.weights.h5", "out.keras", "out.zoo", "out.safetensors"])
+    func fullDiskIsOneErrorLine(_ name: String) throws {
+        let dir = TemporaryDirectory()
+        let output = dir.file(name)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 16 blocks of 512 bytes (dash's unit): smaller than any of the outputs of this model.
+        process.arguments = ["-c", "trap '' XFSZ; ulimit -f 16; exec \"$0\" convert \"$1\" \"$2\"",
+                             ZooProcess.executable.path, Fixtures.path("tiny.model.h5"), output]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(message)")
+        #expect(message.split(separator: "\n").count == 1, "\(message)")
+        #expect(message.hasPrefix("zoo: error: \(output): "), "\(message)")
+        #expect(message.contains("File too large"), "\(message)")
+        #expect(!message.contains(".tmp-"), "the temporary file is not named: \(message)")
+        #expect(dir.contents.isEmpty)
+    }
+
     @Test func layoutFlagOverridesTheName() throws {
         let dir = TemporaryDirectory()
         let target = dir.file("anything.bin")

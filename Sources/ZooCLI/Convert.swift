@@ -64,10 +64,13 @@ struct Convert: ParsableCommand {
         let foldBN = self.foldBN || pack
         let source = ModelOptions.with(arch: arch, naming: fromNaming)
         let name = URL(fileURLWithPath: input).lastPathComponent
-        if target == .zoo, targetDType == nil, !foldBN {
-            // Keras HDF5 sources stream: bound from their structure, each weight read, hashed and
-            // written in turn while the source's SHA-256 is computed beside it.
-            let options = ZooExport.Options(alignment: align)
+        if target == .zoo, targetDType == nil {
+            // Keras sources stream: bound from their structure, each weight read (packed, with
+            // --pack), hashed and written in turn while the source's SHA-256 is computed beside it.
+            var options = ZooExport.Options(foldBatchNorm: foldBN, alignment: align)
+            if pack {
+                options.packKernel = { node, graph in CompiledModel.usesKernelPanels(node, in: graph) }
+            }
             if let structure = try ZooExport.convertStreaming(input, sourceFile: name, to: output, loader: try source.loader(mode: .strict), options: options) {
                 Self.reportWritten(output, target: target, from: structure, notes: "")
                 return

@@ -1,7 +1,7 @@
 import ZooHDF5
 
-/// A Keras HDF5 checkpoint (legacy `.h5` weights, full-model `.h5`, Keras 3 `.weights.h5`)
-/// opened for streaming: `checkpoint` holds every layer and weight with its name, path, dtype
+/// A Keras checkpoint (legacy `.h5` weights, full-model `.h5`, Keras 3 `.weights.h5`, and
+/// `.keras` archives, whose weights member is read from a scratch copy) opened for streaming: `checkpoint` holds every layer and weight with its name, path, dtype
 /// and shape but no data, so a caller can bind and lay out the model before reading any bytes,
 /// then read each weight into memory of its choosing (a reused buffer) with `read(_:into:)`.
 ///
@@ -17,16 +17,13 @@ public final class HDF5CheckpointStream {
 
     /// Opens `path` and reads its structure (names, dtypes, shapes, configs), no weight data.
     ///
-    /// Throws `FormatError.notKeras` for a `.keras` zip archive (its weights are a member of the
-    /// zip, not a file to stream) and the usual reader errors for anything that is not a Keras
-    /// HDF5 layout.
+    /// Throws the usual reader errors for anything that is not a Keras layout.
     public init(path: String) throws {
         try CheckpointReader.checkReadable(path)
-        if KerasArchive.isZip(path) {
-            throw FormatError.notKeras(file: path, reason: "a .keras zip archive, not an HDF5 file to stream")
-        }
         let deferred = DeferredReads()
-        let (file, checkpoint) = try CheckpointReader.readHDF5(path, deferring: deferred)
+        let (file, checkpoint) = KerasArchive.isZip(path)
+            ? try KerasArchive.read(path, deferring: deferred)
+            : try CheckpointReader.readHDF5(path, deferring: deferred)
         self.path = path
         self.file = file
         self.checkpoint = checkpoint
@@ -49,6 +46,18 @@ public final class HDF5CheckpointStream {
             throw FormatError.malformed(file: path, path: weight.path, expected: "shape \(weight.shape) of \(weight.dtype.rawValue) as first read, found \(dataset.shape) of \(dataset.elementType)")
         }
         try FormatError.wrapping { try dataset.read(into: buffer) }
+    }
+
+    /// Reads `weight`'s bytes in C-order pieces of at most `maxBytes`, handing each to `body`
+    /// (one reused buffer: a 411 MB tensor costs `maxBytes` of memory to pass through).
+    public func readPieces(_ weight: Weight, maxBytes: Int = 16 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let dataset = datasets[weight.path] else {
+            throw FormatError.malformed(file: path, path: weight.path, expected: "a weight dataset found when the file's structure was read")
+        }
+        guard dataset.shape == weight.shape, try WeightLoader.dtype(of: dataset) == weight.dtype else {
+            throw FormatError.malformed(file: path, path: weight.path, expected: "shape \(weight.shape) of \(weight.dtype.rawValue) as first read, found \(dataset.shape) of \(dataset.elementType)")
+        }
+        try FormatError.wrapping { try dataset.readPieces(maxBytes: maxBytes, body) }
     }
 }
 

@@ -16,6 +16,13 @@ enum KerasArchive {
     }
 
     static func read(_ path: String) throws -> Checkpoint {
+        try read(path, deferring: nil).checkpoint
+    }
+
+    /// Reads an archive; with `deferring`, weights carry their dtype and shape but no data, and
+    /// their open datasets (in a scratch copy of the weights member, already unlinked) are
+    /// collected there for `HDF5CheckpointStream`.
+    static func read(_ path: String, deferring: DeferredReads?) throws -> (file: HDF5File, checkpoint: Checkpoint) {
         // The zip is parsed by ZipReader over a mapping, every offset checked against the file
         // (ZIPFoundation's extractor can spin forever on a hostile deflated member).
         let file = try MappedFile(path: path)
@@ -45,7 +52,9 @@ enum KerasArchive {
         }
         let configText = String(decoding: try member("config.json"), as: UTF8.self)
         let metadata = try member("metadata.json")
-        let weights = try member(weightsMember)
+        guard let weightsEntry = members.first(where: { $0.name == weightsMember }) else {
+            throw FormatError.archive(file: path, reason: "no member '\(weightsMember)' (expected config.json, metadata.json and model.weights.h5)")
+        }
         let config = try KerasModelConfig(json: configText, file: "\(path):config.json")
         var kerasVersion: String?
         var provenance: String?
@@ -56,12 +65,24 @@ enum KerasArchive {
             }
         }
         let innerName = "\(path):\(weightsMember)"
-        let hdf5 = try FormatError.wrapping { try HDF5File.open(image: [UInt8](weights), name: innerName) }
+        if weightsEntry.method != 0, weightsEntry.uncompressedSize > HDF5Dataset.inflationFloor,
+           Double(weightsEntry.uncompressedSize) > Double(max(weightsEntry.compressedSize, 1)) * HDF5Dataset.maxInflation {
+            throw FormatError.archive(file: path, reason: "the member '\(weightsMember)' inflates \(weightsEntry.compressedSize) bytes to \(weightsEntry.uncompressedSize), more than \(Int(HDF5Dataset.maxInflation))x (a zip bomb?); set ZOO_MAX_INFLATION to a larger ratio if the file is genuine")
+        }
+        // The weights go to a scratch file, not memory: libhdf5 then reads each tensor straight
+        // into its buffer, and the archive's pages are let go as they are copied, so reading a
+        // 553 MB VGG16 costs about the model once (three in-memory copies cost 2.7 GB).
+        let scratch = try ZipReader.extractToScratchFile(weightsEntry, from: file, archive: path)
+        let hdf5: HDF5File
+        do {
+            defer { unlink(scratch) }  // libhdf5 keeps its descriptor: nothing is left behind
+            hdf5 = try FormatError.wrapping { try HDF5File.open(scratch, name: innerName) }
+        }
         let root = try FormatError.wrapping { try hdf5.root() }
-        let layers = try Keras3WeightsReader.read(root: root, config: config)
+        let layers = try Keras3WeightsReader.read(root: root, config: config, deferring: deferring)
         var checkpoint = Checkpoint(format: .kerasArchive, kerasVersion: kerasVersion, backend: nil, layers: layers, modelConfig: configText)
         checkpoint.provenance = provenance
-        return checkpoint
+        return (hdf5, checkpoint)
     }
 
     /// Writes an archive: `config.json` from the checkpoint's config, `metadata.json`, and the

@@ -299,6 +299,68 @@ enum ZipReader {
         return data
     }
 
+    /// Writes a member's bytes to a new file in the temporary directory and returns its path
+    /// (the caller removes it). A stored member is copied from the mapping in 8 MiB pieces whose
+    /// pages are released as they go, so memory stays small whatever the member's size; a
+    /// deflated one is inflated first (bounded by the caller's inflation check). The CRC-32 is
+    /// checked; on any error nothing is left behind.
+    static func extractToScratchFile(_ member: Member, from file: MappedFile, archive: String) throws -> String {
+        let location = "zip member '\(member.name)'"
+        let directory = FileManager.default.temporaryDirectory.path
+        var template = Array("\(directory)/.zoo-member-\(getpid())-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw FormatError.io(file: archive, reason: "cannot make a scratch file for \(location) in \(directory) (\(String(cString: strerror(errno)))); set TMPDIR to a writable folder")
+        }
+        let scratch = String(cString: template)
+        var keep = false
+        defer {
+            close(fd)
+            if !keep { unlink(scratch) }
+        }
+        func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else {
+                    throw FormatError.io(file: archive, reason: "cannot extract \(location) to \(directory) (\(String(cString: strerror(errno)))); set TMPDIR to a folder with room for it")
+                }
+                offset += written
+            }
+        }
+        var crc: UInt32 = 0
+        switch member.method {
+        case 0:
+            let piece = 8 << 20
+            var start = member.dataStart
+            let end = member.dataStart + member.compressedSize
+            guard end <= file.bytes.count else {
+                throw FormatError.invalid(file: archive, location: location, expected: "data inside the file")
+            }
+            while start < end {
+                let stop = min(end, start + piece)
+                let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[start..<stop])
+                crc = ZipCRC32.checksum(bytes, seed: crc)
+                try writeAll(bytes)
+                file.releasePages(start..<stop)
+                start = stop
+            }
+        case 8:
+            let data = try extract(member, from: file.bytes, file: archive)  // checks the CRC
+            try data.withUnsafeBytes { try writeAll($0) }
+            keep = true
+            return scratch
+        default:
+            throw FormatError.invalid(file: archive, location: location, expected: "a stored or deflated member, found compression method \(member.method)")
+        }
+        guard crc == member.crc32 else {
+            throw FormatError.invalid(file: archive, location: location, expected: "CRC-32 matching the directory (the member is corrupt)")
+        }
+        keep = true
+        return scratch
+    }
+
     struct Member {
         var name: String
         var method: UInt16

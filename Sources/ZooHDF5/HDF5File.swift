@@ -25,20 +25,27 @@ public struct HDF5File: Sendable {
         try open(path, mode: mode, sandboxed: true)
     }
 
-    static func open(_ path: String, mode: Mode = .readOnly, sandboxed: Bool) throws -> HDF5File {
+    /// Opens an existing file read-only under another name for errors (a scratch copy of an
+    /// archive member, named `archive.keras:model.weights.h5`).
+    public static func open(_ path: String, name: String) throws -> HDF5File {
+        try open(path, mode: .readOnly, sandboxed: true, name: name)
+    }
+
+    static func open(_ path: String, mode: Mode = .readOnly, sandboxed: Bool, name: String? = nil) throws -> HDF5File {
         HDF5Library.prepare()
+        let label = name ?? path
         var info = stat()
-        guard stat(path, &info) == 0 else { throw HDF5Error.fileNotFound(file: path) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error.isDirectory(file: path) }
-        if sandboxed { try HDF5Sandbox.checkIfInstalled(path: path) }
+        guard stat(path, &info) == 0 else { throw HDF5Error.fileNotFound(file: label) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error.isDirectory(file: label) }
+        if sandboxed { try HDF5Sandbox.checkIfInstalled(path: path, name: label) }
         guard H5Fis_hdf5(path) > 0 else {
             _ = HDF5Library.takeErrorMessage()
-            throw HDF5Error.notHDF5(file: path)
+            throw HDF5Error.notHDF5(file: label)
         }
         let flags = mode == .readOnly ? zoo_h5f_acc_rdonly() : zoo_h5f_acc_rdwr()
         let id = H5Fopen(path, flags, zoo_h5p_default())
-        let handle = try HDF5Library.own(id, .file, "opening file", file: path, path: "/")
-        return HDF5File(fileName: path, handle: handle)
+        let handle = try HDF5Library.own(id, .file, "opening file", file: label, path: "/")
+        return HDF5File(fileName: label, handle: handle)
     }
 
     /// Opens an HDF5 file held in memory (such as `model.weights.h5` inside a `.keras` zip),

@@ -83,9 +83,9 @@ public struct HDF5Sandbox: Sendable, Equatable {
         set { state.locked { $0.sandbox = newValue; $0.probed.removeAll() } }
     }
 
-    static func checkIfInstalled(path: String) throws {
+    static func checkIfInstalled(path: String, name: String) throws {
         guard let sandbox = current else { return }
-        try sandbox.check(path: path)
+        try sandbox.check(path: path, name: name)
     }
 
     static func checkIfInstalled(image: [UInt8], name: String) throws {
@@ -98,7 +98,8 @@ public struct HDF5Sandbox: Sendable, Equatable {
     /// Probes the file at `path` in a child process; returns when libhdf5 parsed all of it
     /// without crashing, hanging or exceeding the limits (typed errors inside the file are left
     /// for the in-process parse to report), throws `HDF5Error.sandbox` otherwise.
-    public func check(path: String) throws {
+    /// - Parameter name: the file's name in errors (default: `path`).
+    public func check(path: String, name: String? = nil) throws {
         var info = stat()
         guard stat(path, &info) == 0 else { return }  // the in-process open reports it
         guard (info.st_mode & S_IFMT) == S_IFREG else { return }
@@ -110,7 +111,7 @@ public struct HDF5Sandbox: Sendable, Equatable {
         let key = "\(info.st_dev):\(info.st_ino):\(info.st_size):\(modified):\(path):\(executable)"
         if HDF5Sandbox.state.locked({ $0.probed.contains(key) }) { return }
         let size = Int(info.st_size)
-        try run(file: path, probeArguments: ["--path", path], input: nil, fileBytes: size, memory: memoryLimit)
+        try run(file: name ?? path, probeArguments: ["--path", path], input: nil, fileBytes: size, memory: memoryLimit)
         _ = HDF5Sandbox.state.locked { $0.probed.insert(key) }
     }
 

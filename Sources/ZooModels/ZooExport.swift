@@ -70,6 +70,7 @@ public enum ZooExport {
         var report: ConversionReport = [:]
         var tensors: [ZooFileWriter.Tensor] = []
         var pending: [Int: Weight] = [:]
+        var packs: [Int: Weight] = [:]  // kernels packed while writing, straight into the output
         for node in model.graph.nodes {
             for spec in node.weights {
                 guard var weight = model.weights[node.name]?[spec.name] else { continue }
@@ -80,24 +81,32 @@ public enum ZooExport {
                 case (.dense, 2): layout = .io
                 default: layout = .plain
                 }
-                if let stream, stream.hasPendingData(weight) {
-                    guard options.dtype == nil else {
-                        throw FormatError.cannotWrite(file: path, reason: "tensor '\(name)' is still in \(stream.path), and a dtype conversion needs it in memory")
-                    }
-                    pending[tensors.count] = weight
-                    tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: layout, data: nil))
-                    continue
+                let isPending = stream?.hasPendingData(weight) ?? false
+                if isPending, options.dtype != nil, let stream {
+                    throw FormatError.cannotWrite(file: path, reason: "tensor '\(name)' is still in \(stream.path), and a dtype conversion needs it in memory")
                 }
-                if let target = options.dtype {
+                if !isPending, let target = options.dtype {
                     let (converted, error) = DTypeConversion.convert(weight, to: target)
                     weight = converted
                     report[name] = error
                 }
                 if spec.name == "kernel", layout == .hwio || layout == .io, let pack = options.packKernel, pack(node, model.graph) {
-                    guard weight.dtype == .float32, let panels = weight.kernelPanels ?? PackedKernel.pack(weight.data, shape: weight.shape) else {
+                    guard weight.dtype == .float32, let size = PackedKernel.byteCount(shape: weight.shape),
+                          isPending || weight.data.count == weight.elementCount * 4 else {
                         throw FormatError.cannotWrite(file: path, reason: "kernel '\(name)' is \(weight.dtype.rawValue) \(weight.shape); only float32 kernels can be stored packed")
                     }
-                    tensors.append(.init(name: name, dtype: .float32, shape: weight.shape, layout: .packed, data: panels))
+                    if let panels = weight.kernelPanels, panels.count == size {
+                        tensors.append(.init(name: name, dtype: .float32, shape: weight.shape, layout: .packed, data: panels))
+                    } else {
+                        // Packed while writing, straight into the output: no second copy of the kernel.
+                        packs[tensors.count] = weight
+                        tensors.append(.init(name: name, dtype: .float32, shape: weight.shape, layout: .packed, data: nil))
+                    }
+                    continue
+                }
+                if isPending {
+                    pending[tensors.count] = weight
+                    tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: layout, data: nil))
                     continue
                 }
                 tensors.append(.init(name: name, dtype: weight.dtype, shape: weight.shape, layout: layout, data: weight.data))
@@ -105,6 +114,20 @@ public enum ZooExport {
         }
         if options.dtype != nil { metadata.dtypeConversion = report }
         try ZooFileWriter.write(tensors, metadata: metadata, graph: model.graph, to: path, alignment: options.alignment, fill: { index, buffer in
+            if let weight = packs[index] {
+                guard var scatter = PackedKernel.Scatter(shape: weight.shape, into: buffer) else {
+                    throw FormatError.cannotWrite(file: path, reason: "kernel '\(tensors[index].name)' \(weight.shape) cannot be packed")
+                }
+                if let stream, stream.hasPendingData(weight) {
+                    try stream.readPieces(weight) { scatter.scatter($0) }
+                } else {
+                    weight.data.withUnsafeBytes { scatter.scatter($0) }
+                }
+                guard scatter.isComplete else {
+                    throw FormatError.cannotWrite(file: path, reason: "kernel '\(tensors[index].name)' delivered \(scatter.delivered) of \(weight.elementCount) values")
+                }
+                return
+            }
             guard let stream, let weight = pending[index] else {
                 throw FormatError.cannotWrite(file: path, reason: "tensor '\(tensors[index].name)' has no data to write")
             }

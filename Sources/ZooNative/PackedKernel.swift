@@ -53,6 +53,60 @@ public enum PackedKernel {
         }
     }
 
+    /// Packs a plain float32 kernel of `shape` arriving in C-order pieces into `packed` (exactly
+    /// `byteCount(shape:)` bytes): call `scatter` with each piece in turn, starting at element 0.
+    /// The padding columns are zeroed up front. Memory: the output and one piece, never the
+    /// whole plain kernel (VGG16's fc1 is 411 MB).
+    public struct Scatter {
+        let rows: Int
+        let columns: Int
+        let packed: UnsafeMutableBufferPointer<Float>
+        /// Elements of the plain kernel delivered so far.
+        public private(set) var delivered = 0
+
+        /// Prepares `packed` for a kernel of `shape`; nil when the shape cannot be packed or the
+        /// buffer has the wrong size.
+        public init?(shape: [Int], into packed: UnsafeMutableRawBufferPointer) {
+            guard let (rows, columns) = PackedKernel.matrix(shape), let size = PackedKernel.byteCount(shape: shape),
+                  packed.count == size else { return nil }
+            self.rows = rows
+            self.columns = columns
+            self.packed = packed.bindMemory(to: Float.self)
+            if columns % PackedKernel.panelWidth != 0 { self.packed.initialize(repeating: 0) }
+        }
+
+        /// Places the next `piece` (whole float32 values, in C order) into its panels.
+        public mutating func scatter(_ piece: UnsafeRawBufferPointer) {
+            let values = piece.count / 4
+            let width = PackedKernel.panelWidth
+            let panelStride = rows * width
+            piece.withMemoryRebound(to: Float.self) { source in
+                var element = delivered
+                var index = 0
+                while index < values, element < rows * columns {
+                    let k = element / columns
+                    var j = element % columns
+                    // The rest of row k in this piece, one panel segment at a time.
+                    var run = min(columns - j, values - index)
+                    while run > 0 {
+                        let inPanel = j % width
+                        let count = min(width - inPanel, run)
+                        let out = (j / width) * panelStride + k * width + inPanel
+                        for t in 0..<count { packed[out + t] = source[index + t] }
+                        index += count
+                        j += count
+                        run -= count
+                    }
+                    element = k * columns + j
+                }
+                delivered = element
+            }
+        }
+
+        /// Whether every element of the kernel has arrived.
+        public var isComplete: Bool { delivered == rows * columns }
+    }
+
     /// The plain (row-major `shape`) values of a packed kernel, made only when first read.
     public static func deferredPlain(_ packed: TensorData, shape: [Int]) -> TensorData? {
         guard let (rows, columns) = matrix(shape), byteCount(shape: shape) == packed.count else { return nil }

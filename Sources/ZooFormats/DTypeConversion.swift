@@ -3,30 +3,84 @@ public enum DTypeConversion {
     /// The weight converted to `target`, and the largest absolute difference from the original
     /// (0 when nothing changed). Integer weights and same-dtype requests are returned as they are.
     public static func convert(_ weight: Weight, to target: DType) -> (weight: Weight, maxAbsError: Double) {
-        guard weight.dtype != target, weight.dtype.isFloatingPoint, target.isFloatingPoint else { return (weight, 0) }
-        let values = floats(weight)
+        guard converts(weight.dtype, to: target) else { return (weight, 0) }
         var maxError = 0.0
-        let data: TensorData
-        switch target {
-        case .float32:
-            data = TensorData(values: values)
-        case .float64:
-            data = TensorData(values: values.map(Double.init))
-        case .float16:
-            let bits = values.map(floatToHalf)
-            for (v, b) in zip(values, bits) { maxError = max(maxError, abs(Double(v) - Double(TensorStatistics.halfToFloat(b)))) }
-            data = TensorData(values: bits)
-        case .bfloat16:
-            let bits = values.map(floatToBFloat16)
-            for (v, b) in zip(values, bits) { maxError = max(maxError, abs(Double(v) - Double(Float(bitPattern: UInt32(b) << 16)))) }
-            data = TensorData(values: bits)
-        default:
-            return (weight, 0)
+        let data = weight.data.withUnsafeBytes { source in
+            TensorData(byteCount: weight.elementCount * target.byteSize) { destination in
+                maxError = convert(source, from: weight.dtype, to: target, into: destination)
+            }
         }
         var converted = weight
         converted.dtype = target
         converted.data = data
         return (converted, maxError)
+    }
+
+    /// Whether `convert` changes a `source` weight's bytes for `target` (float to another float).
+    public static func converts(_ source: DType, to target: DType) -> Bool {
+        source != target && source.isFloatingPoint && target.isFloatingPoint
+    }
+
+    /// The largest absolute error converting `weight` to `target` would make, computed in
+    /// small pieces without keeping the converted values.
+    public static func maxAbsError(_ weight: Weight, to target: DType) -> Double {
+        guard converts(weight.dtype, to: target) else { return 0 }
+        let piece = 1 << 16  // elements
+        var scratch = [UInt8](repeating: 0, count: piece * target.byteSize)
+        var maxError = 0.0
+        weight.data.withUnsafeBytes { source in
+            var start = 0
+            while start < weight.elementCount {
+                let count = min(piece, weight.elementCount - start)
+                let slice = UnsafeRawBufferPointer(rebasing: source[(start * weight.dtype.byteSize)..<((start + count) * weight.dtype.byteSize)])
+                scratch.withUnsafeMutableBytes { out in
+                    maxError = max(maxError, convert(slice, from: weight.dtype, to: target, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<(count * target.byteSize)])))
+                }
+                start += count
+            }
+        }
+        return maxError
+    }
+
+    /// Converts the float values in `source` (of `from`) into `destination` (of `to`, exactly
+    /// as many elements), returning the largest absolute difference; nothing is allocated.
+    /// Returns 0 and leaves `destination` alone when the sizes do not match or `from`/`to` are
+    /// not both floating point.
+    @discardableResult
+    public static func convert(_ source: UnsafeRawBufferPointer, from: DType, to target: DType, into destination: UnsafeMutableRawBufferPointer) -> Double {
+        let count = source.count / max(from.byteSize, 1)
+        guard from.isFloatingPoint, target.isFloatingPoint, source.count == count * from.byteSize,
+              destination.count == count * target.byteSize else { return 0 }
+        func value(_ index: Int) -> Float {
+            switch from {
+            case .float32: return source.loadUnaligned(fromByteOffset: index * 4, as: Float.self)
+            case .float64: return Float(source.loadUnaligned(fromByteOffset: index * 8, as: Double.self))
+            case .float16: return TensorStatistics.halfToFloat(source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
+            default: return Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)) << 16)
+            }
+        }
+        var maxError = 0.0
+        switch target {
+        case .float32:
+            for index in 0..<count { destination.storeBytes(of: value(index), toByteOffset: index * 4, as: Float.self) }
+        case .float64:
+            for index in 0..<count { destination.storeBytes(of: Double(value(index)), toByteOffset: index * 8, as: Double.self) }
+        case .float16:
+            for index in 0..<count {
+                let v = value(index)
+                let bits = floatToHalf(v)
+                maxError = max(maxError, abs(Double(v) - Double(TensorStatistics.halfToFloat(bits))))
+                destination.storeBytes(of: bits, toByteOffset: index * 2, as: UInt16.self)
+            }
+        default:
+            for index in 0..<count {
+                let v = value(index)
+                let bits = floatToBFloat16(v)
+                maxError = max(maxError, abs(Double(v) - Double(Float(bitPattern: UInt32(bits) << 16))))
+                destination.storeBytes(of: bits, toByteOffset: index * 2, as: UInt16.self)
+            }
+        }
+        return maxError
     }
 
     /// Float values of a float weight (float64 is narrowed).

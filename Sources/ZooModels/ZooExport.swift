@@ -71,6 +71,7 @@ public enum ZooExport {
         var tensors: [ZooFileWriter.Tensor] = []
         var pending: [Int: Weight] = [:]
         var packs: [Int: Weight] = [:]  // kernels packed while writing, straight into the output
+        var converts: [Int: (weight: Weight, to: DType)] = [:]  // converted while writing
         for node in model.graph.nodes {
             for spec in node.weights {
                 guard var weight = model.weights[node.name]?[spec.name] else { continue }
@@ -85,12 +86,23 @@ public enum ZooExport {
                 if isPending, options.dtype != nil, let stream {
                     throw FormatError.cannotWrite(file: path, reason: "tensor '\(name)' is still in \(stream.path), and a dtype conversion needs it in memory")
                 }
-                if !isPending, let target = options.dtype {
+                let packed = spec.name == "kernel" && (layout == .hwio || layout == .io) && (options.packKernel?(node, model.graph) ?? false)
+                if !isPending, let target = options.dtype, DTypeConversion.converts(weight.dtype, to: target) {
+                    if !packed {
+                        // Converted while writing, straight into the output; the error first,
+                        // in small pieces, because the metadata that records it is laid out first.
+                        report[name] = DTypeConversion.maxAbsError(weight, to: target)
+                        converts[tensors.count] = (weight, target)
+                        tensors.append(.init(name: name, dtype: target, shape: weight.shape, layout: layout, data: nil))
+                        continue
+                    }
                     let (converted, error) = DTypeConversion.convert(weight, to: target)
                     weight = converted
                     report[name] = error
+                } else if !isPending, options.dtype != nil {
+                    report[name] = 0
                 }
-                if spec.name == "kernel", layout == .hwio || layout == .io, let pack = options.packKernel, pack(node, model.graph) {
+                if packed {
                     guard weight.dtype == .float32, let size = PackedKernel.byteCount(shape: weight.shape),
                           isPending || weight.data.count == weight.elementCount * 4 else {
                         throw FormatError.cannotWrite(file: path, reason: "kernel '\(name)' is \(weight.dtype.rawValue) \(weight.shape); only float32 kernels can be stored packed")
@@ -114,6 +126,10 @@ public enum ZooExport {
         }
         if options.dtype != nil { metadata.dtypeConversion = report }
         try ZooFileWriter.write(tensors, metadata: metadata, graph: model.graph, to: path, alignment: options.alignment, fill: { index, buffer in
+            if let (weight, target) = converts[index] {
+                weight.data.withUnsafeBytes { _ = DTypeConversion.convert($0, from: weight.dtype, to: target, into: buffer) }
+                return
+            }
             if let weight = packs[index] {
                 guard var scatter = PackedKernel.Scatter(shape: weight.shape, into: buffer) else {
                     throw FormatError.cannotWrite(file: path, reason: "kernel '\(tensors[index].name)' \(weight.shape) cannot be packed")

@@ -78,6 +78,17 @@ public struct HDF5Dataset: HDF5Object {
     /// (64 MiB: a small tensor of zeros compresses very well and is harmless).
     public static let inflationFloor = 64 << 20
 
+    /// Whether the data is stored as one contiguous run with no filters (what Keras and h5py
+    /// write by default): reading it is a plain copy of file bytes, with no B-tree or filter
+    /// pipeline for libhdf5 to parse.
+    var isPlainContiguous: Bool {
+        guard let plist = HDF5Handle(H5Dget_create_plist(handle.id), kind: .propertyList) else {
+            _ = HDF5Library.takeErrorMessage()
+            return false
+        }
+        return H5Pget_layout(plist.id) == H5D_CONTIGUOUS && H5Pget_nfilters(plist.id) == 0
+    }
+
     /// Number of elements (1 for a scalar).
     public var elementCount: Int { shape.reduce(1, *) }
 

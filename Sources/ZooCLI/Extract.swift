@@ -67,7 +67,9 @@ struct Extract: ParsableCommand {
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
         let summary: FeatureExtraction.Summary
         do {
-            summary = try job.run(to: output, resume: resume) { progress in
+            summary = try job.run(to: output, resume: resume, waiting: {
+                FileHandle.standardError.write(Data("zoo: another zoo extract is writing \(Zoo.printable(output)); waiting for it to finish\n".utf8))
+            }) { progress in
                 let rate = progress.seconds > 0 ? Double(progress.processedThisRun) / progress.seconds : 0
                 bar.show("extract", done: progress.done, total: progress.total, rate: rate, skipped: progress.skipped)
             }

@@ -35,6 +35,29 @@ import ZooFormats
         #expect(dir.contents == ["features.npz"], "no temporary or partial files are left")
     }
 
+    /// Four runs writing the same output at once take turns on its work folder (one used to
+    /// delete it under the others): all succeed and the file holds what a solo run writes.
+    @Test func concurrentRunsOnOneOutputTakeTurns() throws {
+        let dir = TemporaryDirectory()
+        let out = dir.file("features.npz")
+        let arguments = ["extract", Self.model, Self.digits, "--layer", "avg_pool", "-o", out, "--threads", "1"] + Self.common
+        let processes = (0..<4).map { _ -> Process in
+            let process = Process()
+            process.executableURL = ZooProcess.executable
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        #expect(dir.contents == ["features.npz"], "no lock, temporary or partial files are left")
+        let got = try NumpyArchive.contents(out)
+        let want = try NumpyArchive.contents(Fixtures.path("images/expected_features.npz"))
+        #expect(maxRelative(got.array("x")?.data.array(of: Float.self) ?? [], want.array("dataset_avg_pool")?.data.array(of: Float.self) ?? []) < 1e-5)
+    }
+
     @Test func failPolicyAndBadFlagsExitOne() throws {
         let dir = TemporaryDirectory()
         let out = dir.file("f.npz")

@@ -99,13 +99,20 @@ public struct FeatureExtraction: Sendable {
     /// Runs (or resumes) the extraction into `output` (an `.npz` path). When it fails after
     /// finishing some parts, they stay in `OUTPUT.partial/` for `resume: true`; otherwise that
     /// folder is removed.
-    public func run(to output: String, resume: Bool = false, progress: ((Progress) -> Void)? = nil) throws -> Summary {
-        do {
-            return try runParts(to: output, resume: resume, progress: progress)
-        } catch {
-            let partial = output + ".partial"
-            if !Self.hasResumableParts(output) { try? FileManager.default.removeItem(atPath: partial) }
-            throw error
+    ///
+    /// Runs on the same output from several processes take turns (`OutputLock`): each waits
+    /// for the one before, then does its own extraction, so the work folder is never shared.
+    /// `waiting` is called if this one has to wait.
+    public func run(to output: String, resume: Bool = false, waiting: (() -> Void)? = nil,
+                    progress: ((Progress) -> Void)? = nil) throws -> Summary {
+        try OutputLock.holding(output, waiting: waiting) {
+            do {
+                return try runParts(to: output, resume: resume, progress: progress)
+            } catch {
+                let partial = output + ".partial"
+                if !Self.hasResumableParts(output) { try? FileManager.default.removeItem(atPath: partial) }
+                throw error
+            }
         }
     }
 

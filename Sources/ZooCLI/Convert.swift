@@ -76,7 +76,7 @@ struct Convert: ParsableCommand {
                 return
             }
         }
-        let (raw, storedGraph, _) = try AnyCheckpointReader.read(input)
+        var (raw, storedGraph, _) = try AnyCheckpointReader.read(input)
         var report: [String: Double] = [:]
 
         if target == .zoo {
@@ -143,6 +143,11 @@ struct Convert: ParsableCommand {
                         FileHandle.standardError.write(Data("zoo: warning: \(input) records no layer order and its architecture is unknown; layers are written by class and counter, so load with by_name=True (or pass --arch)\n".utf8))
                     }
                 }
+            }
+            // The source's tensors go as they are converted (the model once plus one converted
+            // tensor, not the model plus all of them converted).
+            for l in raw.layers.indices {
+                for w in raw.layers[l].weights.indices { raw.layers[l].weights[w].data = TensorData(values: [UInt8]()) }
             }
             if let targetDType {
                 for l in checkpoint.layers.indices {

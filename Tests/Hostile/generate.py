@@ -36,14 +36,14 @@ IMAGE_SEEDS = ["png_rgb.png", "png_palette.png", "png_interlaced.png", "png_gray
 
 # per-class mutant counts: (quick, full)
 COUNTS = {
-    "truncate": (12, 200),
-    "flip": (20, 500),
-    "keras-inner": (10, 200),
-    "input-truncate": (12, 150),
-    "input-flip": (20, 400),
-    "image-truncate": (1, 12),   # per image seed
-    "image-flip": (2, 30),       # per image seed
-    "vlen-flip": (6, 150),
+    "truncate": (6, 100),
+    "flip": (10, 250),
+    "keras-inner": (6, 100),
+    "input-truncate": (6, 100),
+    "input-flip": (10, 250),
+    "image-truncate": (1, 8),    # per image seed
+    "image-flip": (2, 20),       # per image seed
+    "vlen-flip": (6, 100),
 }
 
 

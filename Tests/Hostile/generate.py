@@ -42,7 +42,7 @@ COUNTS = {
     "input-truncate": (6, 100),
     "input-flip": (10, 250),
     "image-truncate": (1, 8),    # per image seed
-    "image-flip": (2, 20),       # per image seed
+    "image-flip": (1, 20),       # per image seed
     "vlen-flip": (6, 100),
 }
 
@@ -516,7 +516,8 @@ def gen_h5_lies(cases, workdir, quick, rng, secret):
     keras_members = zip_members(os.path.join(sd, "tiny.keras"))
     tmp = os.path.join(workdir, "tmp-h5")
     os.makedirs(tmp, exist_ok=True)
-    for fmt in ["legacy.h5", "model.h5", "weights.h5", "keras"]:
+    # the CI size lies to the legacy layout and to .keras (the Keras 3 layout inside a zip)
+    for fmt in (["legacy.h5", "keras"] if quick else ["legacy.h5", "model.h5", "weights.h5", "keras"]):
         base = os.path.join(sd, "tiny.weights.h5" if fmt == "keras" else f"tiny.{fmt}")
         for name, fn in lies.items():
             work = os.path.join(tmp, f"{name}.{fmt}.h5")

@@ -42,6 +42,35 @@ OUT_NAMES = {"zoo": "out.zoo", "safetensors": "out.safetensors", "keras": "out.k
 EXTRACT_ARGS = ["--layer", "avg_pool", "--image-size", "8", "8", "--color-mode", "grayscale", "--preprocessing", "none"]
 
 
+class PipeCapture:
+    """A pipe whose read end a thread drains; seek/read/close like the capture files."""
+    def __init__(self):
+        self.r, self.w = os.pipe()
+        self.chunks = []
+        self.t = threading.Thread(target=self._drain, daemon=True)
+
+    def start(self):
+        os.close(self.w)
+        self.t.start()
+
+    def _drain(self):
+        while True:
+            b = os.read(self.r, 65536)
+            if not b:
+                break
+            self.chunks.append(b)
+        os.close(self.r)
+
+    def seek(self, _):
+        self.t.join(5)
+
+    def read(self):
+        return b"".join(self.chunks)
+
+    def close(self):
+        pass
+
+
 class Suite:
     def __init__(self, a):
         self.a = a
@@ -77,12 +106,21 @@ class Suite:
             lim.append(f"--fsize={fsize}")
         self.counter += 1
         tag = f"{threading.get_ident()}-{self.counter}"
-        out = open(os.path.join(self.runs_root, f"stdout-{tag}"), "w+b")
-        err = open(os.path.join(self.runs_root, f"stderr-{tag}"), "w+b")
+        if fsize is not None:
+            # RLIMIT_FSIZE limits every regular file the child writes, so stdout and stderr go
+            # through pipes here (a capture file would make zoo's own stderr writes fail)
+            out, err = PipeCapture(), PipeCapture()
+        else:
+            out = open(os.path.join(self.runs_root, f"stdout-{tag}"), "w+b")
+            err = open(os.path.join(self.runs_root, f"stderr-{tag}"), "w+b")
         # restore_signals=False: the child keeps SIGXFSZ ignored (Python ignores it), so a write
         # past RLIMIT_FSIZE fails with EFBIG instead of killing zoo
-        p = subprocess.Popen(lim + ["--"] + argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+        p = subprocess.Popen(lim + ["--"] + argv, cwd=cwd, stdin=subprocess.DEVNULL,
+                             stdout=out.w if fsize is not None else out, stderr=err.w if fsize is not None else err,
                              restore_signals=fsize is None, user=user)
+        if fsize is not None:
+            out.start()
+            err.start()
         return p, out, err
 
     def wait(self, p, out, err, timeout=None):
@@ -107,7 +145,8 @@ class Suite:
         r = {"stdout": out.read(), "stderr": err.read(), "rss_kb": ru.ru_maxrss, "wall": wall, "hang": hung.is_set()}
         for f in (out, err):
             f.close()
-            os.unlink(f.name)
+            if not isinstance(f, PipeCapture):
+                os.unlink(f.name)
         if os.WIFSIGNALED(status):
             r["signal"] = signal.Signals(os.WTERMSIG(status)).name
             r["rc"] = None

@@ -9,10 +9,12 @@ APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config libssl-dev libjpeg62-turbo-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR     ?= $(or $(TMPDIR),/tmp)/swiftzoo-demo
 INTEROP_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-interop
+HOSTILE_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-hostile
+HOSTILE_ARGS ?=
 ZOO_RELEASE  := .build/release/zoo
 ZOO_DEMO     := .build/release/ZooTransferDemo
 
-.PHONY: deps build release test demo interop interop-quick venv venv-tf bench fixtures clean
+.PHONY: deps build release test demo interop interop-quick hostile hostile-quick venv venv-tf bench fixtures clean
 
 ## deps: install the Debian packages the build links against (libhdf5, zlib, pkg-config)
 deps:
@@ -82,6 +84,19 @@ interop-quick: release venv venv-tf
 	$(VENV)/bin/python Tests/Interop/train_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --quick
 	$(VENV_TF)/bin/python Tests/Interop/images_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --quick
 
+## hostile: the hostile-input suite (Tests/Hostile): truncated, bit-flipped and lying files of every
+## format, zip and .npy tricks, full disks, read-only and missing output folders, kills mid-write and
+## parallel runs, all through the release zoo; every run must exit 0 or 1 with one 'zoo: error:' line,
+## no signal, no hang, under 2 GB RSS, nothing read outside the file and no half-written output.
+## Extra runner options go in HOSTILE_ARGS (e.g. HOSTILE_ARGS="--known-failures Tests/Hostile/known_failures.txt")
+hostile: release venv
+	$(VENV)/bin/python Tests/Hostile/run.py --zoo $(ZOO_RELEASE) --workdir $(HOSTILE_DIR) --full \
+	  --json $(HOSTILE_DIR)/summary.json $(HOSTILE_ARGS)
+
+hostile-quick: release venv
+	$(VENV)/bin/python Tests/Hostile/run.py --zoo $(ZOO_RELEASE) --workdir $(HOSTILE_DIR) --quick \
+	  --json $(HOSTILE_DIR)/summary.json $(HOSTILE_ARGS)
+
 ## bench: formats against h5py / safetensors (Docs/BENCHMARKS.md), the compute core against
 ## tf-keras and ONNX Runtime (Docs/BENCHMARKS_COMPUTE.md; installs them in its own venv), and
 ## training against tf-keras and Keras 3 + JAX fit (Docs/BENCHMARKS_TRAIN.md), and images in (decode,
@@ -98,4 +113,4 @@ fixtures: venv
 	$(VENV)/bin/python Fixtures/make_fixtures.py
 
 clean:
-	rm -rf .build $(DEMO_DIR)
+	rm -rf .build $(DEMO_DIR) $(HOSTILE_DIR)

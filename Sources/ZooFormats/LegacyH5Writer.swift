@@ -79,8 +79,13 @@ enum LegacyH5Writer {
     /// when the fixed-width array would pass the object-header limit (Keras's own rule).
     static func setStringList(_ object: some HDF5Object, _ name: String, _ values: [String]) throws {
         let width = values.map { $0.utf8.count }.max() ?? 0
+        // Keras refuses such a name too ("cannot be saved to HDF5 file because they are larger
+        // than 64512 bytes"); splitting could never make it fit (this looped forever).
+        guard width <= objectHeaderLimit else {
+            throw FormatError.cannotWrite(file: object.fileName, reason: "a name in '\(name)' is \(width) bytes, more than the \(objectHeaderLimit) an HDF5 attribute of a legacy Keras file can hold (Keras refuses it too); write .keras, .weights.h5, .safetensors or .zoo instead")
+        }
         var chunks = 1
-        while chunkSizes(values.count, chunks).contains(where: { $0 * width > objectHeaderLimit }) { chunks += 1 }
+        while chunks < values.count, chunkSizes(values.count, chunks).contains(where: { $0 * width > objectHeaderLimit }) { chunks += 1 }
         if chunks == 1 {
             try object.setAttribute(name, .strings(values))
             return

@@ -134,13 +134,14 @@ public struct HDF5Sandbox: Sendable, Equatable {
         } else {
             result = zoo_run_child(executable, &cArguments, nil, 0, seconds)
         }
-        let limits = "its limits: \(memory >> 20) MiB of memory, \(Int(seconds.rounded(.up))) s"
+        let shown = seconds < 10 ? "\((seconds * 10).rounded() / 10)" : "\(Int(seconds.rounded()))"
+        let limits = "its limits: \(memory >> 20) MiB of memory, \(shown) s"
         let override = "if the file is trusted, ZOO_HDF5_SANDBOX=off (CLI) or HDF5Sandbox.current = nil (Swift) parses it in-process"
         guard result.spawned != 0 else {
             throw HDF5Error.sandbox(file: file, reason: "could not start the HDF5 sandbox process \(executable): \(String(cString: strerror(result.error))); \(override)")
         }
         if result.timed_out != 0 {
-            throw HDF5Error.sandbox(file: file, reason: "libhdf5 was still parsing the file after \(Int(seconds.rounded(.up))) s in zoo's sandbox process (\(limits)), so it was stopped; a damaged or hostile file can make it loop. Set ZOO_HDF5_SANDBOX_TIMEOUT=SECONDS to allow more")
+            throw HDF5Error.sandbox(file: file, reason: "libhdf5 was still parsing the file after \(shown) s in zoo's sandbox process (\(limits)), so it was stopped; a damaged or hostile file can make it loop. Set ZOO_HDF5_SANDBOX_TIMEOUT=SECONDS to allow more")
         }
         if result.signal == SIGXCPU {
             throw HDF5Error.sandbox(file: file, reason: "libhdf5 used up its CPU time parsing the file in zoo's sandbox process (\(limits)); a damaged or hostile file can make it loop. Set ZOO_HDF5_SANDBOX_TIMEOUT=SECONDS to allow more")

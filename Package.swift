@@ -86,10 +86,10 @@ let package = Package(
             dependencies: ["ZooImages"],
             path: "Benchmarks/ZooImageBench"
         ),
-        // libFuzzer harness for the .zoo, safetensors and NumPy parsers and the image decoders; see Tests/Fuzz/README.md.
+        // libFuzzer harness for the .zoo, safetensors, NumPy, Keras config and .keras zip parsers and the image decoders; see Tests/Fuzz/README.md.
         .executableTarget(
             name: "ZooFuzz",
-            dependencies: ["ZooNative", "ZooFormats", "ZooImages"],
+            dependencies: ["ZooNative", "ZooFormats", "ZooImages", "ZooModels", "ZooGraph"],
             path: "Tests/Fuzz/ZooFuzz"
         ),
         .testTarget(name: "ZooKernelTests", dependencies: ["CZooKernels"]),

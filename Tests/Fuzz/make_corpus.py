@@ -2,10 +2,15 @@
 """Regenerates the seed corpus in Tests/Fuzz/corpus/ (see Tests/Fuzz/README.md).
 
 Usage: python3 Tests/Fuzz/make_corpus.py PATH/TO/zoo
+       python3 Tests/Fuzz/make_corpus.py --no-cli   # only the seeds that need no `zoo` binary;
+                                                    # the CLI-converted ones are left as they are
 
-Each seed is one selector byte (see ZooFuzz.swift: even = .zoo, odd = safetensors, higher bits =
-options) followed by a file: real files the `zoo` CLI converts from Fixtures/, plus a few small
-hand-built ones that reach edge cases (empty tables, zero-size and scalar tensors, JSON escapes).
+Each seed is one selector byte (see ZooFuzz.swift: even = .zoo, odd = safetensors, NumPy, Keras
+config, .keras zip or image; higher bits = options) followed by a file: real files the `zoo` CLI
+converts from Fixtures/, plus small hand-built ones that reach edge cases (empty tables, zero-size
+and scalar tensors, JSON escapes, Keras 2 and 3 config forms, zip64 and duplicate members).
+The seed's name prefix says its target (zoo-, st-, npy-, npz-, config-, zip-, image-; regress-*
+by the word after it), which is how run.sh picks a ZOOFUZZ_TARGET campaign's seeds.
 Only the standard library is needed; XXH64 is implemented below for the hand-built .zoo files.
 """
 import json
@@ -25,6 +30,7 @@ FIX_HEADER, FIX_FILE = 0x02, 0x04
 LAZY, EAGER = 0x08, 0x10
 VIA_FILE = 0x02  # safetensors: regular file (mmap) instead of a pipe
 NPY, NPZ = 0x05, 0x09  # odd selectors with bits 2-3 = 1 / 2: the NumPy readers
+CONFIG, ZIP = 0x1D, 0x2D  # odd, bits 2-3 = 3, bit 1 clear, bits 4-5 = 1 / 2: Keras config, .keras zip
 
 M64 = (1 << 64) - 1
 P1, P2, P3, P4, P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
@@ -134,6 +140,107 @@ def npz_file(members, compress):
     return buffer.getvalue()
 
 
+def compact_config(text):
+    """A Keras config JSON without what neither KerasConfigImporter nor KerasModelConfig reads
+    (initializers, constraints, module paths, registered names), compact, to keep seeds small."""
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()
+                    if not (k.endswith("_initializer") or k.endswith("_constraint") or k in ("module", "registered_name"))}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+    return json.dumps(strip(json.loads(text)), separators=(",", ":")).encode()
+
+
+def keras2_functional():
+    """A tf-keras 2.x functional config (nested-list inbound nodes) using every layer class the
+    importer maps, with the options it reads."""
+    def layer(cls, name, inbound, **config):
+        return {"class_name": cls, "name": name, "config": dict(name=name, **config),
+                "inbound_nodes": [[[n, 0, 0, {}] for n in inbound]] if inbound else []}
+    layers = [
+        layer("InputLayer", "in", [], batch_input_shape=[None, 8, 8, 3], dtype="float32"),
+        layer("Rescaling", "rescale", ["in"], scale=0.00392156862745098, offset=-1.0),
+        layer("ZeroPadding2D", "pad", ["rescale"], padding=[[1, 1], [1, 1]], data_format="channels_last"),
+        layer("Conv2D", "conv", ["pad"], filters=4, kernel_size=[3, 3], strides=[1, 1], padding="valid",
+              dilation_rate=[1, 1], groups=1, activation="linear", use_bias=False, data_format="channels_last",
+              kernel_regularizer={"class_name": "L2", "config": {"l2": 0.0001}}),
+        layer("BatchNormalization", "bn", ["conv"], axis=-1, epsilon=0.001, momentum=0.99, center=True, scale=False),
+        layer("ReLU", "relu", ["bn"], max_value=None, negative_slope=0.0, threshold=0.0),
+        layer("DepthwiseConv2D", "dw", ["relu"], kernel_size=[3, 3], strides=[1, 1], padding="same",
+              depth_multiplier=1, activation="relu", use_bias=True),
+        layer("Add", "add", ["relu", "dw"]),
+        layer("MaxPooling2D", "pool", ["add"], pool_size=[2, 2], strides=[2, 2], padding="valid"),
+        layer("AveragePooling2D", "apool", ["add"], pool_size=[2, 2], strides=None, padding="same"),
+        layer("Concatenate", "cat", ["pool", "apool"], axis=-1),
+        layer("GlobalAveragePooling2D", "gap", ["cat"], keepdims=False),
+        layer("Dropout", "drop", ["gap"], rate=0.5),
+        layer("Dense", "fc", ["drop"], units=3, activation="softmax", use_bias=True,
+              kernel_regularizer={"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.001}}),
+    ]
+    model = {"class_name": "Functional", "config": {"name": "k2", "layers": layers, "input_layers": [["in", 0, 0]],
+                                                     "output_layers": [["fc", 0, 0]]},
+             "keras_version": "2.15.0", "backend": "tensorflow"}
+    return json.dumps(model, separators=(",", ":")).encode()
+
+
+def keras2_bare_list():
+    """Keras 2.0's Sequential config: a bare list of layers, the input from batch_input_shape."""
+    layers = [{"class_name": "Conv2D", "config": {"name": "c", "batch_input_shape": [None, 6, 6, 1], "filters": 2,
+                                                  "kernel_size": [3, 3], "strides": [2, 2], "padding": "same",
+                                                  "activation": "relu"}},
+              {"class_name": "GlobalMaxPooling2D", "config": {"name": "g"}},
+              {"class_name": "Flatten", "config": {"name": "f"}},
+              {"class_name": "Activation", "config": {"name": "a", "activation": "sigmoid"}}]
+    return json.dumps({"class_name": "Sequential", "config": layers}, separators=(",", ":")).encode()
+
+
+def keras_archive(members, compress=False, zip64=False, comment=b""):
+    """A .keras archive (a zip) with the given (name, bytes) members, in order."""
+    import io
+    import warnings
+    import zipfile
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate names are on purpose
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as z:
+            for name, blob in members:
+                info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+                with z.open(info, "w", force_zip64=zip64) as f:
+                    f.write(blob)
+            z.comment = comment
+    return buffer.getvalue()
+
+
+def keras_seeds():
+    """Seeds for the Keras config importer and the .keras zip reader; no `zoo` binary needed."""
+    import zipfile
+    seeds = {}
+    with zipfile.ZipFile(os.path.join(FIXTURES, "tiny.keras")) as z:
+        tiny = {name: z.read(name) for name in z.namelist()}
+    with open(os.path.join(FIXTURES, "architectures", "sequential_small.config.json")) as f:
+        sequential = compact_config(f.read())
+    seeds["config-tiny-functional"] = bytes([CONFIG]) + compact_config(tiny["config.json"].decode())
+    seeds["config-sequential-small"] = bytes([CONFIG]) + sequential
+    seeds["config-keras2-functional"] = bytes([CONFIG]) + keras2_functional()
+    seeds["config-keras2-bare-list"] = bytes([CONFIG]) + keras2_bare_list()
+
+    metadata = tiny["metadata.json"]
+    fake_h5 = b"\x89HDF\r\n\x1a\n" + bytes(56)
+    small = [("metadata.json", metadata), ("config.json", sequential), ("model.weights.h5", fake_h5)]
+    # The real archive, deflated (Keras stores; ZipReader inflates either), config compacted.
+    seeds["zip-tiny-keras-deflated"] = bytes([ZIP]) + keras_archive(
+        [("metadata.json", metadata), ("config.json", compact_config(tiny["config.json"].decode())),
+         ("model.weights.h5", tiny["model.weights.h5"])], compress=True)
+    seeds["zip-stored-fake-weights"] = bytes([ZIP]) + keras_archive(small)
+    seeds["zip-zip64-deflated"] = bytes([ZIP]) + keras_archive(small, compress=True, zip64=True)
+    seeds["zip-duplicate-config"] = bytes([ZIP]) + keras_archive(small + [("config.json", b"{}")])
+    seeds["zip-one-member-comment"] = bytes([ZIP]) + keras_archive([("config.json", b"{}")], comment=b"PK\x05\x06 in a comment")
+    return seeds
+
+
 def regressions():
     """Hand-minimised inputs that crashed ZooGraph before f8e760f (stored graphs were decoded with
     synthesized Codable and never re-validated; Docs/FUZZING.md). Each is selector 0x00 plus the
@@ -171,27 +278,36 @@ def regressions():
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
+    use_cli = sys.argv[1] != "--no-cli"
     zoo = os.path.abspath(sys.argv[1])
     os.makedirs(CORPUS, exist_ok=True)
     seeds = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        def convert(source, out, *flags):
-            path = os.path.join(tmp, out)
-            subprocess.run([zoo, "convert", os.path.join(FIXTURES, source), path, *flags], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            with open(path, "rb") as f:
-                return f.read()
+    cli_seeds = ("zoo-tiny-keras", "zoo-tiny-bf16-lazy", "zoo-fold-bn-fixsums", "zoo-f16-eager",
+                 "zoo-nograph-align256", "st-tiny-keras", "st-f16-file", "st-weights", "st-legacy-file")
+    if use_cli:
+        with tempfile.TemporaryDirectory() as tmp:
+            def convert(source, out, *flags):
+                path = os.path.join(tmp, out)
+                subprocess.run([zoo, "convert", os.path.join(FIXTURES, source), path, *flags], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                with open(path, "rb") as f:
+                    return f.read()
 
-        # Real files the writers produce (a graph and Keras config in the first two).
-        seeds["zoo-tiny-keras"] = bytes([ZOO]) + convert("tiny.keras", "a.zoo")
-        seeds["zoo-tiny-bf16-lazy"] = bytes([ZOO | FIX_HEADER | LAZY]) + convert("tiny.keras", "b.zoo", "--dtype", "bfloat16")
-        seeds["zoo-fold-bn-fixsums"] = bytes([ZOO | FIX_HEADER | FIX_FILE]) + convert("tiny.keras", "c.zoo", "--fold-bn")
-        seeds["zoo-f16-eager"] = bytes([ZOO | FIX_HEADER | EAGER]) + convert("tiny.f16.h5", "d.zoo")
-        seeds["zoo-nograph-align256"] = bytes([ZOO | FIX_HEADER]) + convert("tiny.weights.h5", "e.zoo", "--align", "256")
-        seeds["st-tiny-keras"] = bytes([SAFETENSORS]) + convert("tiny.keras", "a.safetensors")
-        seeds["st-f16-file"] = bytes([SAFETENSORS | VIA_FILE]) + convert("tiny.f16.h5", "b.safetensors")
-        seeds["st-weights"] = bytes([SAFETENSORS]) + convert("tiny.weights.h5", "c.safetensors")
-        seeds["st-legacy-file"] = bytes([SAFETENSORS | VIA_FILE]) + convert("tiny.legacy.h5", "d.safetensors")
+            # Real files the writers produce (a graph and Keras config in the first two).
+            seeds["zoo-tiny-keras"] = bytes([ZOO]) + convert("tiny.keras", "a.zoo")
+            seeds["zoo-tiny-bf16-lazy"] = bytes([ZOO | FIX_HEADER | LAZY]) + convert("tiny.keras", "b.zoo", "--dtype", "bfloat16")
+            seeds["zoo-fold-bn-fixsums"] = bytes([ZOO | FIX_HEADER | FIX_FILE]) + convert("tiny.keras", "c.zoo", "--fold-bn")
+            seeds["zoo-f16-eager"] = bytes([ZOO | FIX_HEADER | EAGER]) + convert("tiny.f16.h5", "d.zoo")
+            seeds["zoo-nograph-align256"] = bytes([ZOO | FIX_HEADER]) + convert("tiny.weights.h5", "e.zoo", "--align", "256")
+            seeds["st-tiny-keras"] = bytes([SAFETENSORS]) + convert("tiny.keras", "a.safetensors")
+            seeds["st-f16-file"] = bytes([SAFETENSORS | VIA_FILE]) + convert("tiny.f16.h5", "b.safetensors")
+            seeds["st-weights"] = bytes([SAFETENSORS]) + convert("tiny.weights.h5", "c.safetensors")
+            seeds["st-legacy-file"] = bytes([SAFETENSORS | VIA_FILE]) + convert("tiny.legacy.h5", "d.safetensors")
+        assert set(cli_seeds) <= set(seeds)
+    else:
+        for name in cli_seeds:  # --no-cli: the committed ones stay as they are
+            with open(os.path.join(CORPUS, name), "rb") as f:
+                seeds[name] = f.read()
 
     # Hand-built .zoo files.
     seeds["zoo-min-empty"] = bytes([ZOO | EAGER]) + zoo_file([])
@@ -219,12 +335,14 @@ def main():
     seeds["st-json-edge"] = bytes([SAFETENSORS]) + safetensors_file(edge, bytes(range(18)))
     seeds["st-json-edge-file"] = bytes([SAFETENSORS | VIA_FILE]) + safetensors_file(edge, bytes(range(18)))
 
+    seeds.update(keras_seeds())
     seeds.update(regressions())
 
     # Remove stale seeds; keep committed `regress-*` inputs this script cannot rebuild (ones
-    # libFuzzer found, kept byte for byte).
+    # libFuzzer found, kept byte for byte) and the `image-*` seeds (Fixtures/images/decode files
+    # with a selector byte, made by hand).
     for name in os.listdir(CORPUS):
-        if name not in seeds and not name.startswith("regress-"):
+        if name not in seeds and not name.startswith(("regress-", "image-")):
             os.remove(os.path.join(CORPUS, name))
     for name, data in sorted(seeds.items()):
         assert len(data) < 64 * 1024, (name, len(data))

@@ -1,7 +1,10 @@
-// libFuzzer harness for the hand-written binary parsers that read untrusted files: the `.zoo`
-// header/tensor-table parser (`ZooFileReader`), the safetensors reader (`SafetensorsFile.read`,
-// with its own strict JSON parser) and the NumPy readers behind `zoo predict` (`NumpyArray.read`
-// for .npy, `NumpyArchive.read` for .npz with its bounded zip reader). See Tests/Fuzz/README.md.
+// libFuzzer harness for the parsers that read untrusted files: the `.zoo` header/tensor-table
+// parser (`ZooFileReader`), the safetensors reader (`SafetensorsFile.read`, with its own strict
+// JSON parser), the NumPy readers behind `zoo predict` (`NumpyArray.read` for .npy,
+// `NumpyArchive.read` for .npz with its bounded zip reader), the Keras model-config importer
+// (`KerasConfigImporter`, `KerasModelConfig`), the `.keras` archive reader (the zip reader,
+// member extraction and checks, through `CheckpointReader.read`) and the image decoders.
+// See Tests/Fuzz/README.md.
 //
 // Built two ways from this one file:
 //  - with `-D FUZZING` (and `-sanitize=fuzzer,address`): exports `LLVMFuzzerTestOneInput`,
@@ -19,13 +22,18 @@
 //                 and the whole-file checksum, so `verify()` and lazy/eager verification run to
 //                 the end (the gap check still fails on non-zero padding)
 //   bits 3-4   verification: 0 .none, 1 .lazy, 2 .eager, 3 .none
-//   odd selectors, bits 2-3: 0 safetensors, 1 .npy, 2 .npz, 3 safetensors (bit 1 clear) or the
-//                 image decoders (bit 1 set; options in bits 4-7, see fuzzImage)
+//   odd selectors, bits 2-3: 0 safetensors, 1 .npy, 2 .npz, 3 the image decoders (bit 1 set;
+//                 options in bits 4-7, see fuzzImage) or, bit 1 clear, by bits 4-5: 1 the Keras
+//                 config importer (0x1D), 2 the .keras zip reader (0x2D), 0 or 3 safetensors
 //   safetensors:
 //   bit 1      0: feed the bytes through a pipe (MappedFile reads them into an exactly-sized
 //                 heap buffer, so AddressSanitizer sees any read past the end)
 //              1: a regular temporary file (the mmap path, plus `isSafetensors`)
-//   .npy / .npz: a regular temporary file
+//   .npy / .npz / .keras: a regular temporary file; config: the bytes as UTF-8 text
+//
+// ZOOFUZZ_TARGET=zoo|safetensors|npy|npz|config|zip|image sends every input to that one target
+// (byte 0 still comes off, and keeps its option bits for .zoo, safetensors and images), so a
+// campaign spends all its executions on one parser; unset (or `all`) dispatches on byte 0.
 //
 // A graph decoded from a `.zoo` file is also queried through ZooGraph's public API (node lookup,
 // ancestors, topological order, parameter counts, cut), as `zoo summary` / `zoo slice` do; this
@@ -33,7 +41,9 @@
 
 import Foundation
 import ZooFormats
+import ZooGraph
 import ZooImages
+import ZooModels
 import ZooNative
 #if canImport(Glibc)
 import Glibc
@@ -145,6 +155,21 @@ func fixAllChecksums(_ bytes: inout [UInt8], reader: ZooFileReader) {
     store64(&bytes, 56, hasher.digest())
 }
 
+/// What a consumer of a graph does with it (`zoo summary`, the binder, `zoo slice`): node
+/// lookup, ancestors, topological order, parameter counts, cut at each output.
+func query(_ graph: Graph) {
+    for node in graph.nodes {
+        sink &+= UInt64(graph.position(of: node.name) ?? 0) &+ UInt64(graph.node(node.name)?.inputs.count ?? 0)
+        sink &+= UInt64(truncatingIfNeeded: node.parameterCount &+ node.trainableParameterCount)
+        sink &+= UInt64((try? graph.ancestors(of: node.name))?.count ?? 0)
+    }
+    sink &+= UInt64(graph.topologicalOrder().count) &+ UInt64(graph.inputNodes.count)
+    sink &+= UInt64(truncatingIfNeeded: graph.totalParameterCount &+ graph.nonTrainableParameterCount)
+    for output in graph.effectiveOutputs {
+        if let cut = try? graph.cut(at: output) { sink &+= UInt64(cut.nodes.count) }
+    }
+}
+
 func fuzzZoo(_ body: UnsafeRawBufferPointer, options: UInt8) {
     var bytes = [UInt8](body)
     if options & 2 != 0 { fixHeaderChecksum(&bytes) }
@@ -175,21 +200,7 @@ func fuzzZoo(_ body: UnsafeRawBufferPointer, options: UInt8) {
     }
     if let graph = attempt("graph", { try reader.graph() }) ?? nil {
         sink &+= UInt64(graph.nodes.count) &+ UInt64(graph.outputs.count)
-        if exerciseGraph {
-            // What a consumer of a stored graph does with it (`zoo summary`, the binder,
-            // `zoo slice`). The type is ZooGraph.Graph, used without importing ZooGraph
-            // (Package.swift gives this target ZooNative and ZooFormats only).
-            for node in graph.nodes {
-                sink &+= UInt64(graph.position(of: node.name) ?? 0) &+ UInt64(graph.node(node.name)?.inputs.count ?? 0)
-                sink &+= UInt64(truncatingIfNeeded: node.parameterCount &+ node.trainableParameterCount)
-                sink &+= UInt64((try? graph.ancestors(of: node.name))?.count ?? 0)
-            }
-            sink &+= UInt64(graph.topologicalOrder().count) &+ UInt64(graph.inputNodes.count)
-            sink &+= UInt64(truncatingIfNeeded: graph.totalParameterCount &+ graph.nonTrainableParameterCount)
-            for output in graph.effectiveOutputs {
-                if let cut = try? graph.cut(at: output) { sink &+= UInt64(cut.nodes.count) }
-            }
-        }
+        if exerciseGraph { query(graph) }
     }
     if let checkpoint = attempt("checkpoint", { try reader.checkpoint() }) { touch(checkpoint) }
     _ = attempt("verify", { try reader.verify() })
@@ -300,21 +311,93 @@ func fuzzImage(_ body: UnsafeRawBufferPointer, options: UInt8) {
     }
 }
 
+// MARK: - Keras model config
+
+/// A Keras model config JSON (`config.json` of a `.keras`, `model.to_json()`, the `model_config`
+/// of a legacy `.h5`; Keras 3 and Keras 2 inbound-node forms): the layer-list reader the weight
+/// readers use (`KerasModelConfig`, through JSONSerialization), then the importer that builds a
+/// ZooGraph graph from it (`KerasConfigImporter`, JSONDocument's parser with Python's options),
+/// then the same graph queries as for a stored `.zoo` graph.
+func fuzzConfig(_ body: UnsafeRawBufferPointer) {
+    let text = String(decoding: body, as: UTF8.self)
+    if let config = attempt("keras model config", { try KerasModelConfig(json: text, file: "fuzz") }) {
+        sink &+= UInt64(config.layers.count) &+ UInt64(config.name?.utf8.count ?? 0)
+        for layer in config.layers { sink &+= UInt64(layer.variableNames?.count ?? 0) &+ UInt64(layer.nested.count) }
+        sink &+= UInt64(KerasModelConfig.keras3GroupNames(for: config.layers).count)
+    }
+    guard let graph = attempt("keras config import", { try KerasConfigImporter.graph(fromJSON: text) }) else { return }
+    sink &+= UInt64(graph.nodes.count) &+ UInt64(graph.outputs.count)
+    if exerciseGraph { query(graph) }
+}
+
+// MARK: - .keras zip archives
+
+let kerasPath = temporaryFile("keras")
+
+/// A `.keras` archive through `CheckpointReader.read`, as `zoo` opens one: the zip signature
+/// sniff, `ZipReader.members` (end record, zip64 locator and record, central directory, extra
+/// fields, local headers, every offset and size checked against the file), the duplicate-member
+/// and zip-bomb checks, extraction (stored and deflated, CRC-32), `KerasModelConfig` on
+/// `config.json`, `metadata.json`, then the HDF5 weights member (libhdf5, not instrumented).
+/// The zip reader has no in-memory entry point, so the bytes go to one reused file per process.
+/// An input without the local-header signature would be read as HDF5 instead, so it stops here.
+func fuzzZip(_ body: UnsafeRawBufferPointer) {
+    guard body.starts(with: [0x50, 0x4B, 0x03, 0x04]) else { note("zip: no local-header signature"); return }
+    let path = kerasPath
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { fatalError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    let wrote = writeAll(fd, body)
+    close(fd)
+    guard wrote else { fatalError("cannot write \(path)") }
+    defer { unlink(path) }
+    guard let checkpoint = attempt("keras archive read", { try CheckpointReader.read(path) }) else { return }
+    touch(checkpoint)
+    sink &+= UInt64(checkpoint.modelConfig?.utf8.count ?? 0) &+ UInt64(checkpoint.kerasVersion?.utf8.count ?? 0)
+}
+
 // MARK: - Entry points
 
-/// Runs one input through the parser its first byte selects.
+/// The parsers, as ZOOFUZZ_TARGET names them.
+enum Target: String, CaseIterable {
+    case zoo, safetensors, npy, npz, config, zip, image
+
+    /// The target byte 0 of an input selects (the layout in the header comment).
+    init(selector: UInt8) {
+        if selector & 1 == 0 { self = .zoo; return }
+        switch (selector >> 2) & 3 {
+        case 1: self = .npy
+        case 2: self = .npz
+        case 3 where selector & 2 != 0: self = .image
+        case 3 where (selector >> 4) & 3 == 1: self = .config
+        case 3 where (selector >> 4) & 3 == 2: self = .zip
+        default: self = .safetensors
+        }
+    }
+}
+
+/// ZOOFUZZ_TARGET: the one target every input goes to, or nil (unset, empty or `all`) to
+/// dispatch on byte 0. An unknown name stops the process before the first input.
+let forcedTarget: Target? = {
+    guard let name = ProcessInfo.processInfo.environment["ZOOFUZZ_TARGET"], name != "", name != "all" else { return nil }
+    guard let target = Target(rawValue: name) else {
+        FileHandle.standardError.write(Data("ZooFuzz: unknown ZOOFUZZ_TARGET '\(name)'; expected all or one of \(Target.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+        exit(2)
+    }
+    return target
+}()
+
+/// Runs one input through the parser ZOOFUZZ_TARGET names or, without it, its first byte selects.
 func fuzzOne(_ input: UnsafeRawBufferPointer) {
     guard let selector = input.first else { return }
     let body = UnsafeRawBufferPointer(rebasing: input[1...])
-    if selector & 1 == 0 {
-        fuzzZoo(body, options: selector)
-    } else {
-        switch (selector >> 2) & 3 {
-        case 1: fuzzNumpy(body, archive: false)
-        case 2: fuzzNumpy(body, archive: true)
-        case 3 where selector & 2 != 0: fuzzImage(body, options: selector)
-        default: fuzzSafetensors(body, options: selector)
-        }
+    switch forcedTarget ?? Target(selector: selector) {
+    case .zoo: fuzzZoo(body, options: selector)
+    case .safetensors: fuzzSafetensors(body, options: selector)
+    case .npy: fuzzNumpy(body, archive: false)
+    case .npz: fuzzNumpy(body, archive: true)
+    case .config: fuzzConfig(body)
+    case .zip: fuzzZip(body)
+    case .image: fuzzImage(body, options: selector)
     }
 }
 
@@ -338,6 +421,7 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
 /// such alias, uses libFuzzer's `main` and never calls this.
 @_cdecl("ZooFuzz_main")
 public func zooFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    _ = forcedTarget  // an unknown ZOOFUZZ_TARGET fails here, not at the first input
     var count = argc
     var arguments = argv
     return LLVMFuzzerRunDriver(&count, &arguments) { data, size in LLVMFuzzerTestOneInput(data, size) }
@@ -347,6 +431,7 @@ public func zooFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutable
 @main
 enum ZooFuzzReplay {
     static func main() {
+        _ = forcedTarget
         let arguments = CommandLine.arguments.dropFirst()
         guard !arguments.isEmpty else {
             print("usage: ZooFuzz FILE|DIR...  (runs each input once through the fuzz target)")

@@ -107,6 +107,7 @@ bench: deps venv venv-tf
 	bash Benchmarks/compute/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/train/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/images/run.sh
+	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/conversion_memory.sh
 
 ## fixtures: regenerate Fixtures/ with real Keras (needs the venv)
 fixtures: venv

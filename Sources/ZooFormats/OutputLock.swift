@@ -36,7 +36,8 @@ public enum OutputLock {
                     unlink(path)
                     close(fd)
                 }
-                return try body()
+                // A stop signal removes the lock file with the other unfinished outputs.
+                return try AtomicOutput.removingOnStop(path, body)
             }
             close(fd)  // the file was removed (and maybe replaced) while we waited: take the current one
         }

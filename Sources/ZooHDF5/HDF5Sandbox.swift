@@ -68,6 +68,9 @@ public struct HDF5Sandbox: Sendable, Equatable {
         var lock = pthread_mutex_t()
         var sandbox: HDF5Sandbox?
         var probed = Set<String>()
+        /// Files whose probe failed, with the error: a second open (a fallback reader) reports
+        /// it again at once instead of probing for another full time limit.
+        var failed: [String: HDF5Error] = [:]
         init() { pthread_mutex_init(&lock, nil) }
         func locked<T>(_ body: (State) -> T) -> T {
             pthread_mutex_lock(&lock)
@@ -80,7 +83,7 @@ public struct HDF5Sandbox: Sendable, Equatable {
     /// The sandbox `HDF5File.open` uses, or nil (the default) to parse in-process.
     public static var current: HDF5Sandbox? {
         get { state.locked { $0.sandbox } }
-        set { state.locked { $0.sandbox = newValue; $0.probed.removeAll() } }
+        set { state.locked { $0.sandbox = newValue; $0.probed.removeAll(); $0.failed.removeAll() } }
     }
 
     static func checkIfInstalled(path: String, name: String) throws {
@@ -108,10 +111,17 @@ public struct HDF5Sandbox: Sendable, Equatable {
         #else
         let modified = "\(info.st_mtimespec.tv_sec).\(info.st_mtimespec.tv_nsec)"
         #endif
-        let key = "\(info.st_dev):\(info.st_ino):\(info.st_size):\(modified):\(path):\(executable)"
-        if HDF5Sandbox.state.locked({ $0.probed.contains(key) }) { return }
+        let key = "\(info.st_dev):\(info.st_ino):\(info.st_size):\(modified):\(path):\(executable):\(memoryLimit):\(timeLimit):\(secondsPerGigabyte)"
+        let (passed, failure) = HDF5Sandbox.state.locked { ($0.probed.contains(key), $0.failed[key]) }
+        if passed { return }
+        if let failure { throw failure }
         let size = Int(info.st_size)
-        try run(file: name ?? path, probeArguments: ["--path", path], input: nil, fileBytes: size, memory: memoryLimit)
+        do {
+            try run(file: name ?? path, probeArguments: ["--path", path], input: nil, fileBytes: size, memory: memoryLimit)
+        } catch let error as HDF5Error {
+            _ = HDF5Sandbox.state.locked { $0.failed[key] = error }
+            throw error
+        }
         _ = HDF5Sandbox.state.locked { $0.probed.insert(key) }
     }
 

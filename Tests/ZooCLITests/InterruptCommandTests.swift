@@ -93,4 +93,24 @@ import ZooFormats
         #expect(message.hasPrefix("zoo: error: \(input): the file shrank while it was being read"), "\(message)")
         #expect(dir.contents == ["big.npy"])
     }
+
+    /// SIGTERM to `zoo extract` removes its output lock (`.NAME.lock`) with the other unfinished
+    /// files; the resumable `OUT.partial/` stays on purpose (found by the hostile suite).
+    @Test func stoppedExtractLeavesNoLock() throws {
+        let dir = TemporaryDirectory()
+        let process = Process()
+        process.executableURL = ZooProcess.executable
+        process.arguments = ["extract", Fixtures.path("transfer/digits_backbone.keras"), Fixtures.path("images/digits"),
+                             "--layer", "avg_pool", "--image-size", "8", "8", "--color-mode", "grayscale",
+                             "--preprocessing", "none", "-o", dir.file("f.npz")]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline && !dir.contents.contains(".f.npz.lock") { usleep(1_000) }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(!dir.contents.contains(".f.npz.lock"), "\(dir.contents)")
+        #expect(dir.contents.allSatisfy { $0 == "f.npz" || $0 == "f.npz.partial" }, "\(dir.contents)")
+    }
 }

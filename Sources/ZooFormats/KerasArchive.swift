@@ -38,23 +38,22 @@ enum KerasArchive {
         for entry in members where !seen.insert(entry.name).inserted {
             throw FormatError.archive(file: path, reason: "the member '\(entry.name.prefix(200))' appears twice; a .keras archive holds each member once (Keras would read the last copy, other readers the first)")
         }
-        func member(_ name: String) throws -> Data {
+        /// The member called `name`, refused if it is missing or a zip bomb (a deflated member
+        /// may not inflate past the limit compressed HDF5 datasets have: a 2 MB archive of zeros
+        /// used to inflate to 4 GB).
+        func entry(_ name: String) throws -> ZipReader.Member {
             guard let entry = members.first(where: { $0.name == name }) else {
                 throw FormatError.archive(file: path, reason: "no member '\(name)' (expected config.json, metadata.json and model.weights.h5)")
             }
-            // A deflated member may not inflate past the limit compressed HDF5 datasets have
-            // (a 2 MB archive of zeros used to inflate to 4 GB).
-            if entry.method != 0, entry.uncompressedSize > HDF5Dataset.inflationFloor,
-               Double(entry.uncompressedSize) > Double(max(entry.compressedSize, 1)) * HDF5Dataset.maxInflation {
+            if entry.inflatesPastLimit {
                 throw FormatError.archive(file: path, reason: "the member '\(name)' inflates \(entry.compressedSize) bytes to \(entry.uncompressedSize), more than \(Int(HDF5Dataset.maxInflation))x (a zip bomb?); set ZOO_MAX_INFLATION to a larger ratio if the file is genuine")
             }
-            return try ZipReader.extract(entry, from: file.bytes, file: path)
+            return entry
         }
+        func member(_ name: String) throws -> Data { try ZipReader.extract(entry(name), from: file.bytes, file: path) }
         let configText = String(decoding: try member("config.json"), as: UTF8.self)
         let metadata = try member("metadata.json")
-        guard let weightsEntry = members.first(where: { $0.name == weightsMember }) else {
-            throw FormatError.archive(file: path, reason: "no member '\(weightsMember)' (expected config.json, metadata.json and model.weights.h5)")
-        }
+        let weightsEntry = try entry(weightsMember)
         let config = try KerasModelConfig(json: configText, file: "\(path):config.json")
         var kerasVersion: String?
         var provenance: String?
@@ -65,10 +64,6 @@ enum KerasArchive {
             }
         }
         let innerName = "\(path):\(weightsMember)"
-        if weightsEntry.method != 0, weightsEntry.uncompressedSize > HDF5Dataset.inflationFloor,
-           Double(weightsEntry.uncompressedSize) > Double(max(weightsEntry.compressedSize, 1)) * HDF5Dataset.maxInflation {
-            throw FormatError.archive(file: path, reason: "the member '\(weightsMember)' inflates \(weightsEntry.compressedSize) bytes to \(weightsEntry.uncompressedSize), more than \(Int(HDF5Dataset.maxInflation))x (a zip bomb?); set ZOO_MAX_INFLATION to a larger ratio if the file is genuine")
-        }
         // The weights go to a scratch file, not memory: libhdf5 then reads each tensor straight
         // into its buffer, and the archive's pages are let go as they are copied, so reading a
         // 553 MB VGG16 costs about the model once (three in-memory copies cost 2.7 GB).

@@ -68,8 +68,7 @@ public enum NumpyArchive {
                 }
                 array = try NumpyArray.decode(source, name: memberName, owner: file)
             } else {
-                if member.uncompressedSize > HDF5Dataset.inflationFloor,
-                   Double(member.uncompressedSize) > Double(max(member.compressedSize, 1)) * HDF5Dataset.maxInflation {
+                if member.inflatesPastLimit {
                     throw malformed(path, location, "a member that inflates at most \(Int(HDF5Dataset.maxInflation))x, found \(member.compressedSize) bytes declaring \(member.uncompressedSize) (a zip bomb?); set ZOO_MAX_INFLATION to a larger ratio if the file is genuine")
                 }
                 let inflated = try inflate(source, declaredSize: member.uncompressedSize, file: path, location: location)
@@ -319,14 +318,10 @@ enum ZipReader {
             if !keep { unlink(scratch) }
         }
         func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0, errno == EINTR { continue }
-                guard written > 0 else {
-                    throw FormatError.io(file: archive, reason: "cannot extract \(location) to \(directory) (\(String(cString: strerror(errno)))); set TMPDIR to a folder with room for it")
-                }
-                offset += written
+            do {
+                try ZooFormats.writeAll(fd, bytes, path: scratch)
+            } catch FormatError.io(_, let reason) {
+                throw FormatError.io(file: archive, reason: "cannot extract \(location) to \(directory): \(reason); set TMPDIR to a folder with room for it")
             }
         }
         var crc: UInt32 = 0
@@ -369,6 +364,13 @@ enum ZipReader {
         var uncompressedSize: Int
         /// Offset of the member's (compressed) bytes in the file.
         var dataStart: Int
+
+        /// Whether the member is compressed and inflates more than compressed HDF5 datasets may
+        /// (`HDF5Dataset.maxInflation` above `inflationFloor`): a zip bomb, refused unread.
+        var inflatesPastLimit: Bool {
+            method != 0 && uncompressedSize > HDF5Dataset.inflationFloor
+                && Double(uncompressedSize) > Double(max(compressedSize, 1)) * HDF5Dataset.maxInflation
+        }
     }
 
     static let endSignature: UInt32 = 0x0605_4B50

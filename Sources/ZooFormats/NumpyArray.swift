@@ -417,8 +417,9 @@ public struct NumpyArray: Sendable, Equatable {
     }
 }
 
-/// Writes all of `bytes` to `fd`, retrying short writes and interruptions.
-private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+/// Writes all of `bytes` to `fd`, retrying short writes and interruptions; `path` names the
+/// file in the error. The one write loop of ZooFormats's outputs.
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
     var offset = 0
     while offset < bytes.count {
         let count = write(fd, bytes.baseAddress! + offset, min(bytes.count - offset, 1 << 30))

@@ -292,24 +292,6 @@ public enum SafetensorsFile {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
-        guard var pointer = buffer.baseAddress else { return }
-        var remaining = buffer.count
-        while remaining > 0 {
-            #if canImport(Glibc)
-            let written = Glibc.write(fd, pointer, min(remaining, 1 << 30))
-            #else
-            let written = Darwin.write(fd, pointer, min(remaining, 1 << 30))
-            #endif
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FormatError.io(file: path, reason: "writing the output failed (\(String(cString: strerror(errno))))")
-            }
-            pointer += written
-            remaining -= written
-        }
-    }
-
     // MARK: - Names and types
 
     /// The tensor name a layer's weight is stored under: `layer/weight`, or `layer.weight` where

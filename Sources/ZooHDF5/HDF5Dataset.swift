@@ -11,6 +11,10 @@ public struct HDF5Dataset: HDF5Object {
     public let elementType: HDF5ElementType
     /// The stored datatype, kept open for reads that must not convert (float16, opaque).
     let fileType: HDF5Handle
+    /// Whether the data is stored as one contiguous run with no filters (what Keras and h5py
+    /// write by default): reading it is a plain copy of file bytes, with no B-tree or filter
+    /// pipeline for libhdf5 to parse.
+    let isPlainContiguous: Bool
 
     init(fileName: String, path: String, handle: HDF5Handle) throws {
         HDF5Library.prepare()
@@ -23,6 +27,9 @@ public struct HDF5Dataset: HDF5Object {
         guard externals == 0 else {
             throw HDF5Error.refused(file: fileName, path: path, reason: "keeps its bytes in \(max(externals, 1)) external file(s) (HDF5 external storage); zoo reads only what is inside the file it was given")
         }
+        let layout = H5Pget_layout(plist.id)
+        let filtered = H5Pget_nfilters(plist.id) != 0
+        isPlainContiguous = layout == H5D_CONTIGUOUS && !filtered
         fileType = try HDF5Library.own(H5Dget_type(handle.id), .datatype, "reading dataset type", file: fileName, path: path)
         elementType = HDF5ElementType.classify(fileType.id)
         let space = try HDF5Library.own(H5Dget_space(handle.id), .dataspace, "reading dataset shape", file: fileName, path: path)
@@ -48,9 +55,8 @@ public struct HDF5Dataset: HDF5Object {
             // stored plainly (contiguous, or chunked without filters: unwritten chunks would be
             // conjured from the fill value, a 16 GiB tensor from an 8 KB file), and within
             // `maxInflation` of it when compressed (a gzip bomb).
-            let layout = H5Pget_layout(plist.id)
             let stored = H5Dget_storage_size(handle.id)
-            if layout == H5D_CONTIGUOUS || (layout == H5D_CHUNKED && H5Pget_nfilters(plist.id) == 0) {
+            if layout == H5D_CONTIGUOUS || (layout == H5D_CHUNKED && !filtered) {
                 guard stored >= UInt64(bytes) else {
                     throw HDF5Error.badShape(file: fileName, path: path, shape: dims,
                                              reason: "it needs \(bytes) bytes but the file stores \(stored) for it (truncated, or chunks never written)")
@@ -77,17 +83,6 @@ public struct HDF5Dataset: HDF5Object {
     /// Compressed datasets up to this many declared bytes are never refused for their ratio
     /// (64 MiB: a small tensor of zeros compresses very well and is harmless).
     public static let inflationFloor = 64 << 20
-
-    /// Whether the data is stored as one contiguous run with no filters (what Keras and h5py
-    /// write by default): reading it is a plain copy of file bytes, with no B-tree or filter
-    /// pipeline for libhdf5 to parse.
-    var isPlainContiguous: Bool {
-        guard let plist = HDF5Handle(H5Dget_create_plist(handle.id), kind: .propertyList) else {
-            _ = HDF5Library.takeErrorMessage()
-            return false
-        }
-        return H5Pget_layout(plist.id) == H5D_CONTIGUOUS && H5Pget_nfilters(plist.id) == 0
-    }
 
     /// Number of elements (1 for a scalar).
     public var elementCount: Int { shape.reduce(1, *) }

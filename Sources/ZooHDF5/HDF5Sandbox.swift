@@ -67,10 +67,9 @@ public struct HDF5Sandbox: Sendable, Equatable {
     private final class State: @unchecked Sendable {
         var lock = pthread_mutex_t()
         var sandbox: HDF5Sandbox?
-        var probed = Set<String>()
-        /// Files whose probe failed, with the error: a second open (a fallback reader) reports
-        /// it again at once instead of probing for another full time limit.
-        var failed: [String: HDF5Error] = [:]
+        /// Each probed file's outcome. A failure is kept too: a second open (a fallback reader)
+        /// reports it again at once instead of probing for another full time limit.
+        var outcomes: [String: Result<Void, HDF5Error>] = [:]
         init() { pthread_mutex_init(&lock, nil) }
         func locked<T>(_ body: (State) -> T) -> T {
             pthread_mutex_lock(&lock)
@@ -83,7 +82,7 @@ public struct HDF5Sandbox: Sendable, Equatable {
     /// The sandbox `HDF5File.open` uses, or nil (the default) to parse in-process.
     public static var current: HDF5Sandbox? {
         get { state.locked { $0.sandbox } }
-        set { state.locked { $0.sandbox = newValue; $0.probed.removeAll(); $0.failed.removeAll() } }
+        set { state.locked { $0.sandbox = newValue; $0.outcomes.removeAll() } }
     }
 
     static func checkIfInstalled(path: String, name: String) throws {
@@ -112,17 +111,12 @@ public struct HDF5Sandbox: Sendable, Equatable {
         let modified = "\(info.st_mtimespec.tv_sec).\(info.st_mtimespec.tv_nsec)"
         #endif
         let key = "\(info.st_dev):\(info.st_ino):\(info.st_size):\(modified):\(path):\(executable):\(memoryLimit):\(timeLimit):\(secondsPerGigabyte)"
-        let (passed, failure) = HDF5Sandbox.state.locked { ($0.probed.contains(key), $0.failed[key]) }
-        if passed { return }
-        if let failure { throw failure }
-        let size = Int(info.st_size)
-        do {
-            try run(file: name ?? path, probeArguments: ["--path", path], input: nil, fileBytes: size, memory: memoryLimit)
-        } catch let error as HDF5Error {
-            _ = HDF5Sandbox.state.locked { $0.failed[key] = error }
-            throw error
+        if let known = HDF5Sandbox.state.locked({ $0.outcomes[key] }) { return try known.get() }
+        let outcome = Result<Void, HDF5Error> { () throws(HDF5Error) in
+            try run(file: name ?? path, probeArguments: ["--path", path], input: nil, fileBytes: Int(info.st_size), memory: memoryLimit)
         }
-        _ = HDF5Sandbox.state.locked { $0.probed.insert(key) }
+        HDF5Sandbox.state.locked { $0.outcomes[key] = outcome }
+        try outcome.get()
     }
 
     /// Probes an in-memory HDF5 image (sent to the child on its stdin).
@@ -131,7 +125,7 @@ public struct HDF5Sandbox: Sendable, Equatable {
         try run(file: name, probeArguments: ["--stdin", String(image.count), name], input: image, fileBytes: image.count, memory: memory)
     }
 
-    private func run(file: String, probeArguments: [String], input: [UInt8]?, fileBytes: Int, memory: Int) throws {
+    private func run(file: String, probeArguments: [String], input: [UInt8]?, fileBytes: Int, memory: Int) throws(HDF5Error) {
         let seconds = timeLimit + secondsPerGigabyte * Double(fileBytes) / 1e9
         let arguments = [executable] + self.arguments
             + ["--memory", String(memory), "--seconds", String(Int(seconds.rounded(.up)) + 1)] + probeArguments

@@ -37,19 +37,9 @@ public enum PackedKernel {
     /// Packs a plain float32 kernel of `shape`.
     public static func pack(_ plain: TensorData, shape: [Int]) -> TensorData? {
         guard let (rows, columns) = matrix(shape), let size = byteCount(shape: shape), plain.count == rows * columns * 4 else { return nil }
-        return plain.withUnsafeBuffer(of: Float.self) { src in
-            TensorData(byteCount: size) { raw in
-                let dst = raw.bindMemory(to: Float.self)
-                var out = 0
-                for j0 in stride(from: 0, to: columns, by: panelWidth) {
-                    let width = min(panelWidth, columns - j0)
-                    for k in 0..<rows {
-                        for j in 0..<width { dst[out + j] = src[k * columns + j0 + j] }
-                        for j in width..<panelWidth { dst[out + j] = 0 }
-                        out += panelWidth
-                    }
-                }
-            }
+        return TensorData(byteCount: size) { raw in
+            guard var scatter = Scatter(shape: shape, into: raw) else { return }
+            plain.withUnsafeBytes { scatter.scatter($0) }
         }
     }
 

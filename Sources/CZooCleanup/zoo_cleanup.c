@@ -35,8 +35,8 @@ static int remove_entry(const char *path, const struct stat *info, int flag, str
     return 0;
 }
 
-static void remove_registered(void) {
-    pthread_mutex_lock(&lock);
+/// Removes every registered file or folder (the caller holds `lock`, or cannot take it).
+static void remove_all_registered(void) {
     for (int i = 0; i < ZOO_CLEANUP_SLOTS; i++) {
         if (!in_use[i]) continue;
         struct stat info;
@@ -47,20 +47,15 @@ static void remove_registered(void) {
         }
         in_use[i] = 0;
     }
+}
+
+static void remove_registered(void) {
+    pthread_mutex_lock(&lock);
+    remove_all_registered();
     pthread_mutex_unlock(&lock);
 }
 
-void zoo_cleanup_remove_now(void) {
-    for (int i = 0; i < ZOO_CLEANUP_SLOTS; i++) {
-        if (!in_use[i]) continue;
-        struct stat info;
-        if (lstat(registered[i], &info) == 0 && S_ISDIR(info.st_mode)) {
-            nftw(registered[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        } else {
-            unlink(registered[i]);
-        }
-    }
-}
+void zoo_cleanup_remove_now(void) { remove_all_registered(); }
 
 static void *watch(void *unused) {
     (void)unused;

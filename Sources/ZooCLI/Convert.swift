@@ -77,6 +77,7 @@ struct Convert: ParsableCommand {
             }
         }
         var (raw, storedGraph, _) = try AnyCheckpointReader.read(input)
+        let sourceWeights = raw.allWeights.count, sourceParameters = raw.parameterCount
         var report: [String: Double] = [:]
 
         if target == .zoo {
@@ -144,12 +145,10 @@ struct Convert: ParsableCommand {
                     }
                 }
             }
-            // The source's tensors go as they are converted (the model once plus one converted
-            // tensor, not the model plus all of them converted).
-            for l in raw.layers.indices {
-                for w in raw.layers[l].weights.indices { raw.layers[l].weights[w].data = TensorData(values: [UInt8]()) }
-            }
             if let targetDType {
+                // `raw` lets go of the source's tensors (only its counts are reported), so each
+                // goes as it is converted: the model once plus one converted tensor at a time.
+                raw.layers = []
                 for l in checkpoint.layers.indices {
                     for w in checkpoint.layers[l].weights.indices {
                         let (converted, error) = DTypeConversion.convert(checkpoint.layers[l].weights[w], to: targetDType)
@@ -168,11 +167,15 @@ struct Convert: ParsableCommand {
             for (name, error) in report.sorted(by: { $0.key < $1.key }) { print("\(name)\tmax_abs_error=\(error)") }
         }
         let notes = (foldBN ? ", BatchNormalization folded" : "") + (pack ? ", kernels packed for the compute core" : "") + (targetDType.map { ", stored as \($0.rawValue)" } ?? "")
-        Self.reportWritten(output, target: target, from: raw, notes: notes)
+        Self.reportWritten(output, target: target, weights: sourceWeights, parameters: sourceParameters, notes: notes)
     }
 
     private static func reportWritten(_ output: String, target: CheckpointFormat, from checkpoint: Checkpoint, notes: String) {
-        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(target.rawValue)) from \(checkpoint.allWeights.count) weights, \(checkpoint.parameterCount) parameters\(notes)\n".utf8))
+        reportWritten(output, target: target, weights: checkpoint.allWeights.count, parameters: checkpoint.parameterCount, notes: notes)
+    }
+
+    private static func reportWritten(_ output: String, target: CheckpointFormat, weights: Int, parameters: Int, notes: String) {
+        FileHandle.standardError.write(Data("zoo: wrote \(output) (\(target.rawValue)) from \(weights) weights, \(parameters) parameters\(notes)\n".utf8))
     }
 
     static func outputFormat(layout: String?, output: String) throws -> CheckpointFormat {

@@ -107,7 +107,12 @@ import ZooFormats
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < deadline && !dir.contents.contains(".f.npz.lock") { usleep(1_000) }
+        var sawLock = false
+        while process.isRunning && Date() < deadline && !sawLock {
+            sawLock = dir.contents.contains(".f.npz.lock")
+            if !sawLock { usleep(500) }
+        }
+        #expect(sawLock, "the run holds its lock while it extracts")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(!dir.contents.contains(".f.npz.lock"), "\(dir.contents)")

@@ -156,6 +156,31 @@ import Testing
     }
 }
 
+/// The sandbox's walk touches every object of a file: counted on the shipped full-model file
+/// against h5py's `visititems` (22 groups with the root, 39 datasets, 20 attributes), and it goes
+/// on past an object it cannot read.
+@Suite struct HDF5ProbeTests {
+    @Test func walkCountsEveryObjectOfAGoodFile() throws {
+        let summary = HDF5Probe.walk(path: fixturePath("tiny.model.h5"))
+        #expect(summary.errors.isEmpty, "\(summary.errors)")
+        #expect(summary.groups == 22)
+        #expect(summary.datasets == 39)
+        #expect(summary.attributes == 20)
+        #expect(summary.bytesRead == 0, "contiguous unfiltered data is not read")
+    }
+
+    @Test func walkGoesOnPastAnObjectItCannotRead() throws {
+        // The gzip bomb's one chunked dataset is refused; its 14 siblings are still walked.
+        let summary = HDF5Probe.walk(path: fixturePath("bad_gzip_bomb.h5"))
+        #expect(summary.errors.count == 1)
+        #expect(summary.errors.first?.contains("more than 100x") == true, "\(summary.errors)")
+        #expect(summary.datasets == 14)
+        let missing = HDF5Probe.walk(path: fixturePath("absent.h5"))
+        #expect(missing.errors.count == 1 && missing.errors[0].contains("absent.h5"))
+        #expect(missing.groups == 0)
+    }
+}
+
 /// The path of a shipped fixture file.
 func fixturePath(_ name: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -406,6 +406,23 @@ def write_bad_vlen_heap(path, model_h5):
     open(path, "wb").write(bytes(data))
 
 
+def write_bad_attribute_message(path, legacy_h5):
+    """tiny.legacy.h5 with one byte changed: the high byte of the dataspace size in a v1
+    `weight_names` attribute message (the ninth in the file, under `fc`), 0x0018 -> 0xDA18.
+    libhdf5 1.10.8 then decodes the attribute's data from past the end of the message, so what
+    it reads depends on the reading process's heap: in-process, `zoo summary` segfaulted in
+    H5Aexists while the sandbox child read the file cleanly (issue 11). zoo must refuse it in
+    the child ("libhdf5 reports the file damaged") and never decode the attribute in-process."""
+    import re
+    data = bytearray(open(legacy_h5, "rb").read())
+    header = b"\x01\x00\x0d\x00\x14\x00\x18\x00weight_names"  # version 1, name/type/space sizes
+    found = [m.start() for m in re.finditer(re.escape(header), bytes(data))]
+    assert len(found) > 8, "fewer weight_names attribute messages than expected in " + legacy_h5
+    assert data[found[8] + 7] == 0
+    data[found[8] + 7] = 0xDA
+    open(path, "wb").write(bytes(data))
+
+
 def write_bad_vlen_heap_archive(path, archive, bad_h5):
     """tiny.keras with model.weights.h5 replaced by bad_vlen_heap.h5: the crash inside a zip
     member, which zoo hands to libhdf5 from memory (the sandbox gets it on stdin)."""
@@ -635,6 +652,7 @@ def main(argv):
     write_bad_links(outdir, p("tiny.legacy.h5"))
     write_bad_vlen_heap(p("bad_vlen_heap.h5"), p("tiny.model.h5"))
     write_bad_vlen_heap_archive(p("bad_vlen_heap.keras"), p("tiny.keras"), p("bad_vlen_heap.h5"))
+    write_bad_attribute_message(p("bad_attribute_message.h5"), p("tiny.legacy.h5"))
     write_bad_declared_sizes(outdir, p("tiny.legacy.h5"))
     tiny.save_weights(p("tiny.weights.h5"))
     tiny.save(p("tiny.keras"))

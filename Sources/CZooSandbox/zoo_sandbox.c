@@ -43,14 +43,68 @@ static void finish(zoo_child_result *result, int status, const struct rusage *us
 #endif
 }
 
+/* What the child wrote to its stdout: a malloc'd buffer grown up to `limit` bytes. */
+typedef struct {
+    char *bytes;
+    size_t length, capacity, limit;
+    int truncated;
+} output_buffer;
+
+/* Reads what the child wrote so far (past `limit`, or when memory runs out, the rest is read
+   and dropped so the child never blocks on a full pipe). Returns 0 at end of file. */
+static int drain(int fd, output_buffer *out) {
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            size_t keep = (size_t)n;
+            if (out->length + keep > out->limit) {
+                keep = out->limit - out->length;
+                out->truncated = 1;
+            }
+            if (out->length + keep > out->capacity) {
+                size_t grown = out->capacity ? out->capacity : 65536;
+                while (grown < out->length + keep) grown *= 2;
+                if (grown > out->limit) grown = out->limit;
+                char *bigger = realloc(out->bytes, grown);
+                if (bigger == NULL) {
+                    out->truncated = 1;
+                    keep = 0;
+                } else {
+                    out->bytes = bigger;
+                    out->capacity = grown;
+                }
+            }
+            if (keep > 0) memcpy(out->bytes + out->length, buffer, keep);
+            out->length += keep;
+            continue;
+        }
+        if (n == 0) return 0;
+        if (errno == EINTR) continue;
+        return 1;  /* EAGAIN: nothing more for now */
+    }
+}
+
 zoo_child_result zoo_run_child(const char *path, char *const argv[],
-                               const void *input, size_t input_length, double timeout_seconds) {
+                               const void *input, size_t input_length, double timeout_seconds,
+                               int capture_output, size_t output_limit) {
     zoo_child_result result;
     memset(&result, 0, sizeof result);
     int sockets[2] = {-1, -1};
+    int pipe_fds[2] = {-1, -1};
+    output_buffer out = {NULL, 0, 0, output_limit, 0};
+    if (capture_output) {
+        if (pipe(pipe_fds) != 0) {
+            result.error = errno;
+            return result;
+        }
+        fcntl(pipe_fds[0], F_SETFD, FD_CLOEXEC);
+        fcntl(pipe_fds[1], F_SETFD, FD_CLOEXEC);
+    }
     if (input != NULL) {
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
             result.error = errno;
+            if (pipe_fds[0] >= 0) { close(pipe_fds[0]); close(pipe_fds[1]); }
             return result;
         }
 #if defined(SO_NOSIGPIPE)
@@ -67,7 +121,11 @@ zoo_child_result zoo_run_child(const char *path, char *const argv[],
     } else {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    if (pipe_fds[1] >= 0) {
+        posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    }
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     sigset_t empty, all;
     sigemptyset(&empty);
@@ -82,13 +140,17 @@ zoo_child_result zoo_run_child(const char *path, char *const argv[],
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     if (input != NULL) close(sockets[1]);
+    if (pipe_fds[1] >= 0) close(pipe_fds[1]);
     if (spawn_status != 0) {
         result.error = spawn_status;
         if (input != NULL) close(sockets[0]);
+        if (pipe_fds[0] >= 0) close(pipe_fds[0]);
         return result;
     }
     result.spawned = 1;
     if (input != NULL) fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK);
+    int reading = pipe_fds[0] >= 0;
+    if (reading) fcntl(pipe_fds[0], F_SETFL, fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
 
     const unsigned char *bytes = input;
     size_t sent = 0;
@@ -114,12 +176,18 @@ zoo_child_result zoo_run_child(const char *path, char *const argv[],
             result.timed_out = 1;
             break;
         }
-        if (writing) {
-            struct pollfd ready = {sockets[0], POLLOUT, 0};
-            if (poll(&ready, 1, 5) > 0) {
-                if (ready.revents & (POLLERR | POLLHUP)) {
+        struct pollfd ready[2];
+        int count = 0, write_slot = -1, read_slot = -1;
+        if (writing) { ready[count] = (struct pollfd){sockets[0], POLLOUT, 0}; write_slot = count++; }
+        if (reading) { ready[count] = (struct pollfd){pipe_fds[0], POLLIN, 0}; read_slot = count++; }
+        if (count > 0 && poll(ready, (nfds_t)count, writing ? 5 : (int)(pause_us / 1000) + 1) > 0) {
+            if (read_slot >= 0 && (ready[read_slot].revents & (POLLIN | POLLHUP | POLLERR))) {
+                if (drain(pipe_fds[0], &out) == 0) reading = 0;
+            }
+            if (write_slot >= 0) {
+                if (ready[write_slot].revents & (POLLERR | POLLHUP)) {
                     writing = 0;
-                } else {
+                } else if (ready[write_slot].revents & POLLOUT) {
                     ssize_t n = send(sockets[0], bytes + sent, input_length - sent, MSG_NOSIGNAL);
                     if (n > 0) sent += (size_t)n;
                     else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) writing = 0;
@@ -129,13 +197,22 @@ zoo_child_result zoo_run_child(const char *path, char *const argv[],
                 shutdown(sockets[0], SHUT_WR);
                 writing = 0;
             }
-        } else {
+        } else if (count == 0) {
             struct timespec pause = {0, pause_us * 1000};
             nanosleep(&pause, NULL);
-            if (pause_us < 5000) pause_us *= 2;
         }
+        if (pause_us < 5000) pause_us *= 2;
     }
     if (input != NULL) close(sockets[0]);
+    if (pipe_fds[0] >= 0) {
+        /* The child has ended: whatever it wrote is in the pipe (a grandchild holding the
+           write end open would only leave EAGAIN, not block). */
+        drain(pipe_fds[0], &out);
+        close(pipe_fds[0]);
+        result.output = out.bytes;
+        result.output_length = out.length;
+        result.output_truncated = out.truncated;
+    }
     return result;
 }
 

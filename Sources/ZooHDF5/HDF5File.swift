@@ -37,7 +37,7 @@ public struct HDF5File: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { throw HDF5Error.fileNotFound(file: label) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error.isDirectory(file: label) }
-        if sandboxed { try HDF5Sandbox.checkIfInstalled(path: path, name: label) }
+        let snapshot = sandboxed ? try HDF5Sandbox.checkIfInstalled(path: path, name: label) : nil
         guard H5Fis_hdf5(path) > 0 else {
             _ = HDF5Library.takeErrorMessage()
             throw HDF5Error.notHDF5(file: label)
@@ -45,6 +45,8 @@ public struct HDF5File: Sendable {
         let flags = mode == .readOnly ? zoo_h5f_acc_rdonly() : zoo_h5f_acc_rdwr()
         let id = H5Fopen(path, flags, zoo_h5p_default())
         let handle = try HDF5Library.own(id, .file, "opening file", file: label, path: "/")
+        // A snapshot only for reading: writes would make it stale.
+        HDF5AttributeSnapshot.install(mode == .readOnly ? snapshot : nil, forFile: handle.id)
         return HDF5File(fileName: label, handle: handle)
     }
 
@@ -60,13 +62,14 @@ public struct HDF5File: Sendable {
         guard image.count >= 8, image.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) else {
             throw HDF5Error.notHDF5(file: name)
         }
-        if sandboxed { try HDF5Sandbox.checkIfInstalled(image: image, name: name) }
+        let snapshot = sandboxed ? try HDF5Sandbox.checkIfInstalled(image: image, name: name) : nil
         let fapl = try HDF5Library.own(H5Pcreate(zoo_h5p_file_access()), .propertyList, "opening in-memory file", file: name, path: "/")
         try HDF5Library.check(H5Pset_fapl_core(fapl.id, 1 << 16, false), "opening in-memory file", file: name, path: "/")
         let status = image.withUnsafeBytes { H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) }
         try HDF5Library.check(status, "opening in-memory file", file: name, path: "/")
         let id = H5Fopen(name, zoo_h5f_acc_rdonly(), fapl.id)
         let handle = try HDF5Library.own(id, .file, "opening in-memory file", file: name, path: "/")
+        HDF5AttributeSnapshot.install(snapshot, forFile: handle.id)
         return HDF5File(fileName: name, handle: handle)
     }
 
@@ -76,6 +79,7 @@ public struct HDF5File: Sendable {
         let flags = overwrite ? zoo_h5f_acc_trunc() : zoo_h5f_acc_excl()
         let id = H5Fcreate(path, flags, zoo_h5p_default(), zoo_h5p_default())
         let handle = try HDF5Library.own(id, .file, "creating file", file: path, path: "/")
+        HDF5AttributeSnapshot.install(nil, forFile: handle.id)
         return HDF5File(fileName: path, handle: handle)
     }
 

@@ -20,9 +20,8 @@ public struct HDF5Group: HDF5Object {
         self.fileName = fileName
         self.path = path
         self.handle = handle
-        var info = H5O_info_t()
         var chain = ancestors
-        if H5Oget_info(handle.id, &info) >= 0 { chain.insert(info.addr) } else { _ = HDF5Library.takeErrorMessage() }
+        if let address = HDF5AttributeSnapshot.location(of: handle.id)?.address { chain.insert(haddr_t(address)) }
         self.ancestors = chain
     }
 

@@ -15,6 +15,7 @@ extension HDF5Object {
     /// Names of this object's attributes, in name order.
     public func attributeNames() throws -> [String] {
         HDF5Library.prepare()
+        if let snapshot = HDF5AttributeSnapshot.attributes(of: handle.id) { return snapshot.map(\.name) }
         var info = H5O_info_t()
         try HDF5Library.check(H5Oget_info(handle.id, &info), "reading object info", file: fileName, path: path)
         var names: [String] = []
@@ -33,6 +34,7 @@ extension HDF5Object {
     /// Whether an attribute with this name exists.
     public func hasAttribute(_ name: String) throws -> Bool {
         HDF5Library.prepare()
+        if let snapshot = HDF5AttributeSnapshot.attributes(of: handle.id) { return snapshot.contains { $0.name == name } }
         let exists = H5Aexists(handle.id, name)
         guard exists >= 0 else { throw HDF5Library.failure("looking up attribute '\(name)'", file: fileName, path: path) }
         return exists > 0
@@ -40,6 +42,17 @@ extension HDF5Object {
 
     /// Reads an attribute, or returns nil when there is none with that name.
     public func attribute(_ name: String) throws -> HDF5AttributeValue? {
+        HDF5Library.prepare()
+        if let snapshot = HDF5AttributeSnapshot.attributes(of: handle.id) {
+            guard let entry = snapshot.first(where: { $0.name == name }) else { return nil }
+            if let value = entry.value { return value }
+            // The child refused it (zoo's own check): the same check refuses it here.
+        }
+        return try readAttribute(name)
+    }
+
+    /// Reads an attribute through libhdf5.
+    func readAttribute(_ name: String) throws -> HDF5AttributeValue? {
         guard try hasAttribute(name) else { return nil }
         let where_ = "\(path)@\(name)"
         let attr = try HDF5Library.own(H5Aopen(handle.id, name, zoo_h5p_default()), .attribute, "opening attribute", file: fileName, path: where_)

@@ -18,80 +18,111 @@ public enum HDF5Probe {
         public var bytesRead = 0
         /// Errors met on the way (typed, from this wrapper; the walk went on after each).
         public var errors: [String] = []
+        /// The first error libhdf5 itself reported after the file opened (a damaged structure,
+        /// not one of zoo's own refusals), without the file name: `operation failed at HDF5
+        /// path 'P': message`. libhdf5's state after such an error is not to be trusted (1.10
+        /// has been seen to allocate gigabytes on the next read), so the sandbox refuses the file.
+        public var damage: String?
+
+        mutating func record(_ error: Error) {
+            errors.append("\(error)")
+            if damage == nil, case HDF5Error.library(let operation, _, let path, let message) = error {
+                damage = "\(operation) failed at HDF5 path '\(path)'" + (message.isEmpty ? "" : ": \(message)")
+            }
+        }
     }
 
     /// Walks the file at `path`.
     public static func walk(path: String) -> Summary {
-        walk { try HDF5File.open(path, sandboxed: false) }
+        walkKeepingAttributes(path: path).summary
     }
 
     /// Walks an in-memory HDF5 image (a `.keras` member), named `name` in errors.
     public static func walk(image: [UInt8], name: String) -> Summary {
+        walkKeepingAttributes(image: image, name: name).summary
+    }
+
+    /// A walk's summary and every attribute it decoded (what the sandbox sends back).
+    struct Walk {
+        var summary = Summary()
+        var attributes: [UInt64: HDF5AttributeSnapshot.Attributes] = [:]
+    }
+
+    static func walkKeepingAttributes(path: String) -> Walk {
+        walk { try HDF5File.open(path, sandboxed: false) }
+    }
+
+    static func walkKeepingAttributes(image: [UInt8], name: String) -> Walk {
         walk { try HDF5File.open(image: image, name: name, sandboxed: false) }
     }
 
-    private static func walk(_ open: () throws -> HDF5File) -> Summary {
-        var summary = Summary()
+    private static func walk(_ open: () throws -> HDF5File) -> Walk {
+        var walk = Walk()
+        let file: HDF5File
+        do { file = try open() } catch {
+            // Not opening is deterministic: the in-process open fails the same way.
+            walk.summary.errors.append("\(error)")
+            return walk
+        }
         do {
-            let file = try open()
-            let root = try file.root()
-            var visited = Set<haddr_t>()
-            visit(root, summary: &summary, visited: &visited)
+            var visited = Set<UInt64>()
+            visit(try file.root(), walk: &walk, visited: &visited)
         } catch {
-            summary.errors.append("\(error)")
+            walk.summary.record(error)
         }
-        return summary
+        return walk
     }
 
-    private static func address(of object: some HDF5Object) -> haddr_t? {
-        var info = H5O_info_t()
-        guard H5Oget_info(object.handle.id, &info) >= 0 else {
-            _ = HDF5Library.takeErrorMessage()
-            return nil
-        }
-        return info.addr
-    }
-
-    private static func readAttributes(of object: some HDF5Object, summary: inout Summary) {
+    private static func readAttributes(of object: some HDF5Object, at address: UInt64?, walk: inout Walk) {
+        var kept: HDF5AttributeSnapshot.Attributes = []
         do {
             for name in try object.attributeNames() {
-                summary.attributes += 1
-                do { _ = try object.attribute(name) } catch { summary.errors.append("\(error)") }
+                walk.summary.attributes += 1
+                do {
+                    if let value = try object.readAttribute(name) { kept.append((name, value)) }
+                } catch {
+                    walk.summary.record(error)
+                    kept.append((name, nil))
+                }
             }
         } catch {
-            summary.errors.append("\(error)")
+            walk.summary.record(error)
+            return
         }
+        if let address { walk.attributes[address] = kept }
     }
 
-    private static func visit(_ group: HDF5Group, summary: inout Summary, visited: inout Set<haddr_t>) {
-        if let address = address(of: group) {
+    private static func visit(_ group: HDF5Group, walk: inout Walk, visited: inout Set<UInt64>) {
+        let address = HDF5AttributeSnapshot.location(of: group.handle.id)?.address
+        if let address {
             guard visited.insert(address).inserted else { return }
         }
-        summary.groups += 1
-        readAttributes(of: group, summary: &summary)
+        walk.summary.groups += 1
+        readAttributes(of: group, at: address, walk: &walk)
         let links: [HDF5Link]
         do { links = try group.children() } catch {
-            summary.errors.append("\(error)")
+            walk.summary.record(error)
             return
         }
         for link in links {
             do {
                 switch link.kind {
                 case .group:
-                    visit(try group.group(link.name), summary: &summary, visited: &visited)
+                    visit(try group.group(link.name), walk: &walk, visited: &visited)
                 case .dataset:
                     let dataset = try group.dataset(link.name)
-                    if let address = address(of: dataset) {
+                    let address = HDF5AttributeSnapshot.location(of: dataset.handle.id)?.address
+                    if let address {
                         guard visited.insert(address).inserted else { continue }
                     }
-                    summary.datasets += 1
-                    readAttributes(of: dataset, summary: &summary)
-                    try read(dataset, summary: &summary)
+                    walk.summary.datasets += 1
+                    readAttributes(of: dataset, at: address, walk: &walk)
+                    try read(dataset, summary: &walk.summary)
                 case .datatype, .other:
                     continue
                 }
             } catch {
-                summary.errors.append("\(error)")
+                walk.summary.record(error)
             }
         }
     }

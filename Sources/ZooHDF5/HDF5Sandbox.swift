@@ -30,6 +30,9 @@ import Darwin
 public struct HDF5Sandbox: Sendable, Equatable {
     /// The argument that makes an executable run the probe instead of its normal work.
     public static let probeCommand = "__hdf5-probe"
+    /// The probe's exit status when libhdf5 reported an error inside a file that opened; its
+    /// stdout then holds the first such error.
+    static let damagedExitCode: Int32 = 3
 
     /// The probe executable (an absolute path).
     public var executable: String
@@ -69,7 +72,7 @@ public struct HDF5Sandbox: Sendable, Equatable {
         var sandbox: HDF5Sandbox?
         /// Each probed file's outcome. A failure is kept too: a second open (a fallback reader)
         /// reports it again at once instead of probing for another full time limit.
-        var outcomes: [String: Result<Void, HDF5Error>] = [:]
+        var outcomes: [String: Result<HDF5AttributeSnapshot, HDF5Error>] = [:]
         init() { pthread_mutex_init(&lock, nil) }
         func locked<T>(_ body: (State) -> T) -> T {
             pthread_mutex_lock(&lock)
@@ -85,14 +88,16 @@ public struct HDF5Sandbox: Sendable, Equatable {
         set { state.locked { $0.sandbox = newValue; $0.outcomes.removeAll() } }
     }
 
-    static func checkIfInstalled(path: String, name: String) throws {
-        guard let sandbox = current else { return }
-        try sandbox.check(path: path, name: name)
+    /// Probes the file with the installed sandbox, if any; returns the attributes the child
+    /// read (nil without a sandbox, or for what is not a regular file).
+    static func checkIfInstalled(path: String, name: String) throws -> HDF5AttributeSnapshot? {
+        guard let sandbox = current else { return nil }
+        return try sandbox.probe(path: path, name: name)
     }
 
-    static func checkIfInstalled(image: [UInt8], name: String) throws {
-        guard let sandbox = current else { return }
-        try sandbox.check(image: image, name: name)
+    static func checkIfInstalled(image: [UInt8], name: String) throws -> HDF5AttributeSnapshot? {
+        guard let sandbox = current else { return nil }
+        return try sandbox.probe(image: image, name: name)
     }
 
     // MARK: Checking
@@ -102,9 +107,13 @@ public struct HDF5Sandbox: Sendable, Equatable {
     /// for the in-process parse to report), throws `HDF5Error.sandbox` otherwise.
     /// - Parameter name: the file's name in errors (default: `path`).
     public func check(path: String, name: String? = nil) throws {
+        _ = try probe(path: path, name: name)
+    }
+
+    func probe(path: String, name: String?) throws -> HDF5AttributeSnapshot? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return }  // the in-process open reports it
-        guard (info.st_mode & S_IFMT) == S_IFREG else { return }
+        guard stat(path, &info) == 0 else { return nil }  // the in-process open reports it
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         #if canImport(Glibc)
         let modified = "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
         #else
@@ -112,32 +121,43 @@ public struct HDF5Sandbox: Sendable, Equatable {
         #endif
         let key = "\(info.st_dev):\(info.st_ino):\(info.st_size):\(modified):\(path):\(executable):\(memoryLimit):\(timeLimit):\(secondsPerGigabyte)"
         if let known = HDF5Sandbox.state.locked({ $0.outcomes[key] }) { return try known.get() }
-        let outcome = Result<Void, HDF5Error> { () throws(HDF5Error) in
+        let outcome = Result<HDF5AttributeSnapshot, HDF5Error> { () throws(HDF5Error) in
             try run(file: name ?? path, probeArguments: ["--path", path], input: nil, fileBytes: Int(info.st_size), memory: memoryLimit)
         }
         HDF5Sandbox.state.locked { $0.outcomes[key] = outcome }
-        try outcome.get()
+        return try outcome.get()
     }
 
     /// Probes an in-memory HDF5 image (sent to the child on its stdin).
     public func check(image: [UInt8], name: String) throws {
-        let memory = memoryLimit.addingReportingOverflow(image.count.multipliedReportingOverflow(by: 2).partialValue).partialValue
-        try run(file: name, probeArguments: ["--stdin", String(image.count), name], input: image, fileBytes: image.count, memory: memory)
+        _ = try probe(image: image, name: name)
     }
 
-    private func run(file: String, probeArguments: [String], input: [UInt8]?, fileBytes: Int, memory: Int) throws(HDF5Error) {
+    func probe(image: [UInt8], name: String) throws -> HDF5AttributeSnapshot {
+        let memory = memoryLimit.addingReportingOverflow(image.count.multipliedReportingOverflow(by: 2).partialValue).partialValue
+        return try run(file: name, probeArguments: ["--stdin", String(image.count), name], input: image, fileBytes: image.count, memory: memory)
+    }
+
+    /// The most attribute bytes a child may send back: more is refused (Keras files hold a
+    /// few MB of attributes at most, the model config being the largest).
+    static let attributeBytesLimit = 256 << 20
+
+    private func run(file: String, probeArguments: [String], input: [UInt8]?, fileBytes: Int, memory: Int) throws(HDF5Error) -> HDF5AttributeSnapshot {
         let seconds = timeLimit + secondsPerGigabyte * Double(fileBytes) / 1e9
         let arguments = [executable] + self.arguments
             + ["--memory", String(memory), "--seconds", String(Int(seconds.rounded(.up)) + 1)] + probeArguments
         var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         cArguments.append(nil)
         defer { for pointer in cArguments { free(pointer) } }
+        let limit = HDF5Sandbox.attributeBytesLimit
         let result: zoo_child_result
         if let input {
-            result = input.withUnsafeBytes { zoo_run_child(executable, &cArguments, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count, seconds) }
+            result = input.withUnsafeBytes { zoo_run_child(executable, &cArguments, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count, seconds, 1, limit) }
         } else {
-            result = zoo_run_child(executable, &cArguments, nil, 0, seconds)
+            result = zoo_run_child(executable, &cArguments, nil, 0, seconds, 1, limit)
         }
+        defer { free(result.output) }
+        let output = UnsafeRawBufferPointer(start: result.output, count: result.output == nil ? 0 : result.output_length)
         let shown = seconds < 10 ? "\((seconds * 10).rounded() / 10)" : "\(Int(seconds.rounded()))"
         let limits = "its limits: \(memory >> 20) MiB of memory, \(shown) s"
         let override = "if the file is trusted, ZOO_HDF5_SANDBOX=off (CLI) or HDF5Sandbox.current = nil (Swift) parses it in-process"
@@ -157,9 +177,21 @@ public struct HDF5Sandbox: Sendable, Equatable {
             let hint = outOfMemory ? " Set ZOO_HDF5_SANDBOX_MEMORY=MiB if it is a genuine file that needs more memory." : ""
             throw HDF5Error.sandbox(file: file, reason: "libhdf5 \(what) (\(name)) parsing the file in zoo's sandbox process (\(limits)); the file is damaged or made to attack HDF5 readers, and nothing of it was parsed in this process.\(hint)")
         }
+        if result.exit_code == HDF5Sandbox.damagedExitCode {
+            let message = String(decoding: output.prefix(1600), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+            let detail = message.isEmpty ? "" : ": \(message)"
+            throw HDF5Error.sandbox(file: file, reason: "libhdf5 reports the file damaged\(detail). After such an error libhdf5 1.10 is not to be trusted with the rest of the file (it has been seen to crash or allocate gigabytes), so nothing of it was parsed in this process; \(override)")
+        }
         if result.exit_code != 0 {
             throw HDF5Error.sandbox(file: file, reason: "zoo's HDF5 sandbox process \(executable) failed with exit status \(result.exit_code) (\(limits)); it must be a zoo executable that answers '\(HDF5Sandbox.probeCommand)'")
         }
+        if result.output_truncated != 0 {
+            throw HDF5Error.sandbox(file: file, reason: "the file's attributes come to more than \(limit >> 20) MiB (read in zoo's sandbox process); Keras files hold a few MB, so it is refused as damaged or hostile")
+        }
+        guard let snapshot = HDF5AttributeSnapshot.decode(output) else {
+            throw HDF5Error.sandbox(file: file, reason: "zoo's HDF5 sandbox process \(executable) exited without sending back the file's attributes; it must be a zoo executable of the same version that answers '\(HDF5Sandbox.probeCommand)'")
+        }
+        return snapshot
     }
 
     // MARK: The child side
@@ -186,8 +218,7 @@ public struct HDF5Sandbox: Sendable, Equatable {
         guard zoo_limit_self(memory, UInt32(clamping: seconds)) == 0 else { return 71 }
         let rest = Array(arguments[index...])
         if rest.count == 2, rest[0] == "--path" {
-            _ = HDF5Probe.walk(path: rest[1])
-            return 0
+            return report(HDF5Probe.walkKeepingAttributes(path: rest[1]))
         }
         if rest.count == 3, rest[0] == "--stdin", let length = Int(rest[1]), length >= 0 {
             var image = [UInt8](repeating: 0, count: length)
@@ -198,10 +229,31 @@ public struct HDF5Sandbox: Sendable, Equatable {
                 guard n > 0 else { return 65 }
                 filled += n
             }
-            _ = HDF5Probe.walk(image: image, name: rest[2])
-            return 0
+            return report(HDF5Probe.walkKeepingAttributes(image: image, name: rest[2]))
         }
         return 64
+    }
+
+    /// The child's exit status for a finished walk; on stdout, the attributes it read, or the
+    /// damage libhdf5 reported.
+    private static func report(_ walk: HDF5Probe.Walk) -> Int32 {
+        guard let damage = walk.summary.damage else {
+            let bytes = HDF5AttributeSnapshot(objects: walk.attributes).encoded()
+            return writeAll(bytes) ? 0 : 74
+        }
+        _ = writeAll(Array((String(damage.prefix(1500)) + "\n").utf8))
+        return damagedExitCode
+    }
+
+    private static func writeAll(_ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + sent, bytes.count - sent) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return false }
+            sent += n
+        }
+        return true
     }
 
     // MARK: Helpers

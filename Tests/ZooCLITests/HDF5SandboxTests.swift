@@ -32,6 +32,22 @@ import ZooHDF5
         #expect(result.stderr == "zoo: error: \(path):model.weights.h5: libhdf5 crashed (SIGSEGV, signal 11) parsing the file in zoo's sandbox process (its limits: 1024 MiB of memory, 5.0 s); the file is damaged or made to attack HDF5 readers, and nothing of it was parsed in this process.\n")
     }
 
+    /// A file on which libhdf5 reports an error (one byte makes an attribute message lie about
+    /// its dataspace size) is refused after the probe: in-process, libhdf5 1.10 decoded that
+    /// attribute from heap garbage and segfaulted in H5Aexists, and a file like it made it
+    /// allocate 3.4 GB. The error is libhdf5's, with the path inside the file.
+    @Test(arguments: [["summary"], ["convert", "OUT.zoo"], ["inspect"]])
+    func libraryErrorInTheProbeRefusesTheFile(_ command: [String]) throws {
+        let dir = TemporaryDirectory()
+        let path = Fixtures.path("bad_attribute_message.h5")
+        let result = try ZooProcess.run([command[0], path] + command.dropFirst().map { dir.file($0) })
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("zoo: error: \(path): libhdf5 reports the file damaged: reading strings failed at HDF5 path '/fc@weight_names': "), "\(result.stderr)")
+        #expect(result.stderr.contains("(H5Aread). After such an error"), "\(result.stderr)")
+        #expect(dir.contents.isEmpty)
+    }
+
     /// The sandbox does not change what a good file reads as.
     @Test func goodFilesReadTheSameWithAndWithoutIt() throws {
         for name in ["tiny.model.h5", "tiny.legacy.h5", "tiny.weights.h5", "tiny.keras"] {

@@ -15,6 +15,7 @@ import argparse
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -44,6 +45,7 @@ COUNTS = {
     "image-truncate": (1, 8),    # per image seed
     "image-flip": (1, 20),       # per image seed
     "vlen-flip": (6, 100),
+    "attr-message": (6, 120),
 }
 
 
@@ -552,6 +554,22 @@ def gen_h5_lies(cases, workdir, quick, rng, secret):
                 j = min(len(b) - 1, max(0, at + int(rng.integers(-48, 48))))
                 b[j] ^= int(rng.integers(1, 256))
             cases.add(f"hdf5-lie/vlen-flip", "model", f"v{i}.{fmt}", bytes(b))
+    # attribute messages (object header version 1) whose name, datatype or dataspace size lies:
+    # libhdf5 1.10 then decodes from past the message, so what it reads depends on the reading
+    # process's heap (the sandbox child may read it cleanly where zoo's own process crashes)
+    header = re.compile(rb"\x01\x00(.)\x00(.)\x00(.)\x00", re.S)
+    for fmt in ["legacy.h5", "model.h5", "weights.h5"]:
+        data = open(os.path.join(sd, f"tiny.{fmt}"), "rb").read()
+        spots = [m.start() for m in header.finditer(data)
+                 if data[m.start() - 8:m.start() - 6] == b"\x0c\x00" and 0 < m.group(1)[0] < 64]
+        if not spots:
+            continue
+        for i in range(COUNTS["attr-message"][q]):
+            b = bytearray(data)
+            at = spots[int(rng.integers(0, len(spots)))]
+            field = int(rng.integers(0, 3))               # name, datatype or dataspace size
+            b[at + 3 + 2 * field] = int(rng.integers(1, 256))   # its high byte
+            cases.add("hdf5-lie/attr-message", "model", f"a{i}.{fmt}", bytes(b))
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -1,50 +1,62 @@
 import ZooGraph
+import ZooNative
 
 /// The architectures SwiftZoo builds, with keras.applications' topology, names, layer order and
-/// BatchNormalization epsilon.
+/// BatchNormalization epsilon. The raw value is the Keras function name lowercased (`--arch`).
 public enum Architecture: String, Codable, CaseIterable, Sendable {
     case resnet50, resnet101, resnet152, vgg16, vgg19
 
     /// The keras.applications function name (`ResNet50`, `VGG16`, ...).
-    public var kerasName: String {
+    public var kerasName: String { builder.kerasName }
+
+    /// The builder of this architecture (one file per family, `*Builder.swift`).
+    var builder: any ArchitectureBuilder {
         switch self {
-        case .resnet50: return "ResNet50"
-        case .resnet101: return "ResNet101"
-        case .resnet152: return "ResNet152"
-        case .vgg16: return "VGG16"
-        case .vgg19: return "VGG19"
+        case .resnet50, .resnet101, .resnet152: return ResNetBuilder(architecture: self)
+        case .vgg16, .vgg19: return VGGBuilder(architecture: self)
         }
     }
 
     public var isResNet: Bool { [.resnet50, .resnet101, .resnet152].contains(self) }
 
-    /// Blocks per stage (conv2..conv5 for ResNet, block1..block5 convs for VGG).
-    public var stageDepths: [Int] {
-        switch self {
-        case .resnet50: return [3, 4, 6, 3]
-        case .resnet101: return [3, 4, 23, 3]
-        case .resnet152: return [3, 8, 36, 3]
-        case .vgg16: return [2, 2, 3, 3, 3]
-        case .vgg19: return [2, 2, 4, 4, 4]
-        }
-    }
-
     /// Builds the graph with Keras's names and `model.layers` order.
     public func build(_ options: ArchitectureOptions = ArchitectureOptions()) throws -> Graph {
-        isResNet ? try ResNetBuilder(architecture: self).build(options) : try VGGBuilder(architecture: self).build(options)
+        try builder.build(options)
     }
 
-    /// Named layers where a backbone is commonly cut for transfer learning, shallow to deep:
-    /// ResNet stage outputs, VGG block pools and the fully connected layers.
+    /// Named layers where a backbone is commonly cut for transfer learning, shallow to deep
+    /// (stage or block outputs, then the pooled features and fully connected layers on top).
     public func transferPoints(includeTop: Bool = true) -> [String] {
-        if isResNet {
-            let stages = ["conv1_relu", "pool1_pool"] + stageDepths.enumerated().map { "conv\($0.offset + 2)_block\($0.element)_out" }
-            return stages + (includeTop ? ["avg_pool"] : [])
-        }
-        return (1...5).map { "block\($0)_pool" } + (includeTop ? ["fc1", "fc2"] : [])
+        builder.transferPoints(includeTop: includeTop)
     }
+
+    /// The input preprocessing the family's `preprocess_input` applies (what the pretrained
+    /// weights expect): caffe for ResNet and VGG, tf for Inception, Xception, MobileNet and
+    /// ResNetV2, torch for DenseNet, none for the families that rescale inside the model.
+    public var preprocessing: ZooMetadata.Preprocessing {
+        ZooMetadata.Preprocessing.kerasApplication(named: rawValue) ?? .none
+    }
+
+    /// The default input size (height, width, channels) of keras.applications.
+    public var defaultInputShape: [Int] { builder.defaultInputShape }
 
     /// Keras "caffe" preprocessing, which both families use: RGB to BGR, then subtract the
     /// ImageNet channel means (in BGR order), no scaling.
     public static let caffeMeanBGR: [Double] = [103.939, 116.779, 123.68]
+}
+
+/// What every family's builder provides (one file each: `ResNetBuilder`, `VGGBuilder`, ...).
+protocol ArchitectureBuilder: Sendable {
+    /// The keras.applications function name.
+    var kerasName: String { get }
+    /// keras.applications' default input shape.
+    var defaultInputShape: [Int] { get }
+    /// The graph, with Keras's layer names, order, shapes and parameter counts.
+    func build(_ options: ArchitectureOptions) throws -> Graph
+    /// Layers to cut at for transfer learning, shallow to deep.
+    func transferPoints(includeTop: Bool) -> [String]
+}
+
+extension ArchitectureBuilder {
+    var defaultInputShape: [Int] { [224, 224, 3] }
 }

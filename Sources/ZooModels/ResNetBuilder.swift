@@ -2,9 +2,32 @@ import ZooGraph
 
 /// ResNet v1 as keras.applications builds it (`resnet.py`): stride on the first 1x1 conv of a
 /// stage, a bias on every conv, BatchNormalization epsilon 1.001e-5.
-struct ResNetBuilder {
+struct ResNetBuilder: ArchitectureBuilder {
     let architecture: Architecture
     static let epsilon = 1.001e-5
+
+    var kerasName: String {
+        switch architecture {
+        case .resnet101: return "ResNet101"
+        case .resnet152: return "ResNet152"
+        default: return "ResNet50"
+        }
+    }
+
+    /// Bottleneck blocks per stage (conv2..conv5).
+    var stageDepths: [Int] {
+        switch architecture {
+        case .resnet101: return [3, 4, 23, 3]
+        case .resnet152: return [3, 8, 36, 3]
+        default: return [3, 4, 6, 3]
+        }
+    }
+
+    /// The stem, each stage's output, and the pooled features.
+    func transferPoints(includeTop: Bool) -> [String] {
+        let stages = ["conv1_relu", "pool1_pool"] + stageDepths.enumerated().map { "conv\($0.offset + 2)_block\($0.element)_out" }
+        return stages + (includeTop ? ["avg_pool"] : [])
+    }
 
     func build(_ options: ArchitectureOptions) throws -> Graph {
         let eps = options.batchNormEpsilon ?? Self.epsilon
@@ -20,7 +43,7 @@ struct ResNetBuilder {
         x = try g.add("pool1_pad", .zeroPadding2D(top: 1, bottom: 1, left: 1, right: 1), inputs: [x])
         x = try g.add("pool1_pool", .maxPooling2D(PoolAttributes(size: [3, 3], strides: [2, 2])), inputs: [x])
         let filters = [64, 128, 256, 512]
-        for (stage, blocks) in architecture.stageDepths.enumerated() {
+        for (stage, blocks) in stageDepths.enumerated() {
             for block in 1...blocks {
                 let name = "conv\(stage + 2)_block\(block)"
                 let stride = (block == 1 && stage > 0) ? 2 : 1

@@ -1,14 +1,24 @@
 import ZooGraph
 
 /// VGG16 / VGG19 as keras.applications builds them (`vgg16.py`, `vgg19.py`).
-struct VGGBuilder {
+struct VGGBuilder: ArchitectureBuilder {
     let architecture: Architecture
+
+    var kerasName: String { architecture == .vgg19 ? "VGG19" : "VGG16" }
+
+    /// Convolutions per block (block1..block5).
+    var stageDepths: [Int] { architecture == .vgg19 ? [2, 2, 4, 4, 4] : [2, 2, 3, 3, 3] }
+
+    /// Each block's pool, then the fully connected layers.
+    func transferPoints(includeTop: Bool) -> [String] {
+        (1...5).map { "block\($0)_pool" } + (includeTop ? ["fc1", "fc2"] : [])
+    }
 
     func build(_ options: ArchitectureOptions) throws -> Graph {
         var g = Graph()
         var x = try g.add("input_layer", .input(shape: options.inputShape))
         let filters = [64, 128, 256, 512, 512]
-        for (block, convs) in architecture.stageDepths.enumerated() {
+        for (block, convs) in stageDepths.enumerated() {
             for conv in 1...convs {
                 x = try g.add("block\(block + 1)_conv\(conv)",
                               .conv2D(ConvAttributes(filters: filters[block], kernel: [3, 3], padding: .same, activation: .relu)), inputs: [x])

@@ -46,8 +46,8 @@ public enum ZooExport {
         metadata.architecture = loaded.architecture?.rawValue
         metadata.naming = NamingScheme.keras.rawValue
         metadata.inputShape = model.graph.inputNodes.first?.outputShape
-        if loaded.architecture != nil {
-            metadata.preprocessing = .caffe
+        if let architecture = loaded.architecture {
+            metadata.preprocessing = architecture.preprocessing
         } else if let config = loaded.checkpoint.modelConfig, let name = (try? KerasModelConfig(json: config, file: sourceFile))?.name {
             metadata.preprocessing = .kerasApplication(named: name)
         }

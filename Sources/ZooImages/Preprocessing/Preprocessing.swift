@@ -62,14 +62,14 @@ public enum Preprocessing: String, Sendable, CaseIterable {
     }
 
     /// The preprocessing a model file records or implies: the `.zoo` metadata's mode; else the
-    /// architecture's (ResNet and VGG use caffe); else the Keras config's model name when it names
+    /// architecture's (`Architecture.preprocessing`); else the Keras config's model name when it names
     /// a known family. Nil when nothing says (pass one explicitly).
     public static func recorded(in path: String, loaded: ModelLoader.Loaded? = nil) -> Preprocessing? {
         if ZooFileReader.isZooFile(path), let reader = try? ZooFileReader(path: path),
            let mode = (try? reader.metadata())?.preprocessing?.mode {
             return Preprocessing(rawValue: mode)
         }
-        if loaded?.architecture != nil { return .caffe }
+        if let architecture = loaded?.architecture { return Preprocessing(rawValue: architecture.preprocessing.mode) }
         if let config = loaded?.checkpoint.modelConfig, let name = (try? KerasModelConfig(json: config, file: path))?.name {
             return family(of: name)
         }

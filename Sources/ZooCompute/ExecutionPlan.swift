@@ -276,8 +276,20 @@ final class ExecutionPlan: @unchecked Sendable {
                 emit(node, try opStep(node, ConcatenateOp(axis: axis), "concatenate"), inputs: ins)
             case .rescaling(let scale, let offset):
                 emit(node, try opStep(node, RescalingOp(scale: Float(scale), offset: Float(offset)), "rescale"), inputs: ins)
+            case .reshape:
+                // Same memory, same values in C order.
+                shapes.append([batch] + node.outputShape)
+                aliasOf[shapes.count - 1] = aliasOf[ins[0]] ?? ins[0]
+                valueOf[node.name] = shapes.count - 1
+            case .separableConv2D(let a):
+                let depthwiseFlops = 2 * Double(batch * node.outputShape[0] * node.outputShape[1]) * Double(a.kernel[0] * a.kernel[1]) * Double(inShape[2] * a.depthMultiplier)
+                let pointwiseFlops = 2 * Double(batch * node.outputShape[0] * node.outputShape[1]) * Double(inShape[2] * a.depthMultiplier) * Double(a.filters)
+                emit(node, try opStep(node, SeparableConvolutionOp(attributes: a), "separable", flops: depthwiseFlops + pointwiseFlops), inputs: ins)
+                flops += depthwiseFlops + pointwiseFlops
             default:
-                throw ComputeError.unsupported(layer: node.name, reason: "\(node.op.kerasClassName) is not implemented by the executor")
+                // Every other op through its family's inference pass (Ops/).
+                let op = try DifferentiableOps.make(node.op)
+                emit(node, try opStep(node, op, node.op.kerasClassName.lowercased()), inputs: ins)
             }
         }
         self.steps = steps

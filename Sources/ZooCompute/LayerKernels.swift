@@ -119,23 +119,6 @@ enum LayerKernels {
     }
 
     static func applyActivation(_ activation: Activation, _ data: UnsafeMutablePointer<Float>, count: Int, rowLength: Int) {
-        switch activation {
-        case .linear: return
-        case .relu: for i in 0..<count where data[i] < 0 { data[i] = 0 }
-        case .sigmoid: for i in 0..<count { data[i] = 1 / (1 + exp(-data[i])) }
-        case .tanh: for i in 0..<count { data[i] = tanh(data[i]) }
-        case .softmax:
-            // Over the last axis, subtracting the row maximum for stability.
-            var row = 0
-            while row < count {
-                let p = data + row
-                var m = -Float.infinity
-                for j in 0..<rowLength where p[j] > m { m = p[j] }
-                var sum: Float = 0
-                for j in 0..<rowLength { p[j] = exp(p[j] - m); sum += p[j] }
-                for j in 0..<rowLength { p[j] /= sum }
-                row += rowLength
-            }
-        }
+        ActivationFunctions.apply(activation, data, count: count, rowLength: rowLength)
     }
 }

@@ -2,8 +2,128 @@
 /// `same` pads so the output is `ceil(input / stride)`, the extra pixel going bottom/right.
 public enum Padding: String, Codable, Sendable { case valid, same }
 
-/// Activation functions, as in Keras's `activation=` argument.
-public enum Activation: String, Codable, Sendable, CaseIterable { case linear, relu, softmax, sigmoid, tanh }
+/// Activation functions, as in Keras's `activation=` argument; the raw value is Keras 3's name.
+public enum Activation: String, Codable, Sendable, CaseIterable {
+    case linear, relu, softmax, sigmoid, tanh
+    /// `x * sigmoid(x)` (Keras 3 `silu`; tf-keras calls it `swish`).
+    case silu
+    /// `0.5 x (1 + erf(x / sqrt 2))`, Keras's `gelu` (approximate=False).
+    case gelu
+    /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`, `gelu(approximate=True)`; Keras has no
+    /// config name for it (Swift API only; exporting it is an error).
+    case geluTanh = "gelu_tanh"
+    /// Keras 3's `hard_sigmoid`: `relu6(x + 3) / 6`.
+    case hardSigmoid = "hard_sigmoid"
+    /// Keras 2's (tf-keras) `hard_sigmoid`: `clip(0.2 x + 0.5, 0, 1)`; configs from Keras 2 files
+    /// that say `hard_sigmoid` import as this.
+    case hardSigmoidKeras2 = "hard_sigmoid_keras2"
+    /// `x * relu6(x + 3) / 6` (Keras 3 `hard_silu`, alias `hard_swish`).
+    case hardSilu = "hard_silu"
+    /// `min(max(x, 0), 6)`.
+    case relu6
+    /// `x` for x > 0, `exp(x) - 1` otherwise (alpha 1).
+    case elu
+    /// `scale * elu(x, alpha)` with Keras's constants (1.0507009873554805, 1.6732632423543772).
+    case selu
+    /// `log(1 + exp(x))`.
+    case softplus
+    /// `x` for x >= 0, `0.2 x` otherwise (Keras 3's `leaky_relu` activation default).
+    case leakyRelu = "leaky_relu"
+
+    /// The Keras activation names that mean one of these (aliases and other eras' names);
+    /// `hard_sigmoid` depends on the era, see `KerasConfigImporter`.
+    public static func named(_ name: String, keras2: Bool = false) -> Activation? {
+        switch name {
+        case "swish": return .silu
+        case "hard_swish": return .hardSilu
+        case "hard_sigmoid": return keras2 ? .hardSigmoidKeras2 : .hardSigmoid
+        case "gelu_tanh", "hard_sigmoid_keras2": return nil  // not Keras names
+        default: return Activation(rawValue: name)
+        }
+    }
+}
+
+/// Keras's `ReLU` layer: `max_value` caps the output (6 in MobileNet), values below
+/// `threshold` get `negative_slope * (x - threshold)`.
+public struct ReLUAttributes: Codable, Equatable, Sendable {
+    public var maxValue: Double?
+    public var negativeSlope: Double
+    public var threshold: Double
+
+    public init(maxValue: Double? = nil, negativeSlope: Double = 0, threshold: Double = 0) {
+        self.maxValue = maxValue
+        self.negativeSlope = negativeSlope
+        self.threshold = threshold
+    }
+}
+
+/// Attributes of SeparableConv2D: a depthwise convolution (`depthMultiplier` outputs per input
+/// channel, no bias) then a 1x1 pointwise convolution to `filters` channels with the bias and
+/// the activation.
+public struct SeparableConvAttributes: Codable, Equatable, Sendable {
+    public var filters: Int
+    public var kernel: [Int]
+    public var strides: [Int]
+    public var padding: Padding
+    public var dilation: [Int]
+    public var depthMultiplier: Int
+    public var useBias: Bool
+    public var activation: Activation
+
+    public init(filters: Int, kernel: [Int], strides: [Int] = [1, 1], padding: Padding = .valid, dilation: [Int] = [1, 1],
+                depthMultiplier: Int = 1, useBias: Bool = true, activation: Activation = .linear) {
+        self.filters = filters
+        self.kernel = kernel
+        self.strides = strides
+        self.padding = padding
+        self.dilation = dilation
+        self.depthMultiplier = depthMultiplier
+        self.useBias = useBias
+        self.activation = activation
+    }
+
+    /// The depthwise half as a DepthwiseConv2D (no bias, linear).
+    public var depthwise: ConvAttributes {
+        ConvAttributes(filters: depthMultiplier, kernel: kernel, strides: strides, padding: padding, dilation: dilation, useBias: false)
+    }
+
+    /// The pointwise half as a 1x1 Conv2D.
+    public var pointwise: ConvAttributes {
+        ConvAttributes(filters: filters, kernel: [1, 1], useBias: useBias, activation: activation)
+    }
+}
+
+/// Attributes of Normalization (last axis). Without `mean` and `variance` in the config the
+/// statistics are non-trainable weights `mean`, `variance` (one per channel) and `count` (an
+/// int64 scalar), as an adapted or loaded layer has them; with them they are constants.
+public struct NormalizationAttributes: Codable, Equatable, Sendable {
+    /// `mean + x * std` instead of `(x - mean) / std`.
+    public var invert: Bool
+    public var mean: [Double]?
+    public var variance: [Double]?
+
+    public init(invert: Bool = false, mean: [Double]? = nil, variance: [Double]? = nil) {
+        self.invert = invert
+        self.mean = mean
+        self.variance = variance
+    }
+
+    /// Keras's `backend.epsilon()`, the least standard deviation divided by.
+    public static let epsilon = 1e-7
+}
+
+/// Attributes of LayerNormalization over the last axis.
+public struct LayerNormAttributes: Codable, Equatable, Sendable {
+    public var epsilon: Double
+    public var center: Bool
+    public var scale: Bool
+
+    public init(epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true) {
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+    }
+}
 
 /// Attributes of Conv2D and DepthwiseConv2D.
 public struct ConvAttributes: Codable, Equatable, Sendable {
@@ -102,6 +222,39 @@ public enum Op: Codable, Equatable, Sendable {
     case dense(DenseAttributes)
     case dropout(rate: Double)
     case rescaling(scale: Double, offset: Double)
+    /// Keras's `ReLU` layer with arguments (a plain `ReLU()` is `.relu`).
+    case reluLayer(ReLUAttributes)
+    /// `LeakyReLU(negative_slope)` (tf-keras: `alpha`).
+    case leakyReLU(negativeSlope: Double)
+    case separableConv2D(SeparableConvAttributes)
+    /// Element-wise product of the inputs, broadcasting size-1 dimensions (Keras's Multiply: the
+    /// squeeze-and-excitation gate of EfficientNet is `[H, W, C] * [1, 1, C]`).
+    case multiply
+    /// First input minus the second (broadcasting like Multiply).
+    case subtract
+    /// Mean of the inputs (broadcasting like Multiply).
+    case average
+    /// Element-wise maximum of the inputs (broadcasting like Multiply).
+    case maximum
+    /// Reshape to `targetShape` (without the batch; one entry may be -1, inferred).
+    case reshape(targetShape: [Int])
+    /// Permute the non-batch axes; `dims` are 1-based as in Keras (`(2, 1)` swaps two axes).
+    case permute(dims: [Int])
+    /// Crop rows and columns: top, bottom, left, right.
+    case cropping2D(top: Int, bottom: Int, left: Int, right: Int)
+    /// GlobalAveragePooling2D(keepdims=True): output `[1, 1, C]`.
+    case globalAveragePooling2DKeepingDims
+    /// GlobalMaxPooling2D(keepdims=True): output `[1, 1, C]`.
+    case globalMaxPooling2DKeepingDims
+    /// Rescaling with a per-channel scale and offset (EfficientNet's ImageNet std division).
+    case channelRescaling(scale: [Double], offset: [Double])
+    /// Keras's Normalization over the last axis: `(x - mean) / max(sqrt(variance), 1e-7)`.
+    case normalization(NormalizationAttributes)
+    case layerNormalization(LayerNormAttributes)
+    /// ConvNeXt's LayerScale: `x * gamma`, one trainable `gamma` per channel.
+    case layerScale(initValue: Double)
+    /// InceptionResNetV2's CustomScaleLayer: `inputs[0] + inputs[1] * scale`.
+    case customScale(scale: Double)
 
     /// The Keras class name of the layer.
     public var kerasClassName: String {
@@ -122,12 +275,39 @@ public enum Op: Codable, Equatable, Sendable {
         case .flatten: return "Flatten"
         case .dense: return "Dense"
         case .dropout: return "Dropout"
-        case .rescaling: return "Rescaling"
+        case .rescaling, .channelRescaling: return "Rescaling"
+        case .reluLayer: return "ReLU"
+        case .leakyReLU: return "LeakyReLU"
+        case .separableConv2D: return "SeparableConv2D"
+        case .multiply: return "Multiply"
+        case .subtract: return "Subtract"
+        case .average: return "Average"
+        case .maximum: return "Maximum"
+        case .reshape: return "Reshape"
+        case .permute: return "Permute"
+        case .cropping2D: return "Cropping2D"
+        case .globalAveragePooling2DKeepingDims: return "GlobalAveragePooling2D"
+        case .globalMaxPooling2DKeepingDims: return "GlobalMaxPooling2D"
+        case .normalization: return "Normalization"
+        case .layerNormalization: return "LayerNormalization"
+        case .layerScale: return "LayerScale"
+        case .customScale: return "CustomScaleLayer"
         }
     }
 
     /// Every Keras class this graph represents.
-    public static let supportedClassNames = ["InputLayer", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "Activation", "ReLU",
-                                             "ZeroPadding2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                                             "GlobalMaxPooling2D", "Add", "Concatenate", "Flatten", "Dense", "Dropout", "Rescaling"]
+    public static let supportedClassNames = ["InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization",
+                                             "Activation", "ReLU", "LeakyReLU", "ZeroPadding2D", "Cropping2D", "MaxPooling2D",
+                                             "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Add", "Multiply",
+                                             "Subtract", "Average", "Maximum", "Concatenate", "Flatten", "Reshape", "Permute", "Dense",
+                                             "Dropout", "Rescaling", "Normalization", "LayerNormalization", "LayerScale",
+                                             "CustomScaleLayer"]
+
+    /// Whether the op combines several inputs element-wise (broadcasting size-1 dimensions).
+    public var isBroadcastingMerge: Bool {
+        switch self {
+        case .multiply, .subtract, .average, .maximum: return true
+        default: return false
+        }
+    }
 }

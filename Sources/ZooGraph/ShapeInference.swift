@@ -35,9 +35,58 @@ enum ShapeInference {
             guard [top, bottom, left, right].allSatisfy({ $0 >= 0 && $0 <= 1 << 16 }) else { throw bad("padding must be 0 to 65536") }
         case .batchNormalization(let a):
             guard a.epsilon.isFinite, a.epsilon >= 0 else { throw bad("epsilon \(a.epsilon) must be finite and non-negative") }
+        case .separableConv2D(let a):
+            try pair(a.kernel, "kernel size")
+            try pair(a.strides, "strides")
+            try pair(a.dilation, "dilation rate")
+            guard a.filters >= 1 && a.filters <= 1 << 20 else { throw bad("filters \(a.filters) out of range") }
+            guard a.depthMultiplier >= 1 && a.depthMultiplier <= 1 << 12 else { throw bad("depth multiplier \(a.depthMultiplier) out of range") }
+        case .cropping2D(let top, let bottom, let left, let right):
+            guard [top, bottom, left, right].allSatisfy({ $0 >= 0 && $0 <= 1 << 16 }) else { throw bad("cropping must be 0 to 65536") }
+        case .reluLayer(let a):
+            guard a.negativeSlope.isFinite, a.threshold.isFinite, a.maxValue.map({ !$0.isNaN && $0 >= 0 }) ?? true else {
+                throw bad("ReLU arguments must be finite (max_value non-negative)")
+            }
+        case .leakyReLU(let slope):
+            guard slope.isFinite else { throw bad("negative_slope \(slope) must be finite") }
+        case .layerNormalization(let a):
+            guard a.epsilon.isFinite, a.epsilon >= 0 else { throw bad("epsilon \(a.epsilon) must be finite and non-negative") }
+        case .rescaling(let scale, let offset):
+            guard scale.isFinite, offset.isFinite else { throw bad("scale and offset must be finite") }
+        case .channelRescaling(let scale, let offset):
+            guard (scale + offset).allSatisfy(\.isFinite), scale.count <= 1 << 20, offset.count <= 1 << 20 else { throw bad("scale and offset must be finite") }
+        case .normalization(let a):
+            guard ((a.mean ?? []) + (a.variance ?? [])).allSatisfy(\.isFinite), (a.mean == nil) == (a.variance == nil) else {
+                throw bad("mean and variance must both be given (finite) or both be weights")
+            }
+        case .customScale(let scale), .layerScale(let scale):
+            guard scale.isFinite else { throw bad("scale \(scale) must be finite") }
+        case .reshape(let target):
+            guard !target.isEmpty, target.count <= 8, target.allSatisfy({ $0 == -1 || ($0 >= 1 && $0 <= 1 << 31) }),
+                  target.filter({ $0 == -1 }).count <= 1 else { throw bad("target shape \(target) must be positive sizes with at most one -1") }
+        case .permute(let dims):
+            guard dims.count <= 8, dims.sorted() == Array(1..<(dims.count + 1)) else {
+                throw bad("dims \(dims) must be a permutation of 1...\(dims.count)")
+            }
         default:
             break
         }
+    }
+
+    /// The shape `inputs` broadcast to (numpy rules, aligned at the last axis): each size equal
+    /// or 1.
+    static func broadcast(_ inputs: [[Int]], name: String, op: String) throws -> [Int] {
+        let rank = inputs.map(\.count).max() ?? 0
+        var result = [Int](repeating: 1, count: rank)
+        for shape in inputs {
+            for (offset, size) in shape.reversed().enumerated() {
+                let index = rank - 1 - offset
+                if result[index] == 1 { result[index] = size } else if size != 1 && size != result[index] {
+                    throw GraphError.shapeMismatch(node: name, reason: "\(op) cannot broadcast shapes \(inputs)")
+                }
+            }
+        }
+        return result
     }
 
     static func infer(name: String, op: Op, inputs: [[Int]]) throws -> (shape: [Int], weights: [WeightSpec]) {
@@ -136,6 +185,87 @@ enum ShapeInference {
             var weights = [WeightSpec(name: "kernel", shape: [last, a.units])]
             if a.useBias { weights.append(WeightSpec(name: "bias", shape: [a.units])) }
             return (Array(s.dropLast()) + [a.units], weights)
+        case .reluLayer, .leakyReLU:
+            return (try one(), [])
+        case .separableConv2D(let a):
+            let s = try image()
+            let h = outputLength(s[0], kernel: a.kernel[0], stride: a.strides[0], dilation: a.dilation[0], padding: a.padding)
+            let w = outputLength(s[1], kernel: a.kernel[1], stride: a.strides[1], dilation: a.dilation[1], padding: a.padding)
+            var weights = [WeightSpec(name: "depthwise_kernel", shape: [a.kernel[0], a.kernel[1], s[2], a.depthMultiplier]),
+                           WeightSpec(name: "pointwise_kernel", shape: [1, 1, s[2] * a.depthMultiplier, a.filters])]
+            if a.useBias { weights.append(WeightSpec(name: "bias", shape: [a.filters])) }
+            return ([h, w, a.filters], weights)
+        case .multiply, .subtract, .average, .maximum:
+            let expected = op == .subtract ? "2" : "2 or more"
+            guard op == .subtract ? inputs.count == 2 : inputs.count >= 2 else {
+                throw GraphError.wrongInputCount(node: name, op: op.kerasClassName, expected: expected, found: inputs.count)
+            }
+            return (try broadcast(inputs, name: name, op: op.kerasClassName), [])
+        case .reshape(let target):
+            let s = try one()
+            let total = s.reduce(1, *)
+            let known = target.filter { $0 != -1 }.reduce(1, *)
+            var shape = target
+            if let unknown = target.firstIndex(of: -1) {
+                guard known > 0, total % known == 0 else {
+                    throw GraphError.shapeMismatch(node: name, reason: "cannot reshape \(s) (\(total) values) to \(target)")
+                }
+                shape[unknown] = total / known
+            }
+            guard shape.reduce(1, *) == total else {
+                throw GraphError.shapeMismatch(node: name, reason: "cannot reshape \(s) (\(total) values) to \(target)")
+            }
+            return (shape, [])
+        case .permute(let dims):
+            let s = try one()
+            guard dims.count == s.count else {
+                throw GraphError.shapeMismatch(node: name, reason: "Permute dims \(dims) do not fit an input of rank \(s.count) (\(s))")
+            }
+            return (dims.map { s[$0 - 1] }, [])
+        case .cropping2D(let top, let bottom, let left, let right):
+            let s = try image()
+            guard top + bottom < s[0] || s[0] == 0, left + right < s[1] || s[1] == 0 else {
+                throw GraphError.shapeMismatch(node: name, reason: "cropping (\(top), \(bottom)), (\(left), \(right)) leaves nothing of a \(s[0])x\(s[1]) input")
+            }
+            return ([s[0] - top - bottom, s[1] - left - right, s[2]], [])
+        case .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims:
+            let s = try image()
+            return ([1, 1, s[2]], [])
+        case .channelRescaling(let scale, let offset):
+            let s = try one()
+            let channels = s.last ?? 1
+            for (what, list) in [("scale", scale), ("offset", offset)] where list.count != 1 && list.count != channels {
+                throw GraphError.shapeMismatch(node: name, reason: "Rescaling \(what) has \(list.count) values for \(channels) channels")
+            }
+            return (s, [])
+        case .normalization(let a):
+            let s = try one()
+            let channels = s.last ?? 1
+            if let mean = a.mean, let variance = a.variance {
+                guard [mean.count, variance.count].allSatisfy({ $0 == 1 || $0 == channels }) else {
+                    throw GraphError.shapeMismatch(node: name, reason: "Normalization mean/variance have \(mean.count)/\(variance.count) values for \(channels) channels")
+                }
+                return (s, [])
+            }
+            return (s, [WeightSpec(name: "mean", shape: [channels], trainable: false),
+                        WeightSpec(name: "variance", shape: [channels], trainable: false),
+                        WeightSpec(name: "count", shape: [], dtype: "int64", trainable: false)])
+        case .layerNormalization(let a):
+            let s = try one()
+            let channels = s.last ?? 1
+            var weights: [WeightSpec] = []
+            if a.scale { weights.append(WeightSpec(name: "gamma", shape: [channels])) }
+            if a.center { weights.append(WeightSpec(name: "beta", shape: [channels])) }
+            return (s, weights)
+        case .layerScale:
+            let s = try one()
+            return (s, [WeightSpec(name: "gamma", shape: [s.last ?? 1])])
+        case .customScale:
+            guard inputs.count == 2 else { throw GraphError.wrongInputCount(node: name, op: "CustomScaleLayer", expected: "2", found: inputs.count) }
+            guard inputs[0] == inputs[1] else {
+                throw GraphError.shapeMismatch(node: name, reason: "CustomScaleLayer needs equal input shapes, got \(inputs)")
+            }
+            return (inputs[0], [])
         }
     }
 }

@@ -118,11 +118,12 @@ public enum KerasConfigExporter {
                                         ("dtype", flavor == .tfKeras2 ? "float32" : dtypePolicy)]
         config += try options(of: node)
         if flavor == .tfKeras2 { config = tfKeras2Options(config, node.op) }
+        let (moduleName, registered) = module(of: node.op)
         var entry: [(String, JSON)] = [
-            ("module", "keras.layers"),
+            ("module", .string(moduleName)),
             ("class_name", .string(node.op.kerasClassName)),
             ("config", .object(config)),
-            ("registered_name", .null),
+            ("registered_name", registered),
         ]
         if hasBuildConfig(node.op) {
             let shape: JSON = inputShapes.count == 1 ? batchShape(inputShapes[0]) : .array(inputShapes.map(batchShape))
@@ -150,7 +151,7 @@ public enum KerasConfigExporter {
             return [
                 ("filters", .int(a.filters)), ("kernel_size", ints(a.kernel)), ("strides", ints(a.strides)),
                 ("padding", .string(a.padding.rawValue)), ("data_format", "channels_last"), ("dilation_rate", ints(a.dilation)),
-                ("groups", 1), ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
+                ("groups", 1), ("activation", .string(try activationName(a.activation, node))), ("use_bias", .bool(a.useBias)),
                 ("kernel_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
                 ("kernel_regularizer", try regularizer(a.kernelL2, node)), ("bias_regularizer", .null), ("activity_regularizer", .null),
                 ("kernel_constraint", .null), ("bias_constraint", .null),
@@ -159,7 +160,7 @@ public enum KerasConfigExporter {
             return [
                 ("depth_multiplier", .int(a.filters)), ("kernel_size", ints(a.kernel)), ("strides", ints(a.strides)),
                 ("padding", .string(a.padding.rawValue)), ("data_format", "channels_last"), ("dilation_rate", ints(a.dilation)),
-                ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
+                ("activation", .string(try activationName(a.activation, node))), ("use_bias", .bool(a.useBias)),
                 ("depthwise_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
                 ("depthwise_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
                 ("depthwise_constraint", .null), ("bias_constraint", .null),
@@ -174,7 +175,7 @@ public enum KerasConfigExporter {
                 ("synchronized", false), ("renorm", false), ("renorm_clipping", .null), ("renorm_momentum", .double(0.99)),
             ]
         case .activation(let activation):
-            return [("activation", .string(activation.rawValue))]
+            return [("activation", .string(try activationName(activation, node)))]
         case .relu:
             return [("max_value", .null), ("negative_slope", .double(0)), ("threshold", .double(0))]
         case .zeroPadding2D(let top, let bottom, let left, let right):
@@ -192,7 +193,7 @@ public enum KerasConfigExporter {
             return [("data_format", "channels_last")]
         case .dense(let a):
             return [
-                ("units", .int(a.units)), ("activation", .string(a.activation.rawValue)), ("use_bias", .bool(a.useBias)),
+                ("units", .int(a.units)), ("activation", .string(try activationName(a.activation, node))), ("use_bias", .bool(a.useBias)),
                 ("kernel_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
                 ("kernel_regularizer", try regularizer(a.kernelL2, node)), ("bias_regularizer", .null), ("kernel_constraint", .null), ("bias_constraint", .null),
                 ("quantization_config", .null),
@@ -201,6 +202,72 @@ public enum KerasConfigExporter {
             return [("rate", try number(rate, node, "rate")), ("seed", .null), ("noise_shape", .null)]
         case .rescaling(let scale, let offset):
             return [("scale", try number(scale, node, "scale")), ("offset", try number(offset, node, "offset"))]
+        case .channelRescaling(let scale, let offset):
+            func values(_ list: [Double], _ key: String) throws -> JSON {
+                list.count == 1 ? try number(list[0], node, key) : .array(try list.map { try number($0, node, key) })
+            }
+            return [("scale", try values(scale, "scale")), ("offset", try values(offset, "offset"))]
+        case .reluLayer(let a):
+            return [("max_value", try a.maxValue.map { try number($0, node, "max_value") } ?? .null),
+                    ("negative_slope", try number(a.negativeSlope, node, "negative_slope")), ("threshold", try number(a.threshold, node, "threshold"))]
+        case .leakyReLU(let slope):
+            return [("negative_slope", try number(slope, node, "negative_slope"))]
+        case .separableConv2D(let a):
+            return [
+                ("depth_multiplier", .int(a.depthMultiplier)), ("filters", .int(a.filters)), ("kernel_size", ints(a.kernel)), ("strides", ints(a.strides)),
+                ("padding", .string(a.padding.rawValue)), ("data_format", "channels_last"), ("dilation_rate", ints(a.dilation)),
+                ("activation", .string(try activationName(a.activation, node))), ("use_bias", .bool(a.useBias)),
+                ("depthwise_initializer", glorotUniform), ("pointwise_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
+                ("depthwise_regularizer", .null), ("pointwise_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
+                ("depthwise_constraint", .null), ("pointwise_constraint", .null), ("bias_constraint", .null),
+            ]
+        case .multiply, .subtract, .average, .maximum:
+            return []
+        case .reshape(let target):
+            return [("target_shape", ints(target))]
+        case .permute(let dims):
+            return [("dims", ints(dims))]
+        case .cropping2D(let top, let bottom, let left, let right):
+            return [("cropping", .array([ints([top, bottom]), ints([left, right])])), ("data_format", "channels_last")]
+        case .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims:
+            return [("data_format", "channels_last"), ("keepdims", true)]
+        case .normalization(let a):
+            func values(_ list: [Double]?, _ key: String) throws -> JSON {
+                guard let list else { return .null }
+                return .array(try list.map { try number($0, node, key) })
+            }
+            return [("axis", .array([-1])), ("invert", .bool(a.invert)), ("mean", try values(a.mean, "mean")), ("variance", try values(a.variance, "variance"))]
+        case .layerNormalization(let a):
+            return [
+                ("axis", .array([-1])), ("epsilon", try number(a.epsilon, node, "epsilon")), ("center", .bool(a.center)), ("scale", .bool(a.scale)),
+                ("rms_scaling", false), ("beta_initializer", initializer("Zeros")), ("gamma_initializer", initializer("Ones")),
+                ("beta_regularizer", .null), ("gamma_regularizer", .null), ("beta_constraint", .null), ("gamma_constraint", .null),
+            ]
+        case .layerScale(let initValue):
+            return [("init_values", try number(initValue, node, "init_values")), ("projection_dim", .int(node.outputShape.last ?? 1))]
+        case .customScale(let scale):
+            return [("scale", try number(scale, node, "scale"))]
+        }
+    }
+
+    /// The Keras name of an activation, or an error for one Keras cannot name in a config.
+    private static func activationName(_ activation: Activation, _ node: Node) throws -> String {
+        switch activation {
+        case .geluTanh:
+            throw GraphError.invalidConfig("layer '\(node.name)': gelu with approximate=True has no Keras config name (Keras's 'gelu' is the exact one)")
+        case .hardSigmoidKeras2:
+            throw GraphError.invalidConfig("layer '\(node.name)': Keras 2's hard_sigmoid (0.2 x + 0.5) has no Keras 3 config name (Keras 3's 'hard_sigmoid' is relu6(x + 3) / 6)")
+        default:
+            return activation.rawValue
+        }
+    }
+
+    /// Where Keras keeps a layer class (`module` in the config) and its registered name.
+    private static func module(of op: Op) -> (module: String, registered: JSON) {
+        switch op {
+        case .layerScale: return ("keras.src.applications.convnext", "LayerScale")
+        case .customScale: return ("keras.src.applications.inception_resnet_v2", "CustomScaleLayer")
+        default: return ("keras.layers", .null)
         }
     }
 
@@ -226,9 +293,12 @@ public enum KerasConfigExporter {
     /// Keras 3 writes `build_config` for the layers that define `build()`.
     private static func hasBuildConfig(_ op: Op) -> Bool {
         switch op {
-        case .conv2D, .depthwiseConv2D, .batchNormalization, .zeroPadding2D, .add, .concatenate, .flatten, .dense, .rescaling:
+        case .conv2D, .depthwiseConv2D, .batchNormalization, .zeroPadding2D, .add, .concatenate, .flatten, .dense, .rescaling,
+             .channelRescaling, .separableConv2D, .multiply, .subtract, .average, .maximum, .permute, .cropping2D, .normalization,
+             .layerNormalization, .layerScale, .customScale:
             return true
-        case .input, .activation, .relu, .maxPooling2D, .averagePooling2D, .globalAveragePooling2D, .globalMaxPooling2D, .dropout:
+        case .input, .activation, .relu, .reluLayer, .leakyReLU, .maxPooling2D, .averagePooling2D, .globalAveragePooling2D,
+             .globalMaxPooling2D, .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims, .dropout, .reshape:
             return false
         }
     }
@@ -236,7 +306,7 @@ public enum KerasConfigExporter {
     /// Merge layers take their inputs as one list argument.
     private static func isMerge(_ op: Op) -> Bool {
         switch op {
-        case .add, .concatenate: return true
+        case .add, .concatenate, .multiply, .subtract, .average, .maximum, .customScale: return true
         default: return false
         }
     }

@@ -147,6 +147,10 @@ public enum KerasConfigImporter {
     /// One entry of the config's `layers` list.
     private struct LayerEntry {
         var className: String
+        /// Keras 3 (and tf-keras >= 2.13) record where the class lives: `keras.layers` for
+        /// built-in layers, `keras.src.ops.numpy` for an op applied to a tensor, a user module
+        /// for a custom layer.
+        var module: String?
         var name: String
         var config: [String: JSONDocument]
         var trainable: Bool
@@ -167,6 +171,7 @@ public enum KerasConfigImporter {
                 throw GraphError.invalidConfig("layer #\(index) (\(className)) has no name")
             }
             self.className = className
+            self.module = layer["module"]?.string
             self.name = name
             self.config = config
             self.trainable = config["trainable"]?.bool ?? layer["trainable"]?.bool ?? true
@@ -179,6 +184,7 @@ public enum KerasConfigImporter {
     }
 
     /// The layers feeding the entry's single call, in argument order.
+    /// (Keras 2 era: see `LayerEntry.isKeras2`.)
     private static func inboundLayerNames(_ entry: LayerEntry) throws -> [String] {
         if isNestedModel(entry) { throw nestedModelError(entry) }
         guard !entry.inboundNodes.isEmpty else { return [] }
@@ -228,6 +234,14 @@ public enum KerasConfigImporter {
         default:
             break
         }
+    }
+
+    /// Whether the entry was written by Keras 2 (tf-keras or older): no `module`, or inbound
+    /// nodes as nested lists. Activation names whose meaning changed (hard_sigmoid) follow it.
+    private static func isKeras2(_ entry: LayerEntry) -> Bool {
+        if entry.module == nil { return true }
+        if case .array? = entry.inboundNodes.first { return true }
+        return false
     }
 
     private static func isNestedModel(_ entry: LayerEntry) -> Bool {
@@ -294,13 +308,38 @@ public enum KerasConfigImporter {
             return mode
         }
         func activation() throws -> Activation {
-            let supported = Activation.allCases.map(\.rawValue).joined(separator: ", ")
+            let supported = (Activation.allCases.filter { Activation.named($0.rawValue) != nil }.map(\.rawValue) + ["swish", "hard_swish"])
+                .joined(separator: ", ")
             guard let raw = value("activation") else { return .linear }
             guard let text = raw.string else {
                 throw unsupported("activation \(raw["class_name"]?.string ?? "object") (supported: \(supported))")
             }
-            guard let activation = Activation(rawValue: text) else { throw unsupported("activation '\(text)' (supported: \(supported))") }
+            guard let activation = Activation.named(text, keras2: isKeras2(entry)) else { throw unsupported("activation '\(text)' (supported: \(supported))") }
             return activation
+        }
+        func doubles(_ key: String) throws -> [Double]? {
+            guard let raw = value(key), !raw.isNull else { return nil }
+            if let single = raw.double { return [single] }
+            guard let list = raw.array else { throw invalid("'\(key)' is not a number or a list of numbers") }
+            return try list.map { item in
+                guard let number = item.double else { throw invalid("'\(key)' holds a value that is not a number") }
+                return number
+            }
+        }
+        func ints(_ key: String) throws -> [Int] {
+            guard let list = value(key)?.array else { throw invalid("'\(key)' is not a list of integers") }
+            return try list.map { item in
+                guard let number = item.kerasInt else { throw invalid("'\(key)' holds a value that is not an integer") }
+                return number
+            }
+        }
+        func lastAxisOnly(_ key: String) throws {
+            guard let raw = value(key), !raw.isNull else { return }
+            let rank = (inputShapes.first?.count ?? 0) + 1
+            let axes = raw.kerasInt.map { [$0] } ?? raw.array?.compactMap(\.kerasInt)
+            guard let axes, axes.count == 1, axes[0] == -1 || axes[0] == rank - 1 else {
+                throw unsupported("axis \(raw.kerasInt.map(String.init) ?? "\(axes ?? [])") (only the last axis is supported)")
+            }
         }
 
         /// `kernel_regularizer`: Keras 3 `L2(l2)` and Keras 2 `L1L2(l1=0, l2)` become the graph's
@@ -371,12 +410,73 @@ public enum KerasConfigImporter {
             return .activation(try activation())
 
         case "ReLU":
-            if let max = value("max_value") { throw unsupported("max_value=\(max.double.map { "\($0)" } ?? "?")") }
-            let slope = try double("negative_slope", default: 0)
-            guard slope == 0 else { throw unsupported("negative_slope=\(slope)") }
-            let threshold = try double("threshold", default: 0)
-            guard threshold == 0 else { throw unsupported("threshold=\(threshold)") }
-            return .relu
+            var maxValue: Double?
+            if let raw = value("max_value"), !raw.isNull {
+                guard let number = raw.double else { throw invalid("'max_value' is not a number") }
+                maxValue = number
+            }
+            let attributes = ReLUAttributes(maxValue: maxValue, negativeSlope: try double("negative_slope", default: 0),
+                                            threshold: try double("threshold", default: 0))
+            return attributes == ReLUAttributes() ? .relu : .reluLayer(attributes)
+
+        case "LeakyReLU":
+            // Keras 3 says negative_slope, tf-keras alpha; both default to 0.3.
+            return .leakyReLU(negativeSlope: try double(value("negative_slope") != nil ? "negative_slope" : "alpha", default: 0.3))
+
+        case "SeparableConv2D":
+            try requireChannelsLast()
+            return .separableConv2D(SeparableConvAttributes(filters: try int("filters"), kernel: try pair("kernel_size"),
+                                                            strides: try pair("strides", default: [1, 1]), padding: try padding(),
+                                                            dilation: try pair("dilation_rate", default: [1, 1]),
+                                                            depthMultiplier: try int("depth_multiplier", default: 1),
+                                                            useBias: try bool("use_bias", default: true), activation: try activation()))
+
+        case "Multiply": return .multiply
+        case "Subtract": return .subtract
+        case "Average": return .average
+        case "Maximum": return .maximum
+
+        case "Reshape":
+            return .reshape(targetShape: try ints("target_shape"))
+
+        case "Permute":
+            return .permute(dims: try ints("dims"))
+
+        case "Cropping2D":
+            try requireChannelsLast()
+            let raw = value("cropping") ?? .number("0")
+            if let all = raw.kerasInt { return .cropping2D(top: all, bottom: all, left: all, right: all) }
+            if let list = raw.array, list.count == 2 {
+                if let vertical = list[0].kerasInt, let horizontal = list[1].kerasInt {
+                    return .cropping2D(top: vertical, bottom: vertical, left: horizontal, right: horizontal)
+                }
+                if let rows = list[0].array?.compactMap(\.kerasInt), let cols = list[1].array?.compactMap(\.kerasInt),
+                   rows.count == 2, cols.count == 2, list[0].array?.count == 2, list[1].array?.count == 2 {
+                    return .cropping2D(top: rows[0], bottom: rows[1], left: cols[0], right: cols[1])
+                }
+            }
+            throw invalid("'cropping' is not an integer, [rows, cols] or [[top, bottom], [left, right]]")
+
+        case "Normalization":
+            try lastAxisOnly("axis")
+            let mean = try doubles("mean"), variance = try doubles("variance")
+            guard (mean == nil) == (variance == nil) else { throw invalid("'mean' and 'variance' must be given together") }
+            return .normalization(NormalizationAttributes(invert: try bool("invert", default: false), mean: mean, variance: variance))
+
+        case "LayerNormalization":
+            try lastAxisOnly("axis")
+            if try bool("rms_scaling", default: false) { throw unsupported("rms_scaling=True") }
+            return .layerNormalization(LayerNormAttributes(epsilon: try double("epsilon", default: 1e-3), center: try bool("center", default: true),
+                                                           scale: try bool("scale", default: true)))
+
+        case "LayerScale":
+            return .layerScale(initValue: try double("init_values", default: 1e-6))
+
+        case "CustomScaleLayer":
+            return .customScale(scale: try double("scale", default: 1))
+
+        case "Lambda":
+            throw GraphError.unsupportedLayer(name: name, className: "Lambda (Python code stored in the model, which SwiftZoo cannot run; rebuild the model with built-in layers in its place)")
 
         case "ZeroPadding2D":
             try requireChannelsLast()
@@ -401,7 +501,9 @@ public enum KerasConfigImporter {
 
         case "GlobalAveragePooling2D", "GlobalMaxPooling2D":
             try requireChannelsLast()
-            if try bool("keepdims", default: false) { throw unsupported("keepdims=True") }
+            if try bool("keepdims", default: false) {
+                return cls == "GlobalAveragePooling2D" ? .globalAveragePooling2DKeepingDims : .globalMaxPooling2DKeepingDims
+            }
             return cls == "GlobalAveragePooling2D" ? .globalAveragePooling2D : .globalMaxPooling2D
 
         case "Add":
@@ -422,10 +524,18 @@ public enum KerasConfigImporter {
             return .dropout(rate: try double("rate", default: 0))
 
         case "Rescaling":
-            if value("scale")?.array != nil || value("offset")?.array != nil { throw unsupported("a per-channel scale or offset") }
+            if value("scale")?.array != nil || value("offset")?.array != nil {
+                return .channelRescaling(scale: try doubles("scale") ?? [1], offset: try doubles("offset") ?? [0])
+            }
             return .rescaling(scale: try double("scale", default: 1), offset: try double("offset", default: 0))
 
         default:
+            if let module = entry.module, module.hasPrefix("keras.src.ops") {
+                throw GraphError.unsupportedLayer(name: name, className: "\(cls) from \(module) (a Keras op applied to a tensor, such as `x + 3.0`; not supported yet)")
+            }
+            if let module = entry.module, !module.hasPrefix("keras.layers") && !module.hasPrefix("keras.src.layers") {
+                throw GraphError.unsupportedLayer(name: name, className: "\(cls) from \(module) (a custom layer: its Python code is not in the file)")
+            }
             throw GraphError.unsupportedLayer(name: name, className: cls)
         }
     }

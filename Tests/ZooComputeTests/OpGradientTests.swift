@@ -41,7 +41,35 @@ import ZooGraph
         Case(name: "add", op: .add, inputShapes: [[2, 3, 3, 2], [2, 3, 3, 2], [2, 3, 3, 2]]),
         Case(name: "concatenate", op: .concatenate(axis: -1), inputShapes: [[2, 3, 3, 2], [2, 3, 3, 4]]),
         Case(name: "flatten", op: .flatten, inputShapes: [[2, 3, 3, 2]]),
-    ]
+        // Issue 12's ops.
+        Case(name: "conv silu fused", op: .conv2D(ConvAttributes(filters: 3, kernel: [3, 3], padding: .same, activation: .silu)), inputShapes: [[2, 5, 4, 2]]),
+        Case(name: "dense gelu fused", op: .dense(DenseAttributes(units: 4, activation: .gelu)), inputShapes: [[3, 6]]),
+        Case(name: "depthwise hard_silu fused", op: .depthwiseConv2D(ConvAttributes(filters: 1, kernel: [3, 3], padding: .same, activation: .hardSilu)), inputShapes: [[2, 5, 5, 3]]),
+        Case(name: "separable m2 s2", op: .separableConv2D(SeparableConvAttributes(filters: 4, kernel: [3, 3], strides: [2, 2], padding: .same, depthMultiplier: 2)), inputShapes: [[2, 6, 5, 3]]),
+        Case(name: "separable relu no bias", op: .separableConv2D(SeparableConvAttributes(filters: 5, kernel: [3, 3], depthMultiplier: 1, useBias: false, activation: .relu)), inputShapes: [[2, 6, 6, 2]]),
+        Case(name: "relu6 layer", op: .reluLayer(ReLUAttributes(maxValue: 6)), inputShapes: [[2, 40]]),
+        Case(name: "relu slope threshold", op: .reluLayer(ReLUAttributes(maxValue: 0.5, negativeSlope: 0.1, threshold: 0.2)), inputShapes: [[2, 40]]),
+        Case(name: "leaky relu layer", op: .leakyReLU(negativeSlope: 0.3), inputShapes: [[2, 40]]),
+        Case(name: "multiply broadcast", op: .multiply, inputShapes: [[2, 3, 3, 4], [2, 1, 1, 4]]),
+        Case(name: "multiply three", op: .multiply, inputShapes: [[2, 3, 4], [2, 3, 4], [2, 1, 4]]),
+        Case(name: "subtract", op: .subtract, inputShapes: [[2, 3, 2], [2, 3, 2]]),
+        Case(name: "average broadcast", op: .average, inputShapes: [[2, 2, 3, 2], [2, 2, 1, 2]]),
+        Case(name: "maximum", op: .maximum, inputShapes: [[2, 3, 5], [2, 3, 5]]),
+        Case(name: "custom scale", op: .customScale(scale: 0.17), inputShapes: [[2, 3, 3, 2], [2, 3, 3, 2]]),
+        Case(name: "reshape", op: .reshape(targetShape: [1, -1, 2]), inputShapes: [[2, 3, 3, 2]]),
+        Case(name: "permute", op: .permute(dims: [2, 3, 1]), inputShapes: [[2, 3, 4, 2]]),
+        Case(name: "cropping", op: .cropping2D(top: 1, bottom: 0, left: 2, right: 1), inputShapes: [[2, 4, 6, 2]]),
+        Case(name: "global avg keepdims", op: .globalAveragePooling2DKeepingDims, inputShapes: [[2, 3, 4, 5]]),
+        Case(name: "global max keepdims", op: .globalMaxPooling2DKeepingDims, inputShapes: [[2, 3, 4, 5]]),
+        Case(name: "channel rescaling", op: .channelRescaling(scale: [0.5, 2, -1], offset: [1, 0, 0.25]), inputShapes: [[2, 2, 2, 3]]),
+        Case(name: "normalization weights", op: .normalization(NormalizationAttributes()), inputShapes: [[2, 2, 2, 3]]),
+        Case(name: "normalization invert constants", op: .normalization(NormalizationAttributes(invert: true, mean: [0.5, -1, 2], variance: [4, 0.25, 1])), inputShapes: [[2, 2, 3]]),
+        Case(name: "layer norm", op: .layerNormalization(LayerNormAttributes(epsilon: 1e-6)), inputShapes: [[2, 3, 2, 6]]),
+        Case(name: "layer norm no center", op: .layerNormalization(LayerNormAttributes(epsilon: 1e-3, center: false)), inputShapes: [[3, 5]]),
+        Case(name: "layer scale", op: .layerScale(initValue: 1e-6), inputShapes: [[2, 3, 3, 4]]),
+    ] + Activation.allCases.filter { $0 != .linear && $0 != .softmax }.map { function in
+        Case(name: "activation \(function.rawValue)", op: .activation(function), inputShapes: [[2, 41]])
+    }
 
     /// A deterministic value stream in [-1, 1).
     struct Stream {
@@ -64,11 +92,17 @@ import ZooGraph
         let node = try #require(graph.node("op"))
         let op = try DifferentiableOps.make(c.op)
         let outputShape = [c.inputShapes[0][0]] + node.outputShape
-        let inputs = c.inputShapes.map { FloatTensor(shape: $0, values: stream.values($0.reduce(1, *))) }
+        var inputs = c.inputShapes.map { FloatTensor(shape: $0, values: stream.values($0.reduce(1, *))) }
+        // Finite differences are wrong within h of a kink (x = 0 for the piecewise activations,
+        // ties for Maximum): keep the sampled values at least 2.5 h away from one.
+        if case .activation = c.op { inputs[0].values = inputs[0].values.map { $0 + ($0 >= 0 ? 0.025 : -0.025) } }
+        if c.op == .maximum {
+            inputs[1].values = zip(inputs[0].values, inputs[1].values).map { a, b in abs(a - b) < 0.05 ? a + (b >= a ? 0.05 : -0.05) : b }
+        }
         var weights: [String: [Float]] = [:]
         for spec in node.weights {
             var values = stream.values(spec.elementCount)
-            if spec.name == "moving_variance" { values = values.map { abs($0) + 0.5 } }
+            if spec.name == "moving_variance" || spec.name == "variance" { values = values.map { abs($0) + 0.5 } }
             weights[spec.name] = values
         }
         let r = stream.values(outputShape.reduce(1, *))

@@ -1,18 +1,17 @@
-import Foundation
 import ZooGraph
 
-/// Activation layers (`Activation(...)`, `ReLU`) and the activations fused into Conv2D, Dense
-/// and DepthwiseConv2D: linear, relu, sigmoid, tanh and softmax over the last axis. Every
-/// backward pass reads only the output: relu' = (y > 0), sigmoid' = y (1 - y), tanh' = 1 - y^2,
-/// softmax: dx = y * (dy - sum(dy * y)) per row.
+/// Activation layers (`Activation(...)`, a plain `ReLU`) and the activations fused into Conv2D,
+/// DepthwiseConv2D, SeparableConv2D and Dense, through `ActivationFunctions`. The backward pass
+/// reads the output, and the input too for the functions whose derivative needs it (silu,
+/// gelu, the hard ones, softplus).
 struct ActivationOp: DifferentiableOp {
     let function: Activation
 
-    var backwardReads: (inputs: Bool, output: Bool) { (false, true) }
+    var backwardReads: (inputs: Bool, output: Bool) { (ActivationFunctions.derivativeNeedsInput(function), true) }
 
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
         if call.inputs[0] != UnsafePointer(call.output) { call.output.update(from: call.inputs[0], count: call.outputCount) }
-        LayerKernels.applyActivation(function, call.output, count: call.outputCount, rowLength: call.outputShape.last ?? 1)
+        ActivationFunctions.apply(function, call.output, count: call.outputCount, rowLength: call.outputShape.last ?? 1)
     }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
@@ -24,56 +23,81 @@ struct ActivationOp: DifferentiableOp {
     func backward(_ gradient: FloatTensor, inputs: [FloatTensor], output: FloatTensor, weights: [String: [Float]],
                   context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients {
         var dx = gradient
-        Self.differentiate(function, output: output.values, gradient: &dx.values, rowLength: output.shape.last ?? 1)
+        Self.differentiate(function, input: inputs.first?.values, output: output.values, gradient: &dx.values, rowLength: output.shape.last ?? 1)
         return OpGradients(inputs: [request.inputs[0] ? dx : nil])
     }
 
     /// Applies `function` in place; softmax normalises each run of `rowLength` values.
     static func apply(_ function: Activation, to values: inout [Float], rowLength: Int) {
+        let count = values.count
         values.withUnsafeMutableBufferPointer { v in
-            switch function {
-            case .linear: return
-            case .relu: for i in v.indices { v[i] = max(v[i], 0) }
-            case .sigmoid: for i in v.indices { v[i] = 1 / (1 + Foundation.exp(-v[i])) }
-            case .tanh: for i in v.indices { v[i] = Foundation.tanh(v[i]) }
-            case .softmax:
-                let n = max(rowLength, 1)
-                var start = 0
-                while start < v.count {
-                    let end = min(start + n, v.count)
-                    var peak = -Float.infinity
-                    for i in start..<end { peak = max(peak, v[i]) }
-                    var sum: Float = 0
-                    for i in start..<end { v[i] = Foundation.exp(v[i] - peak); sum += v[i] }
-                    for i in start..<end { v[i] /= sum }
-                    start = end
+            guard let base = v.baseAddress else { return }
+            ActivationFunctions.apply(function, base, count: count, rowLength: rowLength)
+        }
+    }
+
+    /// Applies `function` in place to a layer's pre-activation `values` (a fused activation),
+    /// keeping them in `cache` first when its derivative needs them.
+    static func apply(_ function: Activation, to values: inout [Float], rowLength: Int, keepingInputIn cache: inout OpCache) {
+        if ActivationFunctions.derivativeNeedsInput(function) { cache.saved.append(values) }
+        apply(function, to: &values, rowLength: rowLength)
+    }
+
+    /// Turns the gradient with respect to the activation's output into the gradient with
+    /// respect to its input, in place. `input` (the pre-activation values) is needed when
+    /// `ActivationFunctions.derivativeNeedsInput(function)`; without it the gradient is zeroed
+    /// rather than computed from the wrong values.
+    static func differentiate(_ function: Activation, input: [Float]?, output: [Float], gradient: inout [Float], rowLength: Int) {
+        let count = min(gradient.count, output.count)
+        let needsInput = ActivationFunctions.derivativeNeedsInput(function)
+        if needsInput, (input?.count ?? 0) < count {
+            for i in gradient.indices { gradient[i] = 0 }
+            return
+        }
+        output.withUnsafeBufferPointer { y in
+            gradient.withUnsafeMutableBufferPointer { g in
+                guard let yb = y.baseAddress, let gb = g.baseAddress else { return }
+                if needsInput, let input {
+                    input.withUnsafeBufferPointer { x in
+                        ActivationFunctions.differentiate(function, input: x.baseAddress, output: yb, gradient: gb, count: count, rowLength: rowLength)
+                    }
+                } else {
+                    ActivationFunctions.differentiate(function, input: nil, output: yb, gradient: gb, count: count, rowLength: rowLength)
                 }
             }
         }
     }
+}
 
-    /// Turns the gradient with respect to the activation's output into the gradient with
-    /// respect to its input, in place, from the output values.
-    static func differentiate(_ function: Activation, output: [Float], gradient: inout [Float], rowLength: Int) {
-        output.withUnsafeBufferPointer { y in
-            gradient.withUnsafeMutableBufferPointer { g in
-                switch function {
-                case .linear: return
-                case .relu: for i in g.indices where y[i] <= 0 { g[i] = 0 }
-                case .sigmoid: for i in g.indices { g[i] *= y[i] * (1 - y[i]) }
-                case .tanh: for i in g.indices { g[i] *= 1 - y[i] * y[i] }
-                case .softmax:
-                    let n = max(rowLength, 1)
-                    var start = 0
-                    while start < g.count {
-                        let end = min(start + n, g.count)
-                        var dot: Float = 0
-                        for i in start..<end { dot += g[i] * y[i] }
-                        for i in start..<end { g[i] = y[i] * (g[i] - dot) }
-                        start = end
-                    }
-                }
+/// Keras's `ReLU` layer with arguments and `LeakyReLU`: `ActivationFunctions.relu`; the
+/// backward pass reads the input.
+struct ReLULayerOp: DifferentiableOp {
+    let attributes: ReLUAttributes
+
+    var backwardReads: (inputs: Bool, output: Bool) { (true, false) }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        if call.inputs[0] != UnsafePointer(call.output) { call.output.update(from: call.inputs[0], count: call.outputCount) }
+        ActivationFunctions.relu(attributes, call.output, count: call.outputCount)
+    }
+
+    func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
+        var y = inputs[0]
+        let count = y.values.count
+        y.values.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { ActivationFunctions.relu(attributes, base, count: count) } }
+        return y
+    }
+
+    func backward(_ gradient: FloatTensor, inputs: [FloatTensor], output: FloatTensor, weights: [String: [Float]],
+                  context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients {
+        var dx = gradient
+        let count = min(dx.values.count, inputs[0].values.count)
+        inputs[0].values.withUnsafeBufferPointer { x in
+            dx.values.withUnsafeMutableBufferPointer { g in
+                guard let xb = x.baseAddress, let gb = g.baseAddress else { return }
+                ActivationFunctions.differentiateReLU(attributes, input: xb, gradient: gb, count: count)
             }
         }
+        return OpGradients(inputs: [request.inputs[0] ? dx : nil])
     }
 }

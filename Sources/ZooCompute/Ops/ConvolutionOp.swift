@@ -70,7 +70,7 @@ struct ConvolutionOp: DifferentiableOp {
                 for r in 0..<g.rows { for c in 0..<g.outC { out[r * g.outC + c] += bias[c] } }
             }
         }
-        ActivationOp.apply(attributes.activation, to: &y.values, rowLength: g.outC)
+        ActivationOp.apply(attributes.activation, to: &y.values, rowLength: g.outC, keepingInputIn: &cache)
         return y
     }
 
@@ -79,7 +79,7 @@ struct ConvolutionOp: DifferentiableOp {
         let x = inputs[0]
         let g = geometry(x.shape, output.shape)
         var dz = gradient.values
-        ActivationOp.differentiate(attributes.activation, output: output.values, gradient: &dz, rowLength: g.outC)
+        ActivationOp.differentiate(attributes.activation, input: cache.saved.first, output: output.values, gradient: &dz, rowLength: g.outC)
         var result = OpGradients(inputs: [nil])
         if request.weights {
             // dW = sum over row chunks of patches^T dz (patches rebuilt, not kept from the forward pass).

@@ -23,7 +23,7 @@ struct DenseOp: DifferentiableOp {
                 for r in 0..<rows { for u in 0..<units { out[r * units + u] += bias[u] } }
             }
         }
-        ActivationOp.apply(attributes.activation, to: &y.values, rowLength: units)
+        ActivationOp.apply(attributes.activation, to: &y.values, rowLength: units, keepingInputIn: &cache)
         return y
     }
 
@@ -34,7 +34,7 @@ struct DenseOp: DifferentiableOp {
         let rows = x.values.count / max(features, 1)
         let units = attributes.units
         var dz = gradient.values
-        ActivationOp.differentiate(attributes.activation, output: output.values, gradient: &dz, rowLength: units)
+        ActivationOp.differentiate(attributes.activation, input: cache.saved.first, output: output.values, gradient: &dz, rowLength: units)
         var result = OpGradients(inputs: [nil])
         if request.weights {
             var dw = [Float](repeating: 0, count: features * units)

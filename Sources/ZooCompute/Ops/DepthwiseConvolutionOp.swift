@@ -54,9 +54,10 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
             y.values.withUnsafeMutableBufferPointer { out in
                 guard let xb = xs.baseAddress, let ob = out.baseAddress else { return }
                 LayerKernels.depthwise(g, multiplier: m, kernel: kernel, bias: attributes.useBias ? weights["bias"] : nil,
-                                       activation: attributes.activation, input: xb, output: ob)
+                                       activation: .linear, input: xb, output: ob)
             }
         }
+        ActivationOp.apply(attributes.activation, to: &y.values, rowLength: g.outC, keepingInputIn: &cache)
         return y
     }
 
@@ -66,7 +67,7 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
         let g = geometry(x.shape, output.shape)
         let m = attributes.filters
         var dz = gradient.values
-        ActivationOp.differentiate(attributes.activation, output: output.values, gradient: &dz, rowLength: g.outC)
+        ActivationOp.differentiate(attributes.activation, input: cache.saved.first, output: output.values, gradient: &dz, rowLength: g.outC)
         let kernel = weights["depthwise_kernel"] ?? []
         var dk = [Float](repeating: 0, count: g.kh * g.kw * g.inC * m)
         var dx = [Float](repeating: 0, count: request.inputs[0] ? x.values.count : 0)

@@ -140,6 +140,23 @@ enum DifferentiableOps {
         case .flatten: return IdentityOp()
         case .dropout(let rate): return DropoutOp(rate: rate)
         case .rescaling(let scale, let offset): return RescalingOp(scale: Float(scale), offset: Float(offset))
+        case .channelRescaling(let scale, let offset): return ChannelAffineOp(source: .rescaling(scale: scale, offset: offset))
+        case .normalization(let a): return ChannelAffineOp(source: .normalization(a))
+        case .reluLayer(let a): return ReLULayerOp(attributes: a)
+        case .leakyReLU(let slope): return ReLULayerOp(attributes: ReLUAttributes(negativeSlope: slope))
+        case .separableConv2D(let a): return SeparableConvolutionOp(attributes: a)
+        case .multiply: return BroadcastMergeOp(kind: .multiply)
+        case .subtract: return BroadcastMergeOp(kind: .subtract)
+        case .average: return BroadcastMergeOp(kind: .average)
+        case .maximum: return BroadcastMergeOp(kind: .maximum)
+        case .customScale(let scale): return CustomScaleOp(scale: Float(scale))
+        case .reshape: return IdentityOp()
+        case .permute(let dims): return PermuteOp(dims: dims)
+        case .cropping2D(let t, let b, let l, let r): return CroppingOp(top: t, bottom: b, left: l, right: r)
+        case .globalAveragePooling2DKeepingDims: return GlobalPoolingOp(max: false)
+        case .globalMaxPooling2DKeepingDims: return GlobalPoolingOp(max: true)
+        case .layerNormalization(let a): return LayerNormalizationOp(attributes: a)
+        case .layerScale: return LayerScaleOp()
         }
     }
 }

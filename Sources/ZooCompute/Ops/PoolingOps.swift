@@ -154,6 +154,8 @@ struct GlobalPoolingOp: DifferentiableOp {
             }
         }
         cache.indices = winners
+        // keepdims=True: the same values as [batch, 1, 1, c].
+        if context.outputShape.reduce(1, *) == y.values.count { y.shape = context.outputShape }
         return y
     }
 

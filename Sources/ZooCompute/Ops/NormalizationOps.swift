@@ -1,0 +1,219 @@
+import Foundation
+import ZooGraph
+
+/// Per-channel affine maps without trainable weights: Keras's Normalization (`(x - mean) /
+/// max(sqrt(variance), 1e-7)`, or its inverse) and Rescaling with per-channel scale and offset
+/// (`x * scale + offset`). Both are `y = x * a[c] + b[c]`; the backward pass is `dx = dy * a[c]`.
+struct ChannelAffineOp: DifferentiableOp {
+    /// Where the per-channel factors come from.
+    enum Source: Sendable {
+        case normalization(NormalizationAttributes)
+        case rescaling(scale: [Double], offset: [Double])
+    }
+    let source: Source
+
+    var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
+
+    /// The factors `a` and `b` for `channels` channels (weights: Normalization's mean and
+    /// variance when they are not constants).
+    func factors(channels: Int, weights: [String: [Float]]) -> (scale: [Float], offset: [Float]) {
+        func expand(_ list: [Double]) -> [Double] { list.count == 1 ? [Double](repeating: list[0], count: channels) : list }
+        switch source {
+        case .rescaling(let scale, let offset):
+            return (expand(scale).map(Float.init), expand(offset).map(Float.init))
+        case .normalization(let a):
+            let mean = a.mean.map(expand).map { $0.map(Float.init) } ?? weights["mean"] ?? [Float](repeating: 0, count: channels)
+            let variance = a.variance.map(expand).map { $0.map(Float.init) } ?? weights["variance"] ?? [Float](repeating: 1, count: channels)
+            guard mean.count == channels, variance.count == channels else {
+                return ([Float](repeating: .nan, count: channels), [Float](repeating: .nan, count: channels))
+            }
+            let std = variance.map { max(Float($0).squareRoot(), Float(NormalizationAttributes.epsilon)) }
+            if a.invert { return (std, mean) }
+            return (std.map { 1 / $0 }, zip(mean, std).map { -$0 / $1 })
+        }
+    }
+
+    func prepareInference(_ weights: [String: [Float]]) throws -> [String: [Float]] { weights }
+
+    private func run(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, channels: Int, weights: [String: [Float]]) {
+        let (a, b) = factors(channels: channels, weights: weights)
+        guard channels > 0 else { return }
+        if case .normalization(let n) = source, !n.invert {
+            // Keras computes (x - mean) / std; the same operations in float32.
+            let (mean, std) = (zip(b, a).map { -$0 / $1 }, a.map { 1 / $0 })
+            for i in 0..<count { let c = i % channels; y[i] = (x[i] - mean[c]) / std[c] }
+            return
+        }
+        if case .normalization = source {
+            for i in 0..<count { let c = i % channels; y[i] = b[c] + x[i] * a[c] }
+            return
+        }
+        for i in 0..<count { let c = i % channels; y[i] = x[i] * a[c] + b[c] }
+    }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        run(call.inputs[0], call.output, count: call.outputCount, channels: call.outputShape.last ?? 1, weights: weights)
+    }
+
+    func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
+        var y = FloatTensor(zeros: context.outputShape)
+        let channels = context.outputShape.last ?? 1
+        inputs[0].values.withUnsafeBufferPointer { x in
+            y.values.withUnsafeMutableBufferPointer { out in
+                guard let xb = x.baseAddress, let ob = out.baseAddress else { return }
+                run(xb, ob, count: out.count, channels: channels, weights: weights)
+            }
+        }
+        return y
+    }
+
+    func backward(_ gradient: FloatTensor, inputs: [FloatTensor], output: FloatTensor, weights: [String: [Float]],
+                  context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients {
+        guard request.inputs[0] else { return OpGradients(inputs: [nil]) }
+        let channels = gradient.shape.last ?? 1
+        let a = factors(channels: channels, weights: weights).scale
+        var dx = gradient
+        for i in dx.values.indices { dx.values[i] *= a[i % channels] }
+        return OpGradients(inputs: [dx])
+    }
+}
+
+/// LayerNormalization over the last axis: `(x - mean) / sqrt(var + epsilon) * gamma + beta`
+/// per row, the statistics in float32 as Keras computes them. Backward: the standard layer-norm
+/// gradient through the row statistics, plus dgamma and dbeta.
+struct LayerNormalizationOp: DifferentiableOp {
+    let attributes: LayerNormAttributes
+
+    var backwardReads: (inputs: Bool, output: Bool) { (true, false) }
+
+    private func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                           gamma: [Float]?, beta: [Float]?, inverse: UnsafeMutablePointer<Float>?) {
+        let epsilon = Float(attributes.epsilon)
+        for r in 0..<rows {
+            let row = x + r * width
+            var mean: Float = 0
+            for j in 0..<width { mean += row[j] }
+            mean /= Float(width)
+            var variance: Float = 0
+            for j in 0..<width { let d = row[j] - mean; variance += d * d }
+            variance /= Float(width)
+            let inv = 1 / (variance + epsilon).squareRoot()
+            inverse?[r] = inv
+            let out = y + r * width
+            for j in 0..<width {
+                var v = (row[j] - mean) * inv
+                if let gamma { v *= gamma[j] }
+                if let beta { v += beta[j] }
+                out[j] = v
+            }
+        }
+    }
+
+    private func parameters(_ weights: [String: [Float]], width: Int) -> (gamma: [Float]?, beta: [Float]?) {
+        let gamma = attributes.scale ? weights["gamma"].flatMap { $0.count == width ? $0 : nil } ?? [Float](repeating: 1, count: width) : nil
+        let beta = attributes.center ? weights["beta"].flatMap { $0.count == width ? $0 : nil } ?? [Float](repeating: 0, count: width) : nil
+        return (gamma, beta)
+    }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        let width = call.outputShape.last ?? 1
+        let (gamma, beta) = parameters(weights, width: width)
+        normalize(call.inputs[0], call.output, rows: call.outputCount / max(width, 1), width: width, gamma: gamma, beta: beta, inverse: nil)
+    }
+
+    func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
+        let width = context.outputShape.last ?? 1
+        let rows = inputs[0].values.count / max(width, 1)
+        let (gamma, beta) = parameters(weights, width: width)
+        var y = FloatTensor(zeros: context.outputShape)
+        var inverse = [Float](repeating: 0, count: rows)
+        inputs[0].values.withUnsafeBufferPointer { x in
+            y.values.withUnsafeMutableBufferPointer { out in
+                inverse.withUnsafeMutableBufferPointer { inv in
+                    guard let xb = x.baseAddress, let ob = out.baseAddress else { return }
+                    normalize(xb, ob, rows: rows, width: width, gamma: gamma, beta: beta, inverse: inv.baseAddress)
+                }
+            }
+        }
+        cache.saved = [inverse]
+        return y
+    }
+
+    func backward(_ gradient: FloatTensor, inputs: [FloatTensor], output: FloatTensor, weights: [String: [Float]],
+                  context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients {
+        let width = gradient.shape.last ?? 1
+        let rows = gradient.values.count / max(width, 1)
+        let (gamma, _) = parameters(weights, width: width)
+        let inverse = cache.saved.first ?? []
+        let x = inputs[0].values, g = gradient.values
+        var dx = [Float](repeating: 0, count: request.inputs[0] ? x.count : 0)
+        var dgamma = [Float](repeating: 0, count: width), dbeta = [Float](repeating: 0, count: width)
+        guard inverse.count == rows else { return OpGradients(inputs: [request.inputs[0] ? FloatTensor(shape: inputs[0].shape, values: dx) : nil]) }
+        for r in 0..<rows {
+            let base = r * width
+            var mean: Float = 0
+            for j in 0..<width { mean += x[base + j] }
+            mean /= Float(width)
+            let inv = inverse[r]
+            // xhat and the gradient with respect to it.
+            var sumG: Float = 0, sumGX: Float = 0
+            for j in 0..<width {
+                let xhat = (x[base + j] - mean) * inv
+                let gx = g[base + j] * (gamma?[j] ?? 1)
+                dgamma[j] += g[base + j] * xhat
+                dbeta[j] += g[base + j]
+                sumG += gx
+                sumGX += gx * xhat
+            }
+            if request.inputs[0] {
+                let n = Float(width)
+                for j in 0..<width {
+                    let xhat = (x[base + j] - mean) * inv
+                    let gx = g[base + j] * (gamma?[j] ?? 1)
+                    dx[base + j] = inv * (gx - sumG / n - xhat * sumGX / n)
+                }
+            }
+        }
+        var result = OpGradients(inputs: [request.inputs[0] ? FloatTensor(shape: inputs[0].shape, values: dx) : nil])
+        if request.weights {
+            if attributes.scale { result.weights["gamma"] = dgamma }
+            if attributes.center { result.weights["beta"] = dbeta }
+        }
+        return result
+    }
+}
+
+/// ConvNeXt's LayerScale: `x * gamma` per channel; backward `dx = dy * gamma`, `dgamma =
+/// sum(dy * x)`.
+struct LayerScaleOp: DifferentiableOp {
+    var backwardReads: (inputs: Bool, output: Bool) { (true, false) }
+
+    func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        let width = call.outputShape.last ?? 1
+        guard let gamma = weights["gamma"], gamma.count == width else { return }
+        for i in 0..<call.outputCount { call.output[i] = call.inputs[0][i] * gamma[i % width] }
+    }
+
+    func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
+        let width = context.outputShape.last ?? 1
+        guard let gamma = weights["gamma"], gamma.count == width else { throw ComputeError.missingWeight(layer: "layer_scale", weight: "gamma") }
+        var y = inputs[0]
+        for i in y.values.indices { y.values[i] *= gamma[i % width] }
+        return y
+    }
+
+    func backward(_ gradient: FloatTensor, inputs: [FloatTensor], output: FloatTensor, weights: [String: [Float]],
+                  context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients {
+        let width = gradient.shape.last ?? 1
+        let gamma = weights["gamma"] ?? [Float](repeating: 1, count: width)
+        var dx = gradient
+        var dgamma = [Float](repeating: 0, count: width)
+        for i in dx.values.indices {
+            dgamma[i % width] += gradient.values[i] * inputs[0].values[i]
+            dx.values[i] *= gamma[i % width]
+        }
+        var result = OpGradients(inputs: [request.inputs[0] ? dx : nil])
+        if request.weights { result.weights["gamma"] = dgamma }
+        return result
+    }
+}

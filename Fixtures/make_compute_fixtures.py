@@ -30,7 +30,7 @@ def seed_weights(model, seed):
         values = []
         for w in layer.weights:
             shape = tuple(w.shape)
-            if "moving_variance" in w.path:
+            if "moving_variance" in w.path or w.path.endswith("/variance"):
                 values.append((np.abs(rng.standard_normal(shape)) + 0.5).astype("float32"))
             else:
                 values.append((rng.standard_normal(shape) * 0.5).astype("float32"))
@@ -71,6 +71,51 @@ def ops_model():
                                                  "concat_vec", "probs"]
 
 
+def ops2_model():
+    """Issue 12's ops: SeparableConv2D, ReLU with arguments, LeakyReLU, every activation,
+    Multiply/Subtract/Average/Maximum (with the SE broadcast), Reshape, Permute, Cropping2D,
+    keepdims pooling, per-channel Rescaling, Normalization (weights and constants),
+    LayerNormalization, LayerScale, CustomScaleLayer."""
+    from keras.src.applications.convnext import LayerScale
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+    inp = keras.Input((10, 9, 4), name="input_layer")
+    n = L.Normalization(name="norm")(inp)
+    r = L.Rescaling([0.5, 2.0, -1.0, 1.5], offset=[0.1, 0.0, 0.2, -0.3], name="rescale_channels")(n)
+    sep = L.SeparableConv2D(6, 3, strides=2, padding="same", depth_multiplier=2, name="sep")(r)
+    sep2 = L.SeparableConv2D(5, 3, padding="valid", activation="silu", use_bias=False, name="sep_silu")(inp)
+    relu6 = L.ReLU(6.0, name="relu6_layer")(sep)
+    relu_args = L.ReLU(max_value=0.8, negative_slope=0.1, threshold=0.3, name="relu_args")(sep)
+    leaky = L.LeakyReLU(0.2, name="leaky")(sep)
+    acts = {}
+    for act in ["silu", "gelu", "hard_sigmoid", "hard_silu", "relu6", "elu", "selu", "softplus", "leaky_relu", "swish", "hard_swish"]:
+        acts[act] = L.Activation(act, name=f"act_{act}")(sep)
+    dw = L.DepthwiseConv2D(3, padding="same", depth_multiplier=1, activation="hard_silu", name="dw_hard_silu")(relu6)
+    se = L.GlobalAveragePooling2D(keepdims=True, name="se_squeeze")(dw)
+    se = L.Conv2D(6, 1, activation="sigmoid", name="se_excite")(se)
+    gated = L.Multiply(name="se_gate")([dw, se])
+    gap = L.GlobalAveragePooling2D(name="gap")(dw)
+    res = L.Reshape((1, 1, 6), name="se_reshape")(gap)
+    gated2 = L.Multiply(name="se_gate_reshaped")([gated, res])
+    sub = L.Subtract(name="subtract")([acts["gelu"], acts["silu"]])
+    avg = L.Average(name="average")([acts["elu"], acts["selu"], relu_args])
+    mx = L.Maximum(name="maximum")([acts["softplus"], leaky])
+    crop = L.Cropping2D(((1, 0), (0, 2)), name="crop")(gated2)
+    perm = L.Permute((2, 1, 3), name="permute")(sub)
+    ln = L.LayerNormalization(epsilon=1e-6, name="layer_norm")(mx)
+    ls = LayerScale(0.5, 6, name="layer_scale")(ln)
+    cs = CustomScaleLayer(0.17, name="custom_scale")([avg, ls])
+    gmax = L.GlobalMaxPooling2D(keepdims=True, name="gmax_keep")(cs)
+    norm_const = L.Normalization(mean=[0.1, -0.2, 0.3, 0.0, 0.5, 1.0], variance=[1.0, 2.0, 0.5, 0.25, 4.0, 1.0], name="norm_const")(perm)
+    parts = [L.Flatten(name=f"flat_{i}")(t) for i, t in enumerate([crop, norm_const, gmax, acts["hard_sigmoid"], acts["hard_silu"],
+                                                                     acts["relu6"], acts["leaky_relu"], acts["swish"], acts["hard_swish"], sep2])]
+    cat = L.Concatenate(name="concat")(parts)
+    out = L.Dense(4, activation="softmax", name="probs")(cat)
+    names = ["norm", "rescale_channels", "sep", "sep_silu", "relu6_layer", "relu_args", "leaky"] + [f"act_{a}" for a in acts] + [
+        "dw_hard_silu", "se_squeeze", "se_excite", "se_gate", "se_reshape", "se_gate_reshaped", "subtract", "average", "maximum",
+        "crop", "permute", "layer_norm", "layer_scale", "custom_scale", "gmax_keep", "norm_const", "probs"]
+    return keras.Model(inp, out, name="ops2"), names
+
+
 def resnet_block_model():
     """A ResNet-style block: conv-BN-relu, conv-BN, shortcut conv-BN, add, relu (fusion paths)."""
     inp = keras.Input((8, 8, 4), name="input_layer")
@@ -103,11 +148,18 @@ def stem_model():
     return keras.Model(inp, [a, b], name="stem"), ["conv1_conv", "conv1_relu", "pool1_pool", "neg_conv", "avg_pool_padded", "max_pool_padded"]
 
 
-for name, build, seed in [("ops", ops_model, 11), ("block", resnet_block_model, 12), ("stem", stem_model, 13)]:
+for name, build, seed in [("ops", ops_model, 11), ("block", resnet_block_model, 12), ("stem", stem_model, 13), ("ops2", ops2_model, 14)]:
     keras.utils.set_random_seed(seed)
     model, names = build()
     seed_weights(model, seed)
     model.save(os.path.join(OUT, f"{name}.keras"))
+    if name == "ops2":
+        # Normalization keeps a broadcast copy of mean/variance that set_weights does not refresh
+        # (loading does, through finalize_state): compute the expectations from the saved file.
+        from keras.src.applications.convnext import LayerScale
+        from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+        model = keras.models.load_model(os.path.join(OUT, f"{name}.keras"),
+                                        custom_objects={"LayerScale": LayerScale, "CustomScaleLayer": CustomScaleLayer})
     x = np.random.default_rng(seed + 100).standard_normal((2,) + tuple(model.input.shape[1:])).astype("float32")
     outputs = {}
     for layer_name in names:

@@ -54,6 +54,11 @@ public enum KerasNaming {
             return ["embeddings"]
         case "PReLU":
             return ["alpha"]
+        case "Normalization":
+            // An adapted or loaded Normalization (without constant mean/variance in its config).
+            return ["mean", "variance", "count"]
+        case "LayerScale":
+            return ["gamma"]
         default:
             return nil
         }
@@ -64,7 +69,7 @@ public enum KerasNaming {
     public static let classesBySnakeCase: [String: String] = {
         let classes = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
                        "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
-                       "BatchNormalization", "LayerNormalization", "Embedding", "PReLU"]
+                       "BatchNormalization", "LayerNormalization", "Embedding", "PReLU", "Normalization", "LayerScale"]
         return Dictionary(uniqueKeysWithValues: classes.map { (snakeCase($0), $0) })
     }()
 
@@ -76,6 +81,7 @@ public enum KerasNaming {
         if names.contains("pointwise_kernel") { return "SeparableConv2D" }
         if names.contains("depthwise_kernel") { return "DepthwiseConv2D" }
         if names.contains("moving_mean") && names.contains("moving_variance") { return "BatchNormalization" }
+        if names == ["mean", "variance", "count"] { return "Normalization" }
         if names.contains("embeddings") { return "Embedding" }
         if let rank = kernelRank {
             switch rank {

@@ -354,6 +354,9 @@ public enum KerasConfigImporter {
             }
         }
 
+        if let module = entry.module, module.hasPrefix("keras.src.ops") {
+            throw GraphError.unsupportedLayer(name: name, className: "\(cls) from \(module) (a Keras op applied to a tensor, such as `x + 3.0`; not supported yet)")
+        }
         switch cls {
         case "InputLayer":
             if let batch = value("batch_shape") ?? value("batch_input_shape") {
@@ -530,9 +533,6 @@ public enum KerasConfigImporter {
             return .rescaling(scale: try double("scale", default: 1), offset: try double("offset", default: 0))
 
         default:
-            if let module = entry.module, module.hasPrefix("keras.src.ops") {
-                throw GraphError.unsupportedLayer(name: name, className: "\(cls) from \(module) (a Keras op applied to a tensor, such as `x + 3.0`; not supported yet)")
-            }
             if let module = entry.module, !module.hasPrefix("keras.layers") && !module.hasPrefix("keras.src.layers") {
                 throw GraphError.unsupportedLayer(name: name, className: "\(cls) from \(module) (a custom layer: its Python code is not in the file)")
             }

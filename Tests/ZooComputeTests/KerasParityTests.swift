@@ -30,7 +30,7 @@ func relativeError(_ a: [Float], _ b: [Float]) -> Double {
 @Suite struct KerasParityTests {
     static let cases: [(String, String)] = {
         var all: [(String, String)] = []
-        for model in ["ops", "block", "stem"] {
+        for model in ["ops", "block", "stem", "ops2"] {
             if let expectation = try? KerasExpectation.load(model) { all += expectation.outputs.keys.sorted().map { (model, $0) } }
         }
         return all

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZooFormats
 import ZooGraph
 @testable import ZooModels
 
@@ -513,6 +514,53 @@ private struct KerasLayer {
                 "trainable_params": graph.trainableParameterCount,
             ]
             try JSONSerialization.data(withJSONObject: expected).write(to: directory.appendingPathComponent("\(name).expected.json"))
+        }
+    }
+}
+
+/// Issue 12's ops through a real Keras 3 config (Fixtures/compute/ops2.keras, written by
+/// Keras 3.15.1): every layer imports, and the export is Keras's own `config.json` byte for byte
+/// (apart from the `shared_object_id`s `model.save` adds, which are memory addresses).
+@Suite struct KerasConfigIssue12Tests {
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/compute/ops2.keras").path
+
+    @Test func ops2ConfigRoundTripsByteForByte() throws {
+        let checkpoint = try CheckpointReader.read(Self.path)
+        let saved = try #require(checkpoint.modelConfig)
+        let config = saved.replacingOccurrences(of: #", "shared_object_id": [0-9]+"#, with: "", options: .regularExpression)
+        let graph = try KerasConfigImporter.graph(fromJSON: config)
+        #expect(graph.node("sep")?.op == .separableConv2D(SeparableConvAttributes(filters: 6, kernel: [3, 3], strides: [2, 2], padding: .same, depthMultiplier: 2)))
+        #expect(graph.node("relu6_layer")?.op == .reluLayer(ReLUAttributes(maxValue: 6)))
+        #expect(graph.node("relu_args")?.op == .reluLayer(ReLUAttributes(maxValue: 0.8, negativeSlope: 0.1, threshold: 0.3)))
+        #expect(graph.node("act_swish")?.op == .activation(.silu))
+        #expect(graph.node("act_hard_swish")?.op == .activation(.hardSilu))
+        #expect(graph.node("act_hard_sigmoid")?.op == .activation(.hardSigmoid))
+        #expect(graph.node("se_squeeze")?.op == .globalAveragePooling2DKeepingDims)
+        #expect(graph.node("se_gate")?.outputShape == [5, 5, 6])
+        #expect(graph.node("norm")?.weights.map(\.name) == ["mean", "variance", "count"])
+        #expect(graph.node("norm_const")?.weights.isEmpty == true)
+        #expect(graph.node("layer_scale")?.weights.map(\.shape) == [[6]])
+        let exported = try KerasConfigExporter.json(for: graph, modelName: "ops2")
+        if exported != config {
+            let a = Array(exported.utf8), b = Array(config.utf8)
+            let at = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+            Issue.record("export differs at byte \(at): ours …\(String(decoding: a[max(0, at - 120)..<min(a.count, at + 120)], as: UTF8.self))… Keras …\(String(decoding: b[max(0, at - 120)..<min(b.count, at + 120)], as: UTF8.self))…")
+        }
+        #expect(try KerasConfigImporter.graph(fromJSON: exported) == graph)
+    }
+
+    /// A Lambda layer and a custom class are errors that name the layer and the class.
+    @Test func lambdaAndCustomLayersAreNamed() throws {
+        func layer(_ module: String, _ cls: String) -> String {
+            #"{"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "m", "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "input_layer"}, "inbound_nodes": []}, {"module": "\#(module)", "class_name": "\#(cls)", "config": {"name": "odd", "function": {"class_name": "__lambda__"}}, "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 4], "keras_history": ["input_layer", 0, 0]}}], "kwargs": {}}]}], "input_layers": ["input_layer", 0, 0], "output_layers": ["odd", 0, 0]}}"#
+        }
+        for (module, cls, fragment) in [("keras.layers", "Lambda", "layer 'odd' has unsupported type Lambda (Python code stored in the model"),
+                                        ("my_project.blocks", "FancyBlock", "layer 'odd' has unsupported type FancyBlock from my_project.blocks (a custom layer"),
+                                        ("keras.src.ops.numpy", "Add", "layer 'odd' has unsupported type Add from keras.src.ops.numpy (a Keras op")] {
+            #expect { try KerasConfigImporter.graph(fromJSON: layer(module, cls)) } throws: { error in
+                "\(error)".hasPrefix(fragment)
+            }
         }
     }
 }

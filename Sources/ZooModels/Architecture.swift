@@ -5,6 +5,7 @@ import ZooNative
 /// BatchNormalization epsilon. The raw value is the Keras function name lowercased (`--arch`).
 public enum Architecture: String, Codable, CaseIterable, Sendable {
     case resnet50, resnet101, resnet152, vgg16, vgg19
+    case efficientnetb0, efficientnetb1, efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, efficientnetb7
 
     /// The keras.applications function name (`ResNet50`, `VGG16`, ...).
     public var kerasName: String { builder.kerasName }
@@ -14,6 +15,9 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         switch self {
         case .resnet50, .resnet101, .resnet152: return ResNetBuilder(architecture: self)
         case .vgg16, .vgg19: return VGGBuilder(architecture: self)
+        case .efficientnetb0, .efficientnetb1, .efficientnetb2, .efficientnetb3, .efficientnetb4, .efficientnetb5, .efficientnetb6,
+             .efficientnetb7:
+            return EfficientNetBuilder(architecture: self)
         }
     }
 

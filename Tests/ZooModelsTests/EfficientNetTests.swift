@@ -1,0 +1,46 @@
+import Testing
+import ZooGraph
+@testable import ZooModels
+
+/// EfficientNetB0-B7 against Keras 3.15.1 (`keras.applications.EfficientNetBn(weights=None,
+/// ...)`, `model.count_params()` and `len(model.layers)`, printed by /tmp-only dumps of
+/// Fixtures/make_architectures.py's `build_app`); B0 is also compared layer by layer in
+/// ArchitectureTests (Fixtures/architectures/efficientnetb0_*.json).
+@Suite struct EfficientNetTests {
+    /// (architecture, default input, params with top, params without, layers with top).
+    static let kerasTotals: [(Architecture, Int, Int, Int, Int)] = [
+        (.efficientnetb0, 224, 5_330_571, 4_049_571, 240),
+        (.efficientnetb1, 240, 7_856_239, 6_575_239, 342),
+        (.efficientnetb2, 260, 9_177_569, 7_768_569, 342),
+        (.efficientnetb3, 300, 12_320_535, 10_783_535, 387),
+        (.efficientnetb4, 380, 19_466_823, 17_673_823, 477),
+        (.efficientnetb5, 456, 30_562_527, 28_513_527, 579),
+        (.efficientnetb6, 528, 43_265_143, 40_960_143, 669),
+        (.efficientnetb7, 600, 66_658_687, 64_097_687, 816),
+    ]
+
+    @Test(arguments: kerasTotals.map { $0.0 }) func totalsMatchKeras(_ architecture: Architecture) throws {
+        let (_, size, top, notop, layers) = try #require(Self.kerasTotals.first { $0.0 == architecture })
+        #expect(architecture.defaultInputShape == [size, size, 3])
+        let withTop = try architecture.build(ArchitectureOptions(inputShape: [size, size, 3]))
+        #expect(withTop.totalParameterCount == top)
+        #expect(withTop.nodes.count == layers)
+        #expect(try architecture.build(ArchitectureOptions(includeTop: false, inputShape: [size, size, 3])).totalParameterCount == notop)
+        // Every stage's end and the pooled features exist.
+        for point in architecture.transferPoints() { #expect(withTop.node(point) != nil, "\(architecture) \(point)") }
+    }
+
+    /// Odd input sizes pad the stride-2 convolutions as Keras's `correct_pad` does, and the
+    /// drop-connect rates rise with depth exactly as Keras computes them.
+    @Test func customInputAndDropConnectRates() throws {
+        let graph = try Architecture.efficientnetb0.build(ArchitectureOptions(includeTop: false, pooling: .avg, inputShape: [161, 130, 3]))
+        #expect(graph.node("stem_conv_pad")?.op == .zeroPadding2D(top: 1, bottom: 1, left: 0, right: 1))
+        #expect(graph.node("stem_conv")?.outputShape == [81, 65, 32])
+        #expect(graph.node("avg_pool")?.outputShape == [1280])
+        #expect(graph.node("block2b_drop")?.op == .dropout(rate: 0.2 * 2 / 16))
+        #expect(graph.node("block7a_add") == nil)  // 192 -> 320 filters: no residual
+        #expect(graph.node("block6d_drop")?.op == .dropout(rate: 0.2 * 14 / 16))
+        let ten = try Architecture.efficientnetb0.build(ArchitectureOptions(classes: 10))
+        #expect(ten.totalParameterCount == 4_049_571 + 1280 * 10 + 10)
+    }
+}

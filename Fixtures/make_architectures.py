@@ -22,6 +22,11 @@ Files written:
                              (resnet50 and vgg16 only)
               notop_160x128  include_top=False, input (160,128,3), pooling=None
                              (resnet50 and vgg16 only)
+  <arch>_top.json, <arch>_notop.json
+                          arch densenet121, resnet50v2, inceptionv3: include_top=True
+                          (1000 classes) and include_top=False (pooling=None) at the
+                          default input (224,224,3), InceptionV3 (299,299,3). A notop
+                          file is only kept while it stays under 150 KB.
   resnet50_keras_v1.json  The Keras 2.2.4-era ResNet50, include_top=True, from
                           keras_applications 1.0.8 resnet50.py (old layer names: conv1,
                           bn_conv1, res2a_branch2a, ..., fc1000).
@@ -74,7 +79,8 @@ resnet50_keras_v1.json ("source": "executed"):
   names, classes, inbound names and the order of the layers.
 
 Checks at the end: total params (ResNet50 top 25,636,712 and notop 23,587,712; VGG16 top
-138,357,544 and notop 14,714,688), that the output folder stays under 1 MB, and that
+138,357,544 and notop 14,714,688; DenseNet121 top 8,062,504; ResNet50V2 top 25,613,800;
+InceptionV3 top 23,851,784), that the output folder stays under 1.5 MB, and that
 every structure file has exactly one line per layer.
 """
 

@@ -34,7 +34,6 @@ struct DenseNetBuilder: ArchitectureBuilder {
     func build(_ options: ArchitectureOptions) throws -> Graph {
         let eps = options.batchNormEpsilon ?? Self.epsilon
         var b = KerasFunctionalBuilder()
-        var channels = options.inputShape.last ?? 3
         func bn(_ name: String, _ input: String) throws -> String {
             try b.add(name, .batchNormalization(BatchNormAttributes(axis: 3, epsilon: eps)), inputs: [input])
         }
@@ -48,7 +47,7 @@ struct DenseNetBuilder: ArchitectureBuilder {
         x = try b.add("conv1_relu", .activation(.relu), inputs: [x])
         x = try b.add(nil, .zeroPadding2D(top: 1, bottom: 1, left: 1, right: 1), inputs: [x])
         x = try b.add("pool1", .maxPooling2D(PoolAttributes(size: [3, 3], strides: [2, 2])), inputs: [x])
-        channels = 64
+        var channels = 64
         for (stage, count) in blocks.enumerated() {
             for block in 1...count {
                 let name = "conv\(stage + 2)_block\(block)"

@@ -33,12 +33,20 @@ let vggFile: String = {
     @Test func modelsListsArchitecturesWithTransferPoints() throws {
         let object = try json(["models", "--json"])
         let entries = try #require(object["architectures"] as? [[String: Any]])
-        #expect(entries.map { $0["name"] as? String } == ["resnet50", "resnet101", "resnet152", "vgg16", "vgg19"])
+        #expect(entries.map { $0["name"] as? String } == ["resnet50", "resnet101", "resnet152", "vgg16", "vgg19", "densenet121", "densenet169",
+                                                          "densenet201", "resnet50v2", "resnet101v2", "resnet152v2", "inceptionv3"])
+        let inception = try #require(entries.last)
+        #expect(inception["input_shape"] as? [Int] == [299, 299, 3])
+        #expect(inception["preprocessing"] as? String == "tf")
+        #expect(inception["params_top"] as? Int == 23_851_784)
+        #expect(entries[5]["preprocessing"] as? String == "torch")
+        #expect(entries[0]["preprocessing"] as? String == "caffe")
         #expect(entries[0]["params_top"] as? Int == 25_636_712)
         #expect(entries[3]["params_notop"] as? Int == 14_714_688)
         #expect((entries[0]["transfer_points"] as? [String])?.contains("conv4_block6_out") == true)
         let text = try ZooProcess.run(["models"])
         #expect(text.stdout.contains("VGG16  (vgg16)\n  params: 138,357,544 with top, 14,714,688 without; 23 layers"))
+        #expect(text.stdout.contains("InceptionV3  (inceptionv3)\n  params: 23,851,784 with top, 21,802,784 without; 313 layers\n  input 299x299x3, Keras \"tf\" preprocessing"))
     }
 
     @Test func summaryDetectsTheArchitectureAndBindsEverything() throws {

@@ -30,8 +30,9 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
         if nameSet.contains("conv1/conv") || nameSet.contains("conv1/bn") || (nameSet.contains("probs") && nameSet.contains("post_bn")) {
             return .kerasV1
         }
-        // Keras 2 automatic names count from 1 (`conv2d_1` with no `conv2d`).
-        if checkpoint.format != .keras3Weights, nameSet.contains("conv2d_1"), nameSet.contains("batch_normalization_1"),
+        // Keras 2 automatic names count from 1 (`conv2d_1` with no `conv2d`); only InceptionV3
+        // (94 of them) has a builder that needs them renamed, other such files stay keras.
+        if checkpoint.format != .keras3Weights, nameSet.contains("conv2d_1"), nameSet.contains("conv2d_94"), nameSet.contains("batch_normalization_1"),
            !nameSet.contains("conv2d"), !nameSet.contains("batch_normalization") {
             return .kerasV1
         }

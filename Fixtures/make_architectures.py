@@ -22,6 +22,11 @@ Files written:
                              (resnet50 and vgg16 only)
               notop_160x128  include_top=False, input (160,128,3), pooling=None
                              (resnet50 and vgg16 only)
+  <arch>_top.json, <arch>_notop.json
+                          arch densenet121, resnet50v2, inceptionv3: include_top=True
+                          (1000 classes) and include_top=False (pooling=None) at the
+                          default input (224,224,3), InceptionV3 (299,299,3). A notop
+                          file is only kept while it stays under 150 KB.
   resnet50_keras_v1.json  The Keras 2.2.4-era ResNet50, include_top=True, from
                           keras_applications 1.0.8 resnet50.py (old layer names: conv1,
                           bn_conv1, res2a_branch2a, ..., fc1000).
@@ -74,7 +79,8 @@ resnet50_keras_v1.json ("source": "executed"):
   names, classes, inbound names and the order of the layers.
 
 Checks at the end: total params (ResNet50 top 25,636,712 and notop 23,587,712; VGG16 top
-138,357,544 and notop 14,714,688), that the output folder stays under 1 MB, and that
+138,357,544 and notop 14,714,688; DenseNet121 top 8,062,504; ResNet50V2 top 25,613,800;
+InceptionV3 top 23,851,784), that the output folder stays under 1.5 MB, and that
 every structure file has exactly one line per layer.
 """
 
@@ -114,11 +120,25 @@ VARIANTS = {
 }
 ONLY_SOME = {"top10": ("resnet50", "vgg16"), "notop_160x128": ("resnet50", "vgg16")}
 
+# Further families, written only as top and notop at their default input size, and only
+# while each file stays under FILE_LIMIT (a notop file over it is skipped; a top file over
+# it is an error).
+MORE_ARCHS = {
+    "densenet121": (keras.applications.DenseNet121, (224, 224, 3)),
+    "resnet50v2": (keras.applications.ResNet50V2, (224, 224, 3)),
+    "inceptionv3": (keras.applications.InceptionV3, (299, 299, 3)),
+}
+MORE_VARIANTS = ("top", "notop")
+FILE_LIMIT = 150 * 1024
+
 EXPECTED_TOTALS = {
     "resnet50_top": 25636712,
     "resnet50_notop": 23587712,
     "vgg16_top": 138357544,
     "vgg16_notop": 14714688,
+    "densenet121_top": 8062504,
+    "resnet50v2_top": 25613800,
+    "inceptionv3_top": 23851784,
 }
 
 EXTRA_KEYS = {
@@ -131,7 +151,7 @@ EXTRA_KEYS = {
     "Activation": ["activation"],
 }
 
-SIZE_LIMIT = 1024 * 1024
+SIZE_LIMIT = 1536 * 1024
 
 
 def jsonable(v):
@@ -353,9 +373,13 @@ def build_resnet50_v1():
 
 def build_app(arch, variant):
     include_top, pooling, classes, input_shape = VARIANTS[variant]
+    if arch in MORE_ARCHS:
+        fn, input_shape = MORE_ARCHS[arch]
+    else:
+        fn = ARCHS[arch]
     keras.backend.clear_session()
-    model = ARCHS[arch](include_top=include_top, weights=None, input_shape=input_shape,
-                        pooling=pooling, classes=classes)
+    model = fn(include_top=include_top, weights=None, input_shape=input_shape,
+               pooling=pooling, classes=classes)
     header = {
         "architecture": arch,
         "variant": variant,
@@ -412,6 +436,22 @@ def main(argv):
             dump_structure(os.path.join(outdir, key + ".json"), header, rows)
             if key in ("resnet50_top", "vgg16_top"):
                 write_text(os.path.join(outdir, key + ".config.json"), model.to_json())
+            summary.append((key, header["total_params"], len(rows)))
+
+    for arch in MORE_ARCHS:
+        for variant in MORE_VARIANTS:
+            header, rows, model = build_app(arch, variant)
+            key = "%s_%s" % (arch, variant)
+            if key in EXPECTED_TOTALS:
+                assert header["total_params"] == EXPECTED_TOTALS[key], (key, header["total_params"])
+            path = os.path.join(outdir, key + ".json")
+            dump_structure(path, header, rows)
+            size = os.path.getsize(path)
+            if size >= FILE_LIMIT:
+                assert variant != "top", (key, size)
+                os.remove(path)
+                print("skipped %s: %d bytes" % (key, size))
+                continue
             summary.append((key, header["total_params"], len(rows)))
 
     with warnings.catch_warnings():

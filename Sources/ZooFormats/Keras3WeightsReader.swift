@@ -86,6 +86,10 @@ enum Keras3WeightsReader {
         var resolved = names
         // A bias-less Conv2D or Dense stores only its kernel.
         if let list = names, list.count == ordered.count + 1, list.last == "bias" { resolved = Array(list.dropLast()) }
+        // A BatchNormalization with `scale=False` (InceptionV3's) stores beta and the moving
+        // statistics. Three variables could also mean `center=False`; the shapes cannot tell,
+        // and keras.applications only uses `scale=False`.
+        if let list = names, list == ["gamma", "beta", "moving_mean", "moving_variance"], ordered.count == 3 { resolved = Array(list.dropFirst()) }
         for (index, entry) in ordered.enumerated() {
             var name = entry
             if let resolved, resolved.count == ordered.count { name = resolved[index] }

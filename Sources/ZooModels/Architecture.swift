@@ -6,6 +6,9 @@ import ZooNative
 public enum Architecture: String, Codable, CaseIterable, Sendable {
     case resnet50, resnet101, resnet152, vgg16, vgg19
     case efficientnetb0, efficientnetb1, efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, efficientnetb7
+    case densenet121, densenet169, densenet201
+    case resnet50v2, resnet101v2, resnet152v2
+    case inceptionv3
 
     /// The keras.applications function name (`ResNet50`, `VGG16`, ...).
     public var kerasName: String { builder.kerasName }
@@ -18,14 +21,27 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         case .efficientnetb0, .efficientnetb1, .efficientnetb2, .efficientnetb3, .efficientnetb4, .efficientnetb5, .efficientnetb6,
              .efficientnetb7:
             return EfficientNetBuilder(architecture: self)
+        case .densenet121, .densenet169, .densenet201: return DenseNetBuilder(architecture: self)
+        case .resnet50v2, .resnet101v2, .resnet152v2: return ResNetV2Builder(architecture: self)
+        case .inceptionv3: return InceptionV3Builder()
         }
     }
 
+    /// ResNet v1 (the family whose Keras <= 2.2.4 files use other names and epsilon 1e-3).
     public var isResNet: Bool { [.resnet50, .resnet101, .resnet152].contains(self) }
 
-    /// Builds the graph with Keras's names and `model.layers` order.
-    public func build(_ options: ArchitectureOptions = ArchitectureOptions()) throws -> Graph {
-        try builder.build(options)
+    public var isDenseNet: Bool { [.densenet121, .densenet169, .densenet201].contains(self) }
+
+    /// Builds the graph with Keras's names and `model.layers` order; without options, Keras's
+    /// defaults at this architecture's default input shape.
+    public func build(_ options: ArchitectureOptions? = nil) throws -> Graph {
+        try builder.build(options ?? defaultOptions())
+    }
+
+    /// keras.applications' defaults for this architecture (its default input shape), with
+    /// the given top, pooling and classes.
+    public func defaultOptions(includeTop: Bool = true, pooling: ArchitectureOptions.Pooling = .none, classes: Int = 1000) -> ArchitectureOptions {
+        ArchitectureOptions(includeTop: includeTop, pooling: pooling, classes: classes, inputShape: defaultInputShape)
     }
 
     /// Named layers where a backbone is commonly cut for transfer learning, shallow to deep
@@ -41,7 +57,8 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         ZooMetadata.Preprocessing.kerasApplication(named: rawValue) ?? .none
     }
 
-    /// The default input size (height, width, channels) of keras.applications.
+    /// The default input size (height, width, channels) of keras.applications (299x299x3 for
+    /// InceptionV3, 224x224x3 for the others).
     public var defaultInputShape: [Int] { builder.defaultInputShape }
 
     /// Keras "caffe" preprocessing, which both families use: RGB to BGR, then subtract the

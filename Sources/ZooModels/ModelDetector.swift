@@ -15,10 +15,10 @@ public enum ModelDetector {
     public static func detect(_ checkpoint: Checkpoint, architecture forced: Architecture? = nil, scheme forcedScheme: NamingScheme? = nil, file: String) throws -> Detection {
         let scheme = forcedScheme ?? NamingScheme.detect(checkpoint)
         let weighted = checkpoint.layers.filter { !$0.weights.isEmpty }
-        let architecture = try forced ?? guessArchitecture(weighted, scheme: scheme, file: file)
+        let architecture = try forced ?? guessArchitecture(weighted, allNames: Set(checkpoint.layers.map(\.name)), scheme: scheme, file: file)
         // include_top and classes from the classifier, when the file has one.
-        var options = ArchitectureOptions(includeTop: false)
-        let classifierNames = ["predictions", "fc1000", "fc", "classifier.6"]
+        var options = architecture.defaultOptions(includeTop: false)
+        let classifierNames = ["predictions", "fc1000", "probs", "fc", "classifier.6"]
         let dense = weighted.filter { layer in layer.weights.contains { $0.shape.count == 2 } }
         if let classifier = weighted.first(where: { classifierNames.contains($0.name) }) ?? (scheme == .keras3 ? dense.last : nil),
            let kernel = classifier.weights.first(where: { $0.shape.count == 2 }) {
@@ -36,16 +36,31 @@ public enum ModelDetector {
         return Detection(architecture: architecture, options: options, scheme: scheme)
     }
 
-    static func guessArchitecture(_ layers: [CheckpointLayer], scheme: NamingScheme, file: String) throws -> Architecture {
+    /// The architecture from the weighted layers' names (`allNames` also lists the weightless
+    /// layers a legacy file records, such as Inception's `mixed0`), or for Keras 3
+    /// `.weights.h5` files, whose groups are only numbered per class, from the counts of
+    /// convolutions and BatchNormalizations.
+    static func guessArchitecture(_ layers: [CheckpointLayer], allNames: Set<String> = [], scheme: NamingScheme, file: String) throws -> Architecture {
         let names = Set(layers.map(\.name))
+        let every = names.union(allNames)
         let convCount = layers.filter { layer in layer.weights.contains { $0.shape.count == 4 } }.count
         let bnCount = layers.filter { layer in layer.weights.contains { $0.name == "moving_mean" || $0.name == "running_mean" } }.count
         switch scheme {
         case .keras:
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
+            if names.contains("pool2_conv") { return try denseNet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file) }
+            if names.contains("post_bn") || names.contains("conv2_block1_preact_bn") {
+                return try resnetV2(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file)
+            }
             if names.contains("conv1_conv") { return try resnet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file) }
+            if every.contains("mixed10") || autoNamedConvs(names, firstCounter: 0) == 94 { return .inceptionv3 }
         case .kerasV1:
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
+            if names.contains("conv1/conv") || names.contains("pool2_conv") {
+                return try denseNet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file)
+            }
+            if names.contains("post_bn") { return try resnetV2(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file) }
+            if every.contains("mixed10") || autoNamedConvs(names, firstCounter: 1) == 94 { return .inceptionv3 }
             let blocks = names.filter { $0.hasPrefix("res4") && $0.hasSuffix("_branch2a") }.count
             return try resnet(deepestStage4: blocks, file: file)
         case .torchvision:
@@ -54,14 +69,39 @@ public enum ModelDetector {
             return try resnet(deepestStage4: blocks, file: file)
         case .keras3:
             if bnCount == 0 { return convCount == 16 ? .vgg19 : convCount == 13 ? .vgg16 : try fail(file, "\(convCount) convolutions and no BatchNormalization match no VGG") }
-            switch convCount {
-            case 53: return .resnet50
-            case 104: return .resnet101
-            case 155: return .resnet152
-            default: return try fail(file, "\(convCount) convolutions match no ResNet (50: 53, 101: 104, 152: 155)")
+            // (convolutions, BatchNormalizations): ResNet has one BN per conv, ResNetV2 four
+            // fewer (its shortcut convs have none, plus post_bn), DenseNet one more (the final bn).
+            switch (convCount, bnCount) {
+            case (53, 53): return .resnet50
+            case (104, 104): return .resnet101
+            case (155, 155): return .resnet152
+            case (53, 49): return .resnet50v2
+            case (104, 100): return .resnet101v2
+            case (155, 151): return .resnet152v2
+            case (120, 121): return .densenet121
+            case (168, 169): return .densenet169
+            case (200, 201): return .densenet201
+            case (94, 94): return .inceptionv3
+            default:
+                return try fail(file, "\(convCount) convolutions and \(bnCount) BatchNormalizations match no known architecture "
+                                + "(ResNet50/101/152: 53/104/155 of each; V2: 4 fewer BatchNormalizations; DenseNet121/169/201: 120/168/200 and one more; InceptionV3: 94 and 94)")
             }
         }
-        return try fail(file, "the layer names match no known ResNet or VGG naming")
+        return try fail(file, "the layer names match no known ResNet, ResNetV2, DenseNet, Inception or VGG naming")
+    }
+
+    /// Weighted layers with Keras's automatic Conv2D names, `conv2d` or `conv2d_N`, counted when
+    /// their counters run from `firstCounter` without a gap (Keras 3: `conv2d`, `conv2d_1`, ...;
+    /// Keras 2: `conv2d_1`, `conv2d_2`, ...); 0 otherwise.
+    static func autoNamedConvs(_ names: Set<String>, firstCounter: Int) -> Int {
+        let counters = names.compactMap { name -> Int? in
+            if name == "conv2d" { return 0 }
+            guard name.hasPrefix("conv2d_"), let n = Int(name.dropFirst("conv2d_".count)) else { return nil }
+            return n
+        }
+        let set = Set(counters)
+        guard !set.isEmpty, set.min() == firstCounter, set.max()! - firstCounter + 1 == set.count else { return 0 }
+        return set.count
     }
 
     private static func maxBlock(_ names: Set<String>, stage: Int, pattern: String) -> Int {
@@ -77,6 +117,24 @@ public enum ModelDetector {
         case 23: return .resnet101
         case 36: return .resnet152
         default: return try fail(file, "\(blocks) blocks in the fourth stage match no ResNet (50: 6, 101: 23, 152: 36)")
+        }
+    }
+
+    private static func denseNet(deepestStage4 blocks: Int, file: String) throws -> Architecture {
+        switch blocks {
+        case 24: return .densenet121
+        case 32: return .densenet169
+        case 48: return .densenet201
+        default: return try fail(file, "\(blocks) blocks in the fourth dense block match no DenseNet (121: 24, 169: 32, 201: 48)")
+        }
+    }
+
+    private static func resnetV2(deepestStage4 blocks: Int, file: String) throws -> Architecture {
+        switch blocks {
+        case 6: return .resnet50v2
+        case 23: return .resnet101v2
+        case 36: return .resnet152v2
+        default: return try fail(file, "\(blocks) blocks in the fourth stage match no ResNetV2 (50: 6, 101: 23, 152: 36)")
         }
     }
 

@@ -4,8 +4,11 @@ import ZooFormats
 public enum NamingScheme: String, Codable, CaseIterable, Sendable {
     /// tf.keras / Keras >= 2.3 / Keras 3 layer names: `conv1_conv`, `conv2_block1_0_conv`, `predictions`.
     case keras
-    /// Keras <= 2.2.4 ResNet names: `conv1`, `bn_conv1`, `res2a_branch2a`, `res2a_branch1`, `fc1000`
-    /// (BatchNormalization epsilon 1e-3). VGG names did not change between eras.
+    /// Keras <= 2.2.4 / keras_applications 1.0.8 names. ResNet: `conv1`, `bn_conv1`,
+    /// `res2a_branch2a`, `res2a_branch1`, `fc1000` (BatchNormalization epsilon 1e-3). DenseNet:
+    /// `conv1/conv`, `conv1/bn`, `fc1000` (the blocks and transitions kept their names).
+    /// ResNetV2: `probs` for `predictions`. InceptionV3: Keras 2's 1-based automatic names
+    /// (`conv2d_1`, `batch_normalization_1`, ...). VGG names did not change between eras.
     case kerasV1 = "keras-v1"
     /// Keras 3 `.weights.h5` object paths: `conv2d_N`, `batch_normalization_N`, ... by class and counter.
     case keras3 = "keras3"
@@ -20,6 +23,17 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
             return .torchvision
         }
         if names.contains(where: { $0 == "bn_conv1" || $0 == "fc1000" || ($0.hasPrefix("res") && $0.contains("_branch")) }) {
+            return .kerasV1
+        }
+        let nameSet = Set(names)
+        // keras_applications 1.0.8: DenseNet's stem, ResNetV2's classifier.
+        if nameSet.contains("conv1/conv") || nameSet.contains("conv1/bn") || (nameSet.contains("probs") && nameSet.contains("post_bn")) {
+            return .kerasV1
+        }
+        // Keras 2 automatic names count from 1 (`conv2d_1` with no `conv2d`); only InceptionV3
+        // (94 of them) has a builder that needs them renamed, other such files stay keras.
+        if checkpoint.format != .keras3Weights, nameSet.contains("conv2d_1"), nameSet.contains("conv2d_94"), nameSet.contains("batch_normalization_1"),
+           !nameSet.contains("conv2d"), !nameSet.contains("batch_normalization") {
             return .kerasV1
         }
         if checkpoint.format == .keras3Weights,

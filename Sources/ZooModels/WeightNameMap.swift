@@ -31,6 +31,7 @@ public struct WeightNameMap: Sendable {
         var entries: [Entry] = []
         var unmapped: [String] = []
         let keras3Groups = scheme == .keras3 ? Self.keras3GroupNames(graph) : [:]
+        let v1Family = KerasV1Family(graph)
         for node in graph.nodes where !node.weights.isEmpty {
             for spec in node.weights {
                 let (layer, weight, transform): (String, String, LayoutTransform)
@@ -38,7 +39,7 @@ public struct WeightNameMap: Sendable {
                 case .keras:
                     (layer, weight, transform) = (node.name, spec.name, .identity)
                 case .kerasV1:
-                    (layer, weight, transform) = (Self.kerasV1Name(node.name), spec.name, .identity)
+                    (layer, weight, transform) = (Self.kerasV1Name(node.name, family: v1Family), spec.name, .identity)
                 case .keras3:
                     (layer, weight, transform) = (keras3Groups[node.name] ?? node.name, spec.name, .identity)
                 case .torchvision:
@@ -60,6 +61,58 @@ public struct WeightNameMap: Sendable {
     public func fileKey(layer: String, weight: String) -> String { layer + scheme.separator + weight }
 
     // MARK: keras-v1
+
+    /// Which keras-v1 renaming a graph needs (the old names differ per family).
+    public enum KerasV1Family: Sendable {
+        /// ResNet v1 and VGG (whose names did not change but for ResNet's classifier).
+        case resnet
+        /// DenseNet (keras_applications 1.0.8): `conv1/conv`, `conv1/bn`, `fc1000`.
+        case denseNet
+        /// ResNetV2 (keras_applications 1.0.8): `probs`.
+        case resnetV2
+        /// InceptionV3 with Keras 2's 1-based automatic names.
+        case inception
+
+        /// The family of a keras.applications graph, from its named layers.
+        public init(_ graph: Graph) {
+            if graph.node("conv2_block1_concat") != nil { self = .denseNet }
+            else if graph.node("post_bn") != nil { self = .resnetV2 }
+            else if graph.node("mixed0") != nil { self = .inception }
+            else { self = .resnet }
+        }
+    }
+
+    /// The keras-v1 name of a current layer name in `family`.
+    public static func kerasV1Name(_ name: String, family: KerasV1Family) -> String {
+        switch family {
+        case .resnet:
+            return kerasV1Name(name)
+        case .denseNet:
+            switch name {
+            case "conv1_conv": return "conv1/conv"
+            case "conv1_bn": return "conv1/bn"
+            case "conv1_relu": return "conv1/relu"
+            case "predictions": return "fc1000"
+            default: return name
+            }
+        case .resnetV2:
+            return name == "predictions" ? "probs" : name
+        case .inception:
+            return keras2AutoName(name)
+        }
+    }
+
+    /// Keras 3 automatic names count from 0 (`conv2d`, `conv2d_1`), Keras 2's from 1
+    /// (`conv2d_1`, `conv2d_2`): `<base>` -> `<base>_1`, `<base>_<k>` -> `<base>_<k+1>` for the
+    /// classes InceptionV3 leaves unnamed. Others are unchanged.
+    static func keras2AutoName(_ name: String) -> String {
+        let bases = ["conv2d", "batch_normalization", "activation", "max_pooling2d", "average_pooling2d", "concatenate",
+                     "global_average_pooling2d", "global_max_pooling2d", "input_layer"]
+        if bases.contains(name) { return name + "_1" }
+        let (base, counter) = KerasNaming.splitCounter(name)
+        guard bases.contains(base), counter >= 1, String(counter) == name.dropFirst(base.count + 1) else { return name }
+        return "\(base)_\(counter + 1)"
+    }
 
     /// The Keras <= 2.2.4 name of a current ResNet layer name: `conv1_conv` -> `conv1`,
     /// `conv1_bn` -> `bn_conv1`, `conv3_block2_1_conv` -> `res3b_branch2a`,

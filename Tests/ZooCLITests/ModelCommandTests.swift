@@ -33,12 +33,23 @@ let vggFile: String = {
     @Test func modelsListsArchitecturesWithTransferPoints() throws {
         let object = try json(["models", "--json"])
         let entries = try #require(object["architectures"] as? [[String: Any]])
-        #expect(entries.map { $0["name"] as? String } == ["resnet50", "resnet101", "resnet152", "vgg16", "vgg19"])
-        #expect(entries[0]["params_top"] as? Int == 25_636_712)
-        #expect(entries[3]["params_notop"] as? Int == 14_714_688)
-        #expect((entries[0]["transfer_points"] as? [String])?.contains("conv4_block6_out") == true)
+        #expect(entries.map { $0["name"] as? String } == Architecture.allCases.map(\.rawValue))
+        let byName = Dictionary(uniqueKeysWithValues: entries.compactMap { entry in (entry["name"] as? String).map { ($0, entry) } })
+        let inception = try #require(byName["inceptionv3"])
+        #expect(inception["input_shape"] as? [Int] == [299, 299, 3])
+        #expect(inception["preprocessing"] as? String == "tf")
+        #expect(inception["params_top"] as? Int == 23_851_784)
+        #expect(byName["densenet121"]?["preprocessing"] as? String == "torch")
+        #expect(byName["efficientnetb0"]?["preprocessing"] as? String == "none")
+        #expect(byName["efficientnetb3"]?["input_shape"] as? [Int] == [300, 300, 3])
+        #expect(byName["efficientnetb3"]?["params_top"] as? Int == 12_320_535)
+        #expect(byName["resnet50"]?["preprocessing"] as? String == "caffe")
+        #expect(byName["resnet50"]?["params_top"] as? Int == 25_636_712)
+        #expect(byName["vgg16"]?["params_notop"] as? Int == 14_714_688)
+        #expect((byName["resnet50"]?["transfer_points"] as? [String])?.contains("conv4_block6_out") == true)
         let text = try ZooProcess.run(["models"])
         #expect(text.stdout.contains("VGG16  (vgg16)\n  params: 138,357,544 with top, 14,714,688 without; 23 layers"))
+        #expect(text.stdout.contains("InceptionV3  (inceptionv3)\n  params: 23,851,784 with top, 21,802,784 without; 313 layers\n  input 299x299x3, Keras \"tf\" preprocessing"))
     }
 
     @Test func summaryDetectsTheArchitectureAndBindsEverything() throws {

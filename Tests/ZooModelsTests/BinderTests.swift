@@ -172,4 +172,82 @@ func sourceData(_ checkpoint: Checkpoint, _ layer: String, _ weight: String) -> 
         }
         #expect(throws: BindingError.self) { try ModelDetector.detect(Checkpoint(format: .kerasH5Weights, layers: []), file: "f") }
     }
+
+    /// A checkpoint with `graph`'s names and shapes but no data (enough to detect and bind).
+    static func shapeOnly(_ graph: Graph, weightless: Bool) -> Checkpoint {
+        Checkpoint(format: .kerasH5Weights, layers: graph.nodes.filter { weightless || !$0.weights.isEmpty }.map { node in
+            CheckpointLayer(name: node.name, weights: node.weights.map {
+                Weight(name: $0.name, path: "", storedName: "", dtype: .float32, shape: $0.shape, data: TensorData(values: [UInt8]()))
+            })
+        })
+    }
+
+    static let newFamilies: [Architecture] = [.densenet121, .densenet169, .densenet201, .resnet50v2, .resnet101v2, .resnet152v2, .inceptionv3]
+
+    /// Legacy files with Keras names (with and without their weightless layers), keras-v1 files
+    /// (keras_applications 1.0.8 / Keras 2 names) and Keras 3 `.weights.h5` object paths of each
+    /// new family are detected as the right architecture, depth, top and classes, and bind
+    /// completely onto the detected graph.
+    @Test(arguments: newFamilies)
+    func newFamiliesAreDetectedInEveryScheme(arch: Architecture) throws {
+        for options in [arch.defaultOptions(classes: 10), arch.defaultOptions(includeTop: false, pooling: .avg)] {
+            let graph = try arch.build(options)
+            let weightCount = graph.nodes.reduce(0) { $0 + $1.weights.count }
+            let keras = Self.shapeOnly(graph, weightless: true)
+            let bound = try Binder.bind(keras, to: graph, scheme: .keras, mode: .strict, file: "k.h5")
+            let v1 = try bound.checkpoint(naming: .kerasV1, format: .kerasH5Weights)
+            let keras3 = try bound.checkpoint(naming: .keras3, format: .keras3Weights)
+            // ResNetV2's old names differ only in the classifier, so a notop file is plain keras.
+            let v1Scheme: NamingScheme = arch.rawValue.hasSuffix("v2") && !options.includeTop ? .keras : .kerasV1
+            let files: [(String, Checkpoint, NamingScheme)] = [("keras", keras, .keras), ("keras weighted only", Self.shapeOnly(graph, weightless: false), .keras),
+                                                               ("keras-v1", v1, v1Scheme), ("keras3", keras3, .keras3)]
+            for (label, file, scheme) in files {
+                #expect(NamingScheme.detect(file) == scheme, "\(arch) \(label)")
+                let detection = try ModelDetector.detect(file, file: "f")
+                #expect(detection.architecture == arch, "\(arch) \(label)")
+                #expect(detection.options.includeTop == options.includeTop, "\(arch) \(label)")
+                #expect(detection.options.inputShape == arch.defaultInputShape, "\(arch) \(label)")
+                #expect(detection.options.batchNormEpsilon == nil, "\(arch) \(label)")
+                if options.includeTop { #expect(detection.options.classes == 10, "\(arch) \(label)") }
+                // Detection cannot see the pooling (it has no weights); the backbone binds the same.
+                let detected = try arch.build(detection.options)
+                let model = try Binder.bind(file, to: detected, scheme: detection.scheme, mode: .strict, file: "f")
+                #expect(model.report.matched.count == weightCount, "\(arch) \(label)")
+            }
+            let v1Names = Set(v1.layers.map(\.name))
+            var expected: Set<String>
+            switch arch {
+            case .densenet121, .densenet169, .densenet201: expected = ["conv1/conv", "conv1/bn", "conv2_block1_0_bn", "pool2_conv", "bn"]
+            case .inceptionv3: expected = ["conv2d_1", "conv2d_94", "batch_normalization_94"]
+            default: expected = ["conv1_conv", "conv2_block1_preact_bn", "post_bn"]
+            }
+            if options.includeTop { expected.insert(arch == .inceptionv3 ? "predictions" : arch.isDenseNet ? "fc1000" : "probs") }
+            #expect(expected.subtracting(v1Names).isEmpty, "\(arch): missing \(expected.subtracting(v1Names).sorted())")
+            // The current names the old ones replace are gone.
+            let replaced: Set<String> = arch.isDenseNet ? ["conv1_conv", "conv1_bn", "predictions"] : arch == .inceptionv3 ? ["conv2d", "batch_normalization"] : ["predictions"]
+            #expect(replaced.isDisjoint(with: v1Names), "\(arch)")
+        }
+    }
+
+    /// Keras 3 writes InceptionV3's `scale=False` BatchNormalization as three variables (beta,
+    /// moving mean, moving variance); read back from a real `.weights.h5`, they bind by meaning.
+    @Test func inceptionKeras3FileBinds() throws {
+        let path = NSTemporaryDirectory() + "binder-\(UUID().uuidString).weights.h5"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let graph = try Architecture.inceptionv3.build(Architecture.inceptionv3.defaultOptions(includeTop: false))
+        let source = syntheticCheckpoint(graph)
+        let bound = try Binder.bind(source, to: graph, scheme: .keras, mode: .strict, file: "x")
+        try CheckpointWriter.write(try bound.checkpoint(naming: .keras3, format: .keras3Weights), to: path, format: .keras3Weights)
+        let file = try CheckpointReader.read(path)
+        #expect(file.layers.first { $0.name == "batch_normalization_93" }?.weights.map(\.name) == ["beta", "moving_mean", "moving_variance"])
+        let detection = try ModelDetector.detect(file, file: path)
+        #expect(detection.architecture == .inceptionv3)
+        #expect(detection.scheme == .keras3)
+        let model = try Binder.bind(file, to: graph, scheme: .keras3, mode: .strict, file: path)
+        for name in ["conv2d", "batch_normalization_50", "conv2d_93"] {
+            for spec in graph.node(name)?.weights ?? [] {
+                #expect(model.weights[name]?[spec.name]?.data == sourceData(source, name, spec.name), "\(name)/\(spec.name)")
+            }
+        }
+    }
 }

@@ -65,6 +65,7 @@ import gc
 import inspect
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -437,10 +438,12 @@ def check_variant(report, notes, zoo, entry, constructor, module, variant, defau
 
 
 def quick_selection(entries):
-    """The smallest architecture (params with the top) of each family, the smallest families first."""
+    """The smallest architecture (params with the top) of each family, the smallest families first.
+    The family is the preprocess_input module without a trailing size (vgg16 and vgg19: vgg;
+    mobilenet_v2 stays mobilenet_v2)."""
     smallest = {}
     for entry in entries:
-        family = family_module(entry["keras_name"])[0] or entry["name"]
+        family = re.sub(r"(?<!_v)\d+$", "", family_module(entry["keras_name"])[0] or entry["name"])
         if family not in smallest or entry.get("params_top", 0) < smallest[family].get("params_top", 0):
             smallest[family] = entry
     chosen = sorted(smallest.values(), key=lambda e: e.get("params_top", 0))[:QUICK_ARCHITECTURES]

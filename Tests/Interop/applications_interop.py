@@ -30,7 +30,10 @@ For each variant:
   a. The Keras model is built after keras.utils.set_random_seed(7), and every weight, in
      model.weights order, is set to numpy.random.default_rng(7).standard_normal(shape, float32)
      * SCALE; BatchNormalization moving_variance gets abs(value) + 0.5 (make_models.py's scheme).
-     SCALE starts at 0.05. If a checked output is not finite or exceeds 1e4 in magnitude, the
+     SCALE starts at 0.05. The outputs of the checked layers, every transfer point and the
+     layer under the final one must be finite and at most 1e4 in magnitude, and a softmax on
+     top must not be saturated (max <= 0.99; past that the logits are so large that comparing
+     probabilities means nothing: VGG16's top at 0.05 gives a one-hot softmax). If not, the
      weights are seeded again with SCALE / 2.5 (down to 0.002) and the report says so.
   b. The model is written as a legacy weights-only HDF5, NAME_weights_tf_dim_ordering_tf_kernels.h5
      (_notop.h5 without the top; legacy_h5_format.save_weights_to_hdf5_group, as make_models.py),
@@ -91,6 +94,7 @@ from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
 SEED = mm.SEED
 SCALES = [0.05, 0.02, 0.008, 0.002]  # each retry divides by 2.5
 BLOW_UP = 1e4
+SATURATED = 0.99
 INPUT_SEED = 2024
 BATCH = 2
 TOLERANCE = 1e-4
@@ -199,14 +203,32 @@ def keras_outputs(model, layers, x):
     return result
 
 
-def sane(outputs):
-    """None when every output is finite and at most BLOW_UP in magnitude, else what is wrong."""
+def watched_layers(model, layers, transfer_points):
+    """The checked layers plus every transfer point in the model and the layer under the last
+    one: what must stay finite and moderate (a checked layer can look fine while the deeper
+    layers in between, which feed the classifier, blow up)."""
+    names = [layer.name for layer in model.layers]
+    extra = [p for p in transfer_points if p in names] + ([names[-2]] if len(names) > 2 else [])
+    return layers + [n for n in dict.fromkeys(extra) if n not in layers and n != names[0]]
+
+
+def is_softmax(layer):
+    activation = getattr(layer, "activation", None)
+    return activation is keras.activations.softmax or getattr(activation, "__name__", "") == "softmax"
+
+
+def sane(model, outputs):
+    """None when every output is finite and at most BLOW_UP in magnitude and a softmax on top is
+    not saturated (max below SATURATED: logits so large that the comparison means nothing),
+    else what is wrong."""
     for name, out in outputs.items():
         if not np.all(np.isfinite(out)):
             return f"{name} is not finite"
         peak = float(np.max(np.abs(out))) if out.size else 0.0
         if peak > BLOW_UP:
             return f"max|{name}| = {peak:.3g}"
+        if is_softmax(model.get_layer(name)) and peak > SATURATED:
+            return f"{name} softmax saturated (max {peak:.4g})"
     return None
 
 
@@ -401,18 +423,22 @@ def check_variant(report, notes, zoo, entry, constructor, module, variant, defau
         log(f"-- {label}: {description}, input {tuple(input_shape)}, {model.count_params():,} params, {len(model.layers)} layers")
         layers = pick_layers(model, entry.get("transfer_points") or [])
         x = np.asarray(module.preprocess_input(pixels((BATCH, *input_shape))), np.float32) if module else pixels((BATCH, *input_shape))
-        reference, scale, trouble = None, None, []
+        watched = watched_layers(model, layers, entry.get("transfer_points") or [])
+        outputs, scale, trouble, problem = None, None, [], None
         for scale in SCALES:
             seed(model, scale)
-            reference = keras_outputs(model, layers, x)
-            problem = sane(reference)
+            outputs = keras_outputs(model, watched, x)
+            problem = sane(model, outputs)
             if problem is None:
                 break
             trouble.append(f"{scale:g}: {problem}")
         if trouble:
             log(f"{label}: seed scale {scale:g} ({'; '.join(f'scale {t}' for t in trouble)})")
-        report.check(f"{label}: Keras outputs finite and at most {BLOW_UP:g} at seed scale {scale:g}", sane(reference) is None,
-                     ", ".join(f"max|{k}| {float(np.max(np.abs(v))):.3g}" for k, v in reference.items()))
+        reference = {name: outputs[name] for name in layers}
+        report.check(f"{label}: Keras outputs of {len(watched)} layers finite, at most {BLOW_UP:g}, softmax not saturated, "
+                     f"at seed scale {scale:g}", problem is None,
+                     (problem + "; " if problem else "") + ", ".join(f"max|{k}| {float(np.max(np.abs(v))):.3g}" for k, v in outputs.items()))
+        del outputs
         legacy, keras3 = (os.path.join(scratch, f) for f in file_names(entry, kwargs["include_top"]))
         with h5py.File(legacy, "w") as f:
             legacy_h5_format.save_weights_to_hdf5_group(f, model)

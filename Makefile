@@ -9,12 +9,14 @@ APT_PACKAGES := libhdf5-dev zlib1g-dev pkg-config libssl-dev libjpeg62-turbo-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR     ?= $(or $(TMPDIR),/tmp)/swiftzoo-demo
 INTEROP_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-interop
+APPS_DIR     ?= $(or $(TMPDIR),/tmp)/swiftzoo-applications
 HOSTILE_DIR  ?= $(or $(TMPDIR),/tmp)/swiftzoo-hostile
 HOSTILE_ARGS ?=
+APPS_ARGS    ?=
 ZOO_RELEASE  := .build/release/zoo
 ZOO_DEMO     := .build/release/ZooTransferDemo
 
-.PHONY: deps build release test demo interop interop-quick hostile hostile-quick venv venv-tf bench fixtures clean
+.PHONY: deps build release test demo interop interop-quick interop-applications hostile hostile-quick venv venv-tf bench fixtures clean
 
 ## deps: install the Debian packages the build links against (libhdf5, zlib, pkg-config)
 deps:
@@ -71,18 +73,27 @@ $(VENV_TF)/.stamp: Tests/Interop/requirements-tf.txt
 
 ## interop: full-size ResNet50 / VGG16 from real Keras in every layout against zoo, both ways;
 ## the compute core against Keras's outputs; training (ResNet50 conv5 + head) against Keras's
-## gradients and fit, and zoo's trained models loaded back into Keras 3 and tf-keras
+## gradients and fit, and zoo's trained models loaded back into Keras 3 and tf-keras; every
+## keras.applications architecture zoo lists (applications_interop.py)
 interop: release venv venv-tf
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
 	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR)
 	$(VENV)/bin/python Tests/Interop/train_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --tf-python $(VENV_TF)/bin/python
 	$(VENV_TF)/bin/python Tests/Interop/images_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR)
+	$(VENV)/bin/python Tests/Interop/applications_interop.py --zoo $(ZOO_RELEASE) --workdir $(APPS_DIR)
 
 interop-quick: release venv venv-tf
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
 	$(VENV)/bin/python Tests/Interop/compute_interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick
 	$(VENV)/bin/python Tests/Interop/train_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --quick
 	$(VENV_TF)/bin/python Tests/Interop/images_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR) --quick
+	$(VENV)/bin/python Tests/Interop/applications_interop.py --zoo $(ZOO_RELEASE) --workdir $(APPS_DIR) --quick
+
+## interop-applications: every architecture `zoo models` lists against keras.applications, in six
+## variants (top, notop, pooling avg/max, classes=10, 160x160 input): summary and predict
+## (Tests/Interop/applications_interop.py; e.g. APPS_ARGS="--only resnet50,vgg16" or "--quick")
+interop-applications: release venv
+	$(VENV)/bin/python Tests/Interop/applications_interop.py --zoo $(ZOO_RELEASE) --workdir $(APPS_DIR) $(APPS_ARGS)
 
 ## hostile: the hostile-input suite (Tests/Hostile): truncated, bit-flipped and lying files of every
 ## format, zip and .npy tricks, full disks, read-only and missing output folders, kills mid-write and

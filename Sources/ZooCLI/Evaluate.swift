@@ -17,11 +17,12 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Also report top-k accuracy.") var topK: Int?
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var options: ModelOptions
+    @OptionGroup var build: BuildOptions
 
     func run() throws {
         guard batch > 0 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
         let kind = try TrainingFlags.loss(loss)
-        let loaded = try options.loader(mode: .strict).load(model)
+        let loaded = try options.loader(mode: .strict, build: build).load(model)
         let dataset = try Dataset.load(data, binary: kind == .binaryCrossentropy)
         var bound = loaded.model
         // Evaluation runs every layer in inference mode: with nothing marked trainable the whole

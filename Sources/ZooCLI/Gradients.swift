@@ -21,10 +21,11 @@ struct Gradients: ParsableCommand {
     @Option(help: "Threads (default: every core).") var threads: Int?
     @Option(name: [.customShort("o"), .customLong("output")], help: "The .npz to write.") var output: String
     @OptionGroup var options: ModelOptions
+    @OptionGroup var build: BuildOptions
 
     func run() throws {
         let kind = try TrainingFlags.loss(loss)
-        let loaded = try options.loader(mode: .strict).load(model)
+        let loaded = try options.loader(mode: .strict, build: build).load(model)
         var bound = loaded.model
         try TrainingFlags.applyTrainable(freezeThrough: freezeThrough, trainFrom: trainFrom, to: &bound.graph, architecture: loaded.architecture)
         let dataset = try Dataset.load(data, binary: kind == .binaryCrossentropy)

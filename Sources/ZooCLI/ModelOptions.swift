@@ -17,8 +17,10 @@ struct ModelOptions: ParsableArguments {
         return options
     }
 
-    func loader(mode: Binder.Mode = .lenient) throws -> ModelLoader {
-        ModelLoader(architecture: try architecture(), scheme: try scheme(), mode: mode)
+    func loader(mode: Binder.Mode = .lenient, build: BuildOptions? = nil) throws -> ModelLoader {
+        var loader = ModelLoader(architecture: try architecture(), scheme: try scheme(), mode: mode)
+        try build?.apply(to: &loader)
+        return loader
     }
 
     func architecture() throws -> Architecture? {
@@ -35,5 +37,32 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("unknown --naming '\(naming)'; expected one of \(NamingScheme.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return value
+    }
+}
+
+/// How to build a detected architecture where the weights file cannot say: the pooling after a
+/// backbone without its classifier and the input size (for `summary`, `predict`, `evaluate`,
+/// `bench` and `gradients`; `extract`, `slice` and `train` have their own pooling).
+struct BuildOptions: ParsableArguments {
+    @Option(help: "Global pooling after a detected backbone without its classifier: none, avg or max (default: none; a weights file cannot say).")
+    var pooling: String?
+
+    @Option(name: .customLong("input-shape"), parsing: .upToNextOption,
+            help: "Input height, width and channels to build a detected architecture at, e.g. --input-shape 160 160 3 (default: the architecture's).")
+    var inputShape: [Int] = []
+
+    func apply(to loader: inout ModelLoader) throws {
+        if let pooling {
+            guard let value = ArchitectureOptions.Pooling(rawValue: pooling.lowercased()) else {
+                throw ValidationError("--pooling must be none, avg or max, got '\(pooling)'")
+            }
+            loader.pooling = value
+        }
+        if !inputShape.isEmpty {
+            guard inputShape.count == 3, inputShape.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
+                throw ValidationError("--input-shape takes three positive sizes (height width channels), got \(inputShape.map(String.init).joined(separator: " "))")
+            }
+            loader.inputShape = inputShape
+        }
     }
 }

@@ -25,6 +25,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Layer whose output to write (repeatable; default: the model's output).") var layer: [String] = []
     @Option(help: "Images per run; larger inputs are split into batches of this size.") var batch: Int?
     @OptionGroup var options: ModelOptions
+    @OptionGroup var build: BuildOptions
 
     func run() throws {
         if !images.isEmpty {
@@ -98,7 +99,7 @@ struct Predict: ParsableCommand {
             }
         }
         guard !records.isEmpty else { throw ValidationError("no images found in \(images.joined(separator: ", "))") }
-        let loaded = try options.loader(mode: .strict).load(model)
+        let loaded = try options.loader(mode: .strict, build: build).load(model)
         let compiled = CompiledModel(model: loaded.model, architecture: loaded.architecture)
         let loading = try imageOptions.loading(inputShape: compiled.inputShape)
         let preprocessing = try imageOptions.preprocessing(model: model, loaded: loaded)

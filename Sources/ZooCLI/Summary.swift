@@ -14,12 +14,13 @@ struct Summary: ParsableCommand {
     var file: String
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var build: BuildOptions
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
-        let loaded = try model.loader().load(file)
+        let loaded = try model.loader(build: build).load(file)
         let graph = loaded.model.graph
         let report = loaded.model.report
         if json {

@@ -24,6 +24,12 @@ public struct ModelLoader: Sendable {
 
     public var architecture: Architecture?
     public var scheme: NamingScheme?
+    /// Global pooling on a detected architecture without a classifier (nil: none, as a weights
+    /// file cannot say; pooling has no weights).
+    public var pooling: ArchitectureOptions.Pooling?
+    /// The input shape (height, width, channels) to build a detected architecture at (nil: the
+    /// architecture's default).
+    public var inputShape: [Int]?
     public var mode: Binder.Mode
     /// When a `.zoo` file's tensor checksums are checked (default: all, while loading).
     public var verification: ZooFileReader.Verification
@@ -55,7 +61,9 @@ public struct ModelLoader: Sendable {
             let model = try Binder.bind(checkpoint, to: graph, scheme: .keras, mode: mode, file: file)
             return Loaded(checkpoint: checkpoint, model: model, architecture: nil, options: nil)
         }
-        let detection = try ModelDetector.detect(checkpoint, architecture: architecture, scheme: scheme, file: file)
+        var detection = try ModelDetector.detect(checkpoint, architecture: architecture, scheme: scheme, file: file)
+        if let pooling, !detection.options.includeTop { detection.options.pooling = pooling }
+        if let inputShape { detection.options.inputShape = inputShape }
         let graph = try detection.architecture.build(detection.options)
         let model = try Binder.bind(checkpoint, to: graph, scheme: detection.scheme, mode: mode, file: file)
         return Loaded(checkpoint: checkpoint, model: model, architecture: detection.architecture, options: detection.options)

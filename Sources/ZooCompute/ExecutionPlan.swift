@@ -247,7 +247,9 @@ final class ExecutionPlan: @unchecked Sendable {
             case .depthwiseConv2D(let a):
                 let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: a, outChannels: inShape[2] * a.filters)
                 let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
-                emit(node, try opStep(node, DepthwiseConvolutionOp(attributes: a), "depthwise", flops: depthwiseFlops), inputs: ins)
+                var op = DepthwiseConvolutionOp(attributes: a)
+                op.zeroPad = zeroPad
+                emit(node, try opStep(node, op, "depthwise" + (zeroPad != (0, 0, 0, 0) ? " +pad" : ""), flops: depthwiseFlops), inputs: ins)
                 flops += depthwiseFlops
             case .batchNormalization(let bn):
                 emit(node, try opStep(node, BatchNormalizationOp(attributes: bn), "batchnorm"), inputs: ins)

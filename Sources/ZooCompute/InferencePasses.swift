@@ -55,7 +55,7 @@ enum InferencePasses {
             guard case .zeroPadding2D = node.op, let next = singleReader(node.name, consumers: consumers, materialized: materialized),
                   let reader = graph.node(next) else { continue }
             switch reader.op {
-            case .conv2D, .maxPooling2D, .averagePooling2D: folded[node.name] = node
+            case .conv2D, .depthwiseConv2D, .maxPooling2D, .averagePooling2D: folded[node.name] = node
             default: continue
             }
         }

@@ -4,33 +4,87 @@ import ZooGraph
 
 /// The non-GEMM layers: depthwise convolution, pooling, padding, elementwise ops.
 enum LayerKernels {
-    /// DepthwiseConv2D with Keras padding, bias and activation.
+    /// DepthwiseConv2D with Keras padding, bias and activation: output rows (image, row) are
+    /// shared between threads, each output pixel accumulates its taps eight channels at a time
+    /// (SIMD), and the activation runs on each row while it is in cache.
     static func depthwise(_ g: ConvGeometry, multiplier: Int, kernel: [Float], bias: [Float]?, activation: Activation,
-                          input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                          input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int = 1) {
         let outC = g.inC * multiplier
-        for n in 0..<g.batch {
-            for oy in 0..<g.outH {
-                for ox in 0..<g.outW {
-                    let out = output + ((n * g.outH + oy) * g.outW + ox) * outC
-                    for c in 0..<outC { out[c] = bias?[c] ?? 0 }
-                    for ky in 0..<g.kh {
-                        let iy = oy * g.sh - g.padTop + ky * g.dh
-                        guard iy >= 0, iy < g.inH else { continue }
-                        for kx in 0..<g.kw {
-                            let ix = ox * g.sw - g.padLeft + kx * g.dw
-                            guard ix >= 0, ix < g.inW else { continue }
-                            let pixel = input + ((n * g.inH + iy) * g.inW + ix) * g.inC
-                            let taps = (ky * g.kw + kx) * g.inC * multiplier
-                            for c in 0..<g.inC {
-                                let v = pixel[c]
-                                for m in 0..<multiplier { out[c * multiplier + m] += v * kernel[taps + c * multiplier + m] }
+        guard outC > 0, kernel.count >= g.kh * g.kw * outC else { return }
+        let lines = g.batch * g.outH
+        let work = Double(g.rows) * Double(g.kh * g.kw * outC)
+        let workers = work >= Double(1 << 18) ? max(1, min(threads, lines)) : 1
+        kernel.withUnsafeBufferPointer { k in
+            guard let kb = k.baseAddress else { return }
+            let biasCopy = bias.flatMap { $0.count == outC ? $0 : nil }
+            nonisolated(unsafe) let (src, dst, taps) = (input, output, kb)
+            Parallel.forEach(workers) { worker in
+                let first = lines * worker / workers, last = lines * (worker + 1) / workers
+                biasCopy.withOptionalBuffer { b in
+                    for line in first..<last {
+                        let n = line / g.outH, oy = line % g.outH
+                        let row = dst + line * g.outW * outC
+                        for ox in 0..<g.outW {
+                            let out = row + ox * outC
+                            if let b { out.update(from: b, count: outC) } else { out.update(repeating: 0, count: outC) }
+                            for ky in 0..<g.kh {
+                                let iy = oy * g.sh - g.padTop + ky * g.dh
+                                guard iy >= 0, iy < g.inH else { continue }
+                                for kx in 0..<g.kw {
+                                    let ix = ox * g.sw - g.padLeft + kx * g.dw
+                                    guard ix >= 0, ix < g.inW else { continue }
+                                    let pixel = src + ((n * g.inH + iy) * g.inW + ix) * g.inC
+                                    let tap = taps + (ky * g.kw + kx) * outC
+                                    if multiplier == 1 {
+                                        multiplyAdd(out, pixel, tap, count: outC)
+                                    } else {
+                                        for c in 0..<g.inC {
+                                            let v = pixel[c]
+                                            for m in 0..<multiplier { out[c * multiplier + m] += v * tap[c * multiplier + m] }
+                                        }
+                                    }
+                                }
                             }
                         }
+                        ActivationFunctions.apply(activation, row, count: g.outW * outC, rowLength: outC)
                     }
                 }
             }
         }
-        applyActivation(activation, output, count: g.batch * g.outH * g.outW * outC, rowLength: outC)
+    }
+
+    /// `out[i] += a[i] * b[i]` for `count` floats, eight at a time.
+    @inline(__always)
+    static func multiplyAdd(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        var c = 0
+        let o = UnsafeMutableRawPointer(out), x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+        while c + 8 <= count {
+            let offset = c * 4
+            let sum = o.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                + x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * y.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            o.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
+            c += 8
+        }
+        while c < count {
+            out[c] += a[c] * b[c]
+            c += 1
+        }
+    }
+
+    /// An activation over `count` values, shared between threads in whole rows when large.
+    static func applyActivation(_ activation: Activation, _ data: UnsafeMutablePointer<Float>, count: Int, rowLength: Int, threads: Int) {
+        let rows = count / max(rowLength, 1)
+        let costly = activation != .linear && activation != .relu
+        let workers = costly && count >= 1 << 15 ? max(1, min(threads, rows)) : 1
+        guard workers > 1 else {
+            ActivationFunctions.apply(activation, data, count: count, rowLength: rowLength)
+            return
+        }
+        nonisolated(unsafe) let base = data
+        Parallel.forEach(workers) { worker in
+            let first = rows * worker / workers, last = rows * (worker + 1) / workers
+            ActivationFunctions.apply(activation, base + first * rowLength, count: (last - first) * rowLength, rowLength: rowLength)
+        }
     }
 
     /// Max or average pooling; `same` padding ignores padded pixels (TensorFlow semantics).
@@ -120,5 +174,15 @@ enum LayerKernels {
 
     static func applyActivation(_ activation: Activation, _ data: UnsafeMutablePointer<Float>, count: Int, rowLength: Int) {
         ActivationFunctions.apply(activation, data, count: count, rowLength: rowLength)
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Calls `body` with a pointer to the array's elements, or nil.
+    func withOptionalBuffer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): return array.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: return body(nil)
+        }
     }
 }

@@ -120,3 +120,57 @@ func sameValues(_ a: Tensor?, _ b: Tensor?) -> Bool {
     let scale = max(x.map(abs).max() ?? 0, 1e-30)
     return zip(x, y).allSatisfy { abs($0 - $1) <= 1e-6 * scale }
 }
+
+/// The depthwise kernel (SIMD, split by output lines) with a ZeroPadding2D folded in front, as
+/// EfficientNet's and MobileNetV2's stride-2 blocks have it: the folded run equals the run that
+/// materialises the padding, and the threaded run equals one thread, bit for bit; the values
+/// match the training forward pass (a separate plain loop) within float32 rounding.
+@Suite struct DepthwiseKernelTests {
+    @Test(arguments: [1, 2]) func foldedPaddingAndThreadsAgree(multiplier: Int) throws {
+        var g = Graph()
+        try g.add("in", .input(shape: [23, 18, 37]))
+        try g.add("pad", .zeroPadding2D(top: 0, bottom: 1, left: 1, right: 1), inputs: ["in"])
+        try g.add("dw", .depthwiseConv2D(ConvAttributes(filters: multiplier, kernel: [5, 5], strides: [2, 2], useBias: true, activation: .silu)), inputs: ["pad"])
+        try g.add("dw2", .depthwiseConv2D(ConvAttributes(filters: 1, kernel: [3, 3], padding: .same, dilation: [2, 2], activation: .relu6)), inputs: ["dw"])
+        g.outputs = ["dw2"]
+        let weights = seededWeights(for: g, seed: 9, divisor: 50)
+        let bound = BoundModel(graph: g, weights: weights, report: BindingReport(), scheme: .keras)
+        let input = Tensor(shape: [3, 23, 18, 37], values: (0..<(3 * 23 * 18 * 37)).map { Float($0 % 29) / 9 - 1.5 })
+        let folded = try CompiledModel(model: bound, threads: 1).run(input, outputs: ["dw", "dw2"])
+        let unfolded = try CompiledModel(model: bound, threads: 1).run(input, outputs: ["pad", "dw", "dw2"])
+        let threaded = try CompiledModel(model: bound, threads: 3).run(input, outputs: ["dw", "dw2"])
+        for name in ["dw", "dw2"] {
+            #expect(sameValues(folded[name], unfolded[name]), "\(name) folded vs materialised padding")
+            #expect(sameValues(folded[name], threaded[name]), "\(name) 1 vs 3 threads")
+        }
+        #expect(try #require(folded["dw2"]).values.contains { $0 > 0 })
+        // A plain float64 loop over the explicitly padded input, for "dw" (valid, stride 2, silu).
+        let kernel = DTypeConversion.floats(try #require(bound.weights["dw"]?["depthwise_kernel"]))
+        let bias = DTypeConversion.floats(try #require(bound.weights["dw"]?["bias"]))
+        let got = try #require(folded["dw"])
+        let (h, w, c, m) = (23, 18, 37, multiplier)
+        let (outH, outW) = (got.shape[1], got.shape[2])
+        var worst = 0.0
+        for n in [0, 2] {
+            for oy in stride(from: 0, to: outH, by: 3) {
+                for ox in 0..<outW {
+                    for ch in stride(from: 0, to: c * m, by: 5) {
+                        let (ic, j) = (ch / m, ch % m)
+                        var sum = Double(bias[ch])
+                        for ky in 0..<5 {
+                            for kx in 0..<5 {
+                                let (py, px) = (oy * 2 + ky, ox * 2 + kx)  // padded coordinates
+                                let (iy, ix) = (py, px - 1)                 // top 0, left 1
+                                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                sum += Double(input.values[((n * h + iy) * w + ix) * c + ic]) * Double(kernel[((ky * 5 + kx) * c + ic) * m + j])
+                            }
+                        }
+                        let silu = sum / (1 + exp(-sum))
+                        worst = max(worst, abs(silu - Double(got.values[((n * outH + oy) * outW + ox) * c * m + ch])))
+                    }
+                }
+            }
+        }
+        #expect(worst <= 1e-4, "max abs difference \(worst)")
+    }
+}

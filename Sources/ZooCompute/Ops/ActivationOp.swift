@@ -11,7 +11,7 @@ struct ActivationOp: DifferentiableOp {
 
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
         if call.inputs[0] != UnsafePointer(call.output) { call.output.update(from: call.inputs[0], count: call.outputCount) }
-        ActivationFunctions.apply(function, call.output, count: call.outputCount, rowLength: call.outputShape.last ?? 1)
+        LayerKernels.applyActivation(function, call.output, count: call.outputCount, rowLength: call.outputShape.last ?? 1, threads: call.threads)
     }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {

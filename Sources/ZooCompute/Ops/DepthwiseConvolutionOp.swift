@@ -8,16 +8,25 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
 
     var backwardReads: (inputs: Bool, output: Bool) { (true, true) }
 
+    /// A ZeroPadding2D folded in front by the inference core (top, bottom, left, right): read as
+    /// zeros outside the real input, exactly as if the padded tensor had been built.
+    var zeroPad: (top: Int, bottom: Int, left: Int, right: Int) = (0, 0, 0, 0)
+
     private func geometry(_ input: [Int], _ output: [Int]) -> ConvGeometry {
-        ConvGeometry(batch: input[0], input: Array(input.dropFirst()), output: Array(output.dropFirst()),
-                     attributes: attributes, outChannels: input[3] * attributes.filters)
+        let padded = [input[1] + zeroPad.top + zeroPad.bottom, input[2] + zeroPad.left + zeroPad.right, input[3]]
+        var g = ConvGeometry(batch: input[0], input: padded, output: Array(output.dropFirst()),
+                             attributes: attributes, outChannels: input[3] * attributes.filters)
+        (g.inH, g.inW) = (input[1], input[2])
+        g.padTop += zeroPad.top
+        g.padLeft += zeroPad.left
+        return g
     }
 
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
         let g = geometry(call.inputShapes[0], call.outputShape)
         guard let kernel = weights["depthwise_kernel"], kernel.count == g.kh * g.kw * g.inC * attributes.filters else { return }
         LayerKernels.depthwise(g, multiplier: attributes.filters, kernel: kernel, bias: attributes.useBias ? weights["bias"] : nil,
-                               activation: attributes.activation, input: call.inputs[0], output: call.output)
+                               activation: attributes.activation, input: call.inputs[0], output: call.output, threads: call.threads)
     }
 
     /// Calls body(output offset, input offset, kernel offset) for every in-bounds tap.
@@ -54,7 +63,7 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
             y.values.withUnsafeMutableBufferPointer { out in
                 guard let xb = xs.baseAddress, let ob = out.baseAddress else { return }
                 LayerKernels.depthwise(g, multiplier: m, kernel: kernel, bias: attributes.useBias ? weights["bias"] : nil,
-                                       activation: .linear, input: xb, output: ob)
+                                       activation: .linear, input: xb, output: ob, threads: context.threads)
             }
         }
         ActivationOp.apply(attributes.activation, to: &y.values, rowLength: g.outC, keepingInputIn: &cache)

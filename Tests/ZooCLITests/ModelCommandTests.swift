@@ -48,8 +48,21 @@ let vggFile: String = {
         #expect(byName["vgg16"]?["params_notop"] as? Int == 14_714_688)
         #expect((byName["resnet50"]?["transfer_points"] as? [String])?.contains("conv4_block6_out") == true)
         let text = try ZooProcess.run(["models"])
-        #expect(text.stdout.contains("VGG16  (vgg16)\n  params: 138,357,544 with top, 14,714,688 without; 23 layers"))
-        #expect(text.stdout.contains("InceptionV3  (inceptionv3)\n  params: 23,851,784 with top, 21,802,784 without; 313 layers\n  input 299x299x3, Keras \"tf\" preprocessing"))
+        // The selection table: one row per architecture, then the transfer points.
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("architecture    Keras name      params  no top  GMACs  input") == true)
+        func row(_ name: String) -> [String] { lines.first { $0.hasPrefix(name + " ") }?.split(separator: " ").map(String.init) ?? [] }
+        #expect(row("vgg16") == ["vgg16", "VGG16", "138.4M", "14.7M", "15.5", "224x224", "caffe", "512", "23"])
+        #expect(row("inceptionv3") == ["inceptionv3", "InceptionV3", "23.9M", "21.8M", "5.71", "299x299", "tf", "2048", "313"])
+        #expect(row("efficientnetb0") == ["efficientnetb0", "EfficientNetB0", "5.3M", "4.0M", "0.39", "224x224", "none", "1280", "240"])
+        #expect(lines.contains("  vgg16: block1_pool, block2_pool, block3_pool, block4_pool, block5_pool, fc1, fc2"))
+        // Multiply-adds per image as the literature counts them (VGG16 15.47 G, ResNet50 3.86 G,
+        // EfficientNetB0 0.39 G at 224x224).
+        #expect(byName["vgg16"]?["multiply_adds"] as? Int == 15_470_264_320)
+        #expect(byName["resnet50"]?["multiply_adds"] as? Int == 3_857_973_248)
+        #expect(byName["efficientnetb0"]?["multiply_adds"] as? Int == 385_814_752)
+        #expect(byName["efficientnetb0"]?["flops"] as? Int == 2 * 385_814_752)
+        #expect(byName["densenet121"]?["features"] as? Int == 1024)
     }
 
     @Test func summaryDetectsTheArchitectureAndBindsEverything() throws {

@@ -6,6 +6,7 @@ import ZooNative
 public enum Architecture: String, Codable, CaseIterable, Sendable {
     case resnet50, resnet101, resnet152, vgg16, vgg19
     case efficientnetb0, efficientnetb1, efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, efficientnetb7
+    case efficientnetv2b0, efficientnetv2b1, efficientnetv2b2, efficientnetv2b3, efficientnetv2s, efficientnetv2m, efficientnetv2l
     case densenet121, densenet169, densenet201
     case resnet50v2, resnet101v2, resnet152v2
     case inceptionv3
@@ -21,6 +22,8 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         case .efficientnetb0, .efficientnetb1, .efficientnetb2, .efficientnetb3, .efficientnetb4, .efficientnetb5, .efficientnetb6,
              .efficientnetb7:
             return EfficientNetBuilder(architecture: self)
+        case .efficientnetv2b0, .efficientnetv2b1, .efficientnetv2b2, .efficientnetv2b3, .efficientnetv2s, .efficientnetv2m, .efficientnetv2l:
+            return EfficientNetV2Builder(architecture: self)
         case .densenet121, .densenet169, .densenet201: return DenseNetBuilder(architecture: self)
         case .resnet50v2, .resnet101v2, .resnet152v2: return ResNetV2Builder(architecture: self)
         case .inceptionv3: return InceptionV3Builder()

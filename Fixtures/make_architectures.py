@@ -22,6 +22,11 @@ Files written:
                              (resnet50 and vgg16 only)
               notop_160x128  include_top=False, input (160,128,3), pooling=None
                              (resnet50 and vgg16 only)
+  <arch>_top.json, <arch>_notop.json   for arch mobilenet, mobilenetv2 (input 224x224x3),
+                          xception, inceptionresnetv2 (input 299x299x3, their default):
+                          keras.applications.MobileNet / MobileNetV2 / Xception /
+                          InceptionResNetV2(weights=None, include_top=True / False), with the
+                          wider extra below (a file over 150 KB would be skipped; none is).
   resnet50_keras_v1.json  The Keras 2.2.4-era ResNet50, include_top=True, from
                           keras_applications 1.0.8 resnet50.py (old layer names: conv1,
                           bn_conv1, res2a_branch2a, ..., fc1000).
@@ -53,6 +58,11 @@ Structure JSON (one line per layer):
       MaxPooling2D, AveragePooling2D   pool_size, strides, padding
       Activation         activation
       anything else      {}
+    The mobilenet/mobilenetv2/xception/inceptionresnetv2 files also record
+      BatchNormalization momentum; DepthwiseConv2D kernel_size, strides, padding,
+      depth_multiplier, use_bias, dilation_rate, activation; SeparableConv2D the same plus
+      filters; ReLU max_value, negative_slope, threshold; Reshape target_shape; Dropout
+      rate; Concatenate axis; CustomScaleLayer scale; Global*Pooling2D keepdims.
   * trainable/non-trainable params count the elements of model.trainable_weights /
     model.non_trainable_weights. The non-trainable ones are BN moving_mean and
     moving_variance.
@@ -74,7 +84,9 @@ resnet50_keras_v1.json ("source": "executed"):
   names, classes, inbound names and the order of the layers.
 
 Checks at the end: total params (ResNet50 top 25,636,712 and notop 23,587,712; VGG16 top
-138,357,544 and notop 14,714,688), that the output folder stays under 1 MB, and that
+138,357,544 and notop 14,714,688; with top, MobileNet 4,253,864, MobileNetV2 3,538,984,
+Xception 22,910,480, InceptionResNetV2 55,873,736), that the output folder stays under
+1.5 MB, and that
 every structure file has exactly one line per layer.
 """
 
@@ -103,6 +115,18 @@ ARCHS = {
     "vgg19": keras.applications.VGG19,
 }
 
+# Families whose structure is written only as _top and _notop (at their default input
+# size), with the wider EXTRA_KEYS_WIDE; their other variants are checked by parameter
+# totals in the Swift tests. A file over WIDE_FILE_LIMIT bytes is not written.
+WIDE_ARCHS = {
+    "mobilenet": (keras.applications.MobileNet, (224, 224, 3)),
+    "mobilenetv2": (keras.applications.MobileNetV2, (224, 224, 3)),
+    "xception": (keras.applications.Xception, (299, 299, 3)),
+    "inceptionresnetv2": (keras.applications.InceptionResNetV2, (299, 299, 3)),
+}
+WIDE_VARIANTS = ("top", "notop")
+WIDE_FILE_LIMIT = 150 * 1024
+
 # variant -> (include_top, pooling, classes, input_shape)
 VARIANTS = {
     "top": (True, None, 1000, (224, 224, 3)),
@@ -119,6 +143,11 @@ EXPECTED_TOTALS = {
     "resnet50_notop": 23587712,
     "vgg16_top": 138357544,
     "vgg16_notop": 14714688,
+    # The totals keras.io's applications table lists.
+    "mobilenet_top": 4253864,
+    "mobilenetv2_top": 3538984,
+    "xception_top": 22910480,
+    "inceptionresnetv2_top": 55873736,
 }
 
 EXTRA_KEYS = {
@@ -131,7 +160,24 @@ EXTRA_KEYS = {
     "Activation": ["activation"],
 }
 
-SIZE_LIMIT = 1024 * 1024
+# The wider set, for WIDE_ARCHS only (so the older files stay byte for byte the same).
+EXTRA_KEYS_WIDE = dict(EXTRA_KEYS)
+EXTRA_KEYS_WIDE.update({
+    "BatchNormalization": ["epsilon", "axis", "center", "scale", "momentum"],
+    "DepthwiseConv2D": ["kernel_size", "strides", "padding", "depth_multiplier", "use_bias",
+                        "dilation_rate", "activation"],
+    "SeparableConv2D": ["filters", "kernel_size", "strides", "padding", "depth_multiplier",
+                        "use_bias", "dilation_rate", "activation"],
+    "ReLU": ["max_value", "negative_slope", "threshold"],
+    "Reshape": ["target_shape"],
+    "Dropout": ["rate"],
+    "Concatenate": ["axis"],
+    "CustomScaleLayer": ["scale"],
+    "GlobalAveragePooling2D": ["keepdims"],
+    "GlobalMaxPooling2D": ["keepdims"],
+})
+
+SIZE_LIMIT = 1536 * 1024
 
 
 def jsonable(v):
@@ -142,8 +188,8 @@ def jsonable(v):
     return v
 
 
-def extra_for(layer):
-    keys = EXTRA_KEYS.get(layer.__class__.__name__)
+def extra_for(layer, wide=False):
+    keys = (EXTRA_KEYS_WIDE if wide else EXTRA_KEYS).get(layer.__class__.__name__)
     if not keys:
         return {}
     cfg = layer.get_config()
@@ -185,12 +231,12 @@ def n_elems(weights):
     return int(sum(int(np.prod(w.shape)) for w in weights))
 
 
-def layer_rows(model, check_config=True):
+def layer_rows(model, check_config=True, wide=False):
     rows = []
     for layer in model.layers:
         shape = jsonable(list(layer.output.shape))
         rows.append([layer.name, layer.__class__.__name__, shape, int(layer.count_params()),
-                     inbound_names(layer), extra_for(layer)])
+                     inbound_names(layer), extra_for(layer, wide)])
     if check_config:
         cfg = config_inbound(model)
         assert list(cfg) == [r[0] for r in rows], "config layer order differs from model.layers"
@@ -353,9 +399,13 @@ def build_resnet50_v1():
 
 def build_app(arch, variant):
     include_top, pooling, classes, input_shape = VARIANTS[variant]
+    wide = arch in WIDE_ARCHS
+    if wide:
+        input_shape = WIDE_ARCHS[arch][1]
     keras.backend.clear_session()
-    model = ARCHS[arch](include_top=include_top, weights=None, input_shape=input_shape,
-                        pooling=pooling, classes=classes)
+    builder = WIDE_ARCHS[arch][0] if wide else ARCHS[arch]
+    model = builder(include_top=include_top, weights=None, input_shape=input_shape,
+                    pooling=pooling, classes=classes)
     header = {
         "architecture": arch,
         "variant": variant,
@@ -364,7 +414,7 @@ def build_app(arch, variant):
                     "input_shape": list(input_shape)},
     }
     header.update(totals(model))
-    return header, layer_rows(model), model
+    return header, layer_rows(model, wide=wide), model
 
 
 def build_sequential_small():
@@ -412,6 +462,20 @@ def main(argv):
             dump_structure(os.path.join(outdir, key + ".json"), header, rows)
             if key in ("resnet50_top", "vgg16_top"):
                 write_text(os.path.join(outdir, key + ".config.json"), model.to_json())
+            summary.append((key, header["total_params"], len(rows)))
+
+    for arch in WIDE_ARCHS:
+        for variant in WIDE_VARIANTS:
+            header, rows, model = build_app(arch, variant)
+            key = "%s_%s" % (arch, variant)
+            if key in EXPECTED_TOTALS:
+                assert header["total_params"] == EXPECTED_TOTALS[key], (key, header["total_params"])
+            path = os.path.join(outdir, key + ".json")
+            dump_structure(path, header, rows)
+            if os.path.getsize(path) > WIDE_FILE_LIMIT:
+                print("skipped %s: %d bytes" % (key, os.path.getsize(path)))
+                os.remove(path)
+                continue
             summary.append((key, header["total_params"], len(rows)))
 
     with warnings.catch_warnings():

@@ -5,6 +5,7 @@ import ZooNative
 /// BatchNormalization epsilon. The raw value is the Keras function name lowercased (`--arch`).
 public enum Architecture: String, Codable, CaseIterable, Sendable {
     case resnet50, resnet101, resnet152, vgg16, vgg19
+    case mobilenet, mobilenetv2, xception, inceptionresnetv2
 
     /// The keras.applications function name (`ResNet50`, `VGG16`, ...).
     public var kerasName: String { builder.kerasName }
@@ -14,14 +15,25 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         switch self {
         case .resnet50, .resnet101, .resnet152: return ResNetBuilder(architecture: self)
         case .vgg16, .vgg19: return VGGBuilder(architecture: self)
+        case .mobilenet: return MobileNetBuilder()
+        case .mobilenetv2: return MobileNetV2Builder()
+        case .xception: return XceptionBuilder()
+        case .inceptionresnetv2: return InceptionResNetV2Builder()
         }
     }
 
     public var isResNet: Bool { [.resnet50, .resnet101, .resnet152].contains(self) }
 
-    /// Builds the graph with Keras's names and `model.layers` order.
-    public func build(_ options: ArchitectureOptions = ArchitectureOptions()) throws -> Graph {
-        try builder.build(options)
+    /// Builds the graph with Keras's names and `model.layers` order; without options, with
+    /// keras.applications' defaults (`defaultOptions()`: top, 1000 classes, the default input).
+    public func build(_ options: ArchitectureOptions? = nil) throws -> Graph {
+        try builder.build(options ?? defaultOptions())
+    }
+
+    /// keras.applications' options with this architecture's default input shape (299x299x3 for
+    /// Xception and InceptionResNetV2, 224x224x3 for the others).
+    public func defaultOptions(includeTop: Bool = true, pooling: ArchitectureOptions.Pooling = .none, classes: Int = 1000) -> ArchitectureOptions {
+        ArchitectureOptions(includeTop: includeTop, pooling: pooling, classes: classes, inputShape: defaultInputShape)
     }
 
     /// Named layers where a backbone is commonly cut for transfer learning, shallow to deep

@@ -17,7 +17,7 @@ public enum ModelDetector {
         let weighted = checkpoint.layers.filter { !$0.weights.isEmpty }
         let architecture = try forced ?? guessArchitecture(weighted, scheme: scheme, file: file)
         // include_top and classes from the classifier, when the file has one.
-        var options = ArchitectureOptions(includeTop: false)
+        var options = architecture.defaultOptions(includeTop: false)
         let classifierNames = ["predictions", "fc1000", "fc", "classifier.6"]
         let dense = weighted.filter { layer in layer.weights.contains { $0.shape.count == 2 } }
         if let classifier = weighted.first(where: { classifierNames.contains($0.name) }) ?? (scheme == .keras3 ? dense.last : nil),

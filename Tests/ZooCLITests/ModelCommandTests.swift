@@ -33,12 +33,17 @@ let vggFile: String = {
     @Test func modelsListsArchitecturesWithTransferPoints() throws {
         let object = try json(["models", "--json"])
         let entries = try #require(object["architectures"] as? [[String: Any]])
-        #expect(entries.map { $0["name"] as? String } == ["resnet50", "resnet101", "resnet152", "vgg16", "vgg19"])
+        #expect(entries.map { $0["name"] as? String }.prefix(5) == ["resnet50", "resnet101", "resnet152", "vgg16", "vgg19"])
         #expect(entries[0]["params_top"] as? Int == 25_636_712)
         #expect(entries[3]["params_notop"] as? Int == 14_714_688)
         #expect((entries[0]["transfer_points"] as? [String])?.contains("conv4_block6_out") == true)
+        let xception = try #require(entries.first { $0["name"] as? String == "xception" })
+        #expect(xception["params_top"] as? Int == 22_910_480)
+        #expect(xception["input_shape"] as? [Int] == [299, 299, 3])
+        #expect(xception["preprocessing"] as? String == "tf")
         let text = try ZooProcess.run(["models"])
         #expect(text.stdout.contains("VGG16  (vgg16)\n  params: 138,357,544 with top, 14,714,688 without; 23 layers"))
+        #expect(text.stdout.contains("MobileNet  (mobilenet)\n  params: 4,253,864 with top, 3,228,864 without; 91 layers\n  input 224x224x3, Keras \"tf\""))
     }
 
     @Test func summaryDetectsTheArchitectureAndBindsEverything() throws {

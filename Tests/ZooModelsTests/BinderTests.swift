@@ -172,4 +172,45 @@ func sourceData(_ checkpoint: Checkpoint, _ layer: String, _ weight: String) -> 
         }
         #expect(throws: BindingError.self) { try ModelDetector.detect(Checkpoint(format: .kerasH5Weights, layers: []), file: "f") }
     }
+
+    /// A shapes-only checkpoint of `graph`: legacy `.h5` layer names, or Keras 3 group names.
+    static func namesOnly(_ graph: Graph, keras3: Bool) -> Checkpoint {
+        let groups = WeightNameMap.keras3GroupNames(graph)
+        return Checkpoint(format: keras3 ? .keras3Weights : .kerasH5Weights, layers: graph.nodes.filter { !$0.weights.isEmpty }.map { node in
+            CheckpointLayer(name: keras3 ? groups[node.name]! : node.name, weights: node.weights.map {
+                Weight(name: $0.name, path: "", storedName: "", dtype: .float32, shape: $0.shape, data: TensorData(values: [UInt8]()))
+            })
+        })
+    }
+
+    @Test func newFamiliesAreDetectedInLegacyAndKeras3Files() throws {
+        let families: [Architecture] = [.mobilenet, .mobilenetv2, .xception, .inceptionresnetv2, .vgg16, .vgg19, .resnet50]
+        for arch in families {
+            for options in [arch.defaultOptions(), arch.defaultOptions(includeTop: false), arch.defaultOptions(classes: 7)] {
+                let graph = try arch.build(options)
+                for keras3 in [false, true] {
+                    let file = Self.namesOnly(graph, keras3: keras3)
+                    #expect(NamingScheme.detect(file) == (keras3 ? .keras3 : .keras), "\(arch) keras3=\(keras3)")
+                    let detection = try ModelDetector.detect(file, file: "f")
+                    #expect(detection.architecture == arch, "\(arch) keras3=\(keras3) top=\(options.includeTop)")
+                    #expect(detection.options.includeTop == options.includeTop, "\(arch) keras3=\(keras3) top=\(options.includeTop)")
+                    #expect(detection.options.inputShape == arch.defaultInputShape)
+                    if options.includeTop { #expect(detection.options.classes == options.classes, "\(arch) keras3=\(keras3)") }
+                    // What was detected binds the file completely.
+                    let model = try Binder.bind(file, to: try detection.architecture.build(detection.options), scheme: detection.scheme, mode: .lenient, file: "f")
+                    #expect(model.report.missing.isEmpty && model.report.mismatched.isEmpty && model.report.unexpected.isEmpty, "\(arch) keras3=\(keras3)")
+                }
+            }
+        }
+        // The per-class counts the Keras 3 detection relies on are the builders' own.
+        func count(_ arch: Architecture, _ className: String) throws -> Int {
+            try arch.build(arch.defaultOptions(includeTop: false)).nodes.filter { $0.op.kerasClassName == className }.count
+        }
+        #expect(try count(.mobilenet, "DepthwiseConv2D") == 13)
+        #expect(try count(.mobilenetv2, "DepthwiseConv2D") == 17)
+        #expect(try count(.xception, "SeparableConv2D") == 34)
+        #expect(try count(.inceptionresnetv2, "Conv2D") == 244)
+        #expect(try count(.inceptionresnetv2, "BatchNormalization") == 204)
+        #expect(try count(.mobilenet, "Conv2D") == 14)
+    }
 }

@@ -60,6 +60,8 @@ public enum ModelDetector {
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
             if names.contains("conv1_conv") { return try resnet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file) }
         case .kerasV1:
+            if names.contains("block2_sepconv1") || names.contains("block14_sepconv2") { return .xception }
+            if names.contains("conv_7b") || names.contains("block35_1_conv") || names.contains("block8_10_conv") { return .inceptionresnetv2 }
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
             let blocks = names.filter { $0.hasPrefix("res4") && $0.hasSuffix("_branch2a") }.count
             return try resnet(deepestStage4: blocks, file: file)

@@ -5,7 +5,9 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
     /// tf.keras / Keras >= 2.3 / Keras 3 layer names: `conv1_conv`, `conv2_block1_0_conv`, `predictions`.
     case keras
     /// Keras <= 2.2.4 ResNet names: `conv1`, `bn_conv1`, `res2a_branch2a`, `res2a_branch1`, `fc1000`
-    /// (BatchNormalization epsilon 1e-3). VGG names did not change between eras.
+    /// (BatchNormalization epsilon 1e-3), and that era's 1-based automatic names (`conv2d_1`,
+    /// `batch_normalization_1`, ... in Xception and InceptionResNetV2 files). VGG names did not
+    /// change between eras.
     case kerasV1 = "keras-v1"
     /// Keras 3 `.weights.h5` object paths: `conv2d_N`, `batch_normalization_N`, ... by class and counter.
     case keras3 = "keras3"
@@ -20,6 +22,12 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
             return .torchvision
         }
         if names.contains(where: { $0 == "bn_conv1" || $0 == "fc1000" || ($0.hasPrefix("res") && $0.contains("_branch")) }) {
+            return .kerasV1
+        }
+        // Xception / InceptionResNetV2 weights of the Keras <= 2.2.4 era: automatic names from 1.
+        let set = Set(names)
+        if checkpoint.format != .keras3Weights, set.contains("conv2d_1"), !set.contains("conv2d"),
+           set.contains("block2_sepconv1") || set.contains("conv_7b") || set.contains("block35_1_conv") {
             return .kerasV1
         }
         if checkpoint.format == .keras3Weights,

@@ -38,7 +38,9 @@ public struct WeightNameMap: Sendable {
                 case .keras:
                     (layer, weight, transform) = (node.name, spec.name, .identity)
                 case .kerasV1:
-                    (layer, weight, transform) = (Self.kerasV1Name(node.name), spec.name, .identity)
+                    // `fc1000` is ResNet's old classifier; Xception's and InceptionResNetV2's kept `predictions`.
+                    let resnet = graph.node("conv1_conv") != nil
+                    (layer, weight, transform) = (node.name == "predictions" && !resnet ? node.name : Self.kerasV1Name(node.name), spec.name, .identity)
                 case .keras3:
                     (layer, weight, transform) = (keras3Groups[node.name] ?? node.name, spec.name, .identity)
                 case .torchvision:
@@ -64,12 +66,19 @@ public struct WeightNameMap: Sendable {
     /// The Keras <= 2.2.4 name of a current ResNet layer name: `conv1_conv` -> `conv1`,
     /// `conv1_bn` -> `bn_conv1`, `conv3_block2_1_conv` -> `res3b_branch2a`,
     /// `conv3_block1_0_bn` -> `bn3a_branch1`, `predictions` -> `fc1000`. Others are unchanged.
+    /// Automatically named layers count from 1 in that era (`conv2d` -> `conv2d_1`,
+    /// `batch_normalization_3` -> `batch_normalization_4`: Xception's projections and
+    /// InceptionResNetV2's convs in the official weights files).
     public static func kerasV1Name(_ name: String) -> String {
         switch name {
         case "conv1_conv": return "conv1"
         case "conv1_bn": return "bn_conv1"
         case "predictions": return "fc1000"
         default: break
+        }
+        let (base, counter) = KerasNaming.splitCounter(name)
+        if Self.kerasV1AutoNamed.contains(base), base == name || "\(base)_\(counter)" == name {
+            return "\(base)_\(base == name ? 1 : counter + 1)"
         }
         let parts = name.split(separator: "_")
         guard parts.count == 4, parts[0].hasPrefix("conv"), let stage = Int(parts[0].dropFirst(4)),
@@ -79,6 +88,9 @@ public struct WeightNameMap: Sendable {
         let suffix = branch == 0 ? "1" : "2" + ["a", "b", "c"][branch - 1]
         return (parts[3] == "conv" ? "res" : "bn") + "\(stage)\(letter)_branch\(suffix)"
     }
+
+    /// Weighted classes whose automatic names the keras-v1 scheme shifts to 1-based counters.
+    static let kerasV1AutoNamed: Set<String> = ["conv2d", "batch_normalization", "dense", "depthwise_conv2d", "separable_conv2d"]
 
     /// Keras 2.2 block letters: a, b, ..., z, then aa, ab, ... for the deep stages.
     static func blockLetter(_ block: Int) -> String {

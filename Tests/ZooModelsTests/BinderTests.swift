@@ -213,4 +213,36 @@ func sourceData(_ checkpoint: Checkpoint, _ layer: String, _ weight: String) -> 
         #expect(try count(.inceptionresnetv2, "BatchNormalization") == 204)
         #expect(try count(.mobilenet, "Conv2D") == 14)
     }
+
+    /// Keras <= 2.2.4 wrote Xception's and InceptionResNetV2's automatically named layers from 1
+    /// (`conv2d_1`, `batch_normalization_1`, ...; the official weights files have these names).
+    @Test func oneBasedAutomaticNamesBindAsKerasV1() throws {
+        #expect(WeightNameMap.kerasV1Name("conv2d") == "conv2d_1")
+        #expect(WeightNameMap.kerasV1Name("batch_normalization_202") == "batch_normalization_203")
+        #expect(WeightNameMap.kerasV1Name("block35_1_conv") == "block35_1_conv")
+        for arch in [Architecture.xception, .inceptionresnetv2] {
+            for options in [arch.defaultOptions(), arch.defaultOptions(includeTop: false)] {
+                let graph = try arch.build(options)
+                let source = syntheticCheckpoint(graph)
+                let keras = try Binder.bind(source, to: graph, scheme: .keras, mode: .strict, file: "x")
+                let old = try keras.checkpoint(naming: .kerasV1, format: .kerasH5Weights)
+                let names = Set(old.layers.map(\.name))
+                #expect(names.contains("conv2d_1") && !names.contains("conv2d") && names.contains("batch_normalization_1"))
+                #expect(names.contains("predictions") == options.includeTop)
+                #expect(NamingScheme.detect(old) == .kerasV1, "\(arch)")
+                let detection = try ModelDetector.detect(old, file: "old.h5")
+                #expect(detection.architecture == arch)
+                #expect(detection.scheme == .kerasV1)
+                #expect(detection.options.includeTop == options.includeTop)
+                #expect(detection.options.batchNormEpsilon == nil)
+                let model = try Binder.bind(old, to: try arch.build(detection.options), scheme: .kerasV1, mode: .strict, file: "old.h5")
+                #expect(model.report.isComplete)
+                for node in graph.nodes {
+                    for spec in node.weights {
+                        #expect(model.weights[node.name]?[spec.name]?.data == sourceData(source, node.name, spec.name), "\(node.name)/\(spec.name)")
+                    }
+                }
+            }
+        }
+    }
 }

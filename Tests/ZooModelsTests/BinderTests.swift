@@ -214,6 +214,28 @@ func sourceData(_ checkpoint: Checkpoint, _ layer: String, _ weight: String) -> 
         #expect(try count(.mobilenet, "Conv2D") == 14)
     }
 
+    /// A Keras 3 file without a config names a scale=False BatchNormalization's variables only
+    /// by index (the class alone cannot tell which three of four it has): the graph names them.
+    @Test func keras3IndexNamedVariablesBindInKerasOrder() throws {
+        var graph = Graph()
+        try graph.add("input_layer", .input(shape: [4, 4, 3]))
+        try graph.add("conv", .conv2D(ConvAttributes(filters: 2, kernel: [1, 1], useBias: false)), inputs: ["input_layer"])
+        try graph.add("bn", .batchNormalization(BatchNormAttributes(axis: 3, scale: false)), inputs: ["conv"])
+        func weight(_ name: String, _ shape: [Int], _ first: Float) -> Weight {
+            let count = shape.reduce(1, *)
+            return Weight(name: name, path: "", storedName: name, dtype: .float32, shape: shape, data: TensorData(values: (0..<count).map { first + Float($0) }))
+        }
+        let file = Checkpoint(format: .keras3Weights, layers: [
+            CheckpointLayer(name: "conv2d", weights: [weight("kernel", [1, 1, 3, 2], 0)]),
+            CheckpointLayer(name: "batch_normalization", weights: [weight("0", [2], 10), weight("1", [2], 20), weight("2", [2], 30)]),
+        ])
+        let model = try Binder.bind(file, to: graph, scheme: .keras3, mode: .strict, file: "f.weights.h5")
+        #expect(model.report.isComplete)
+        #expect(model.weights["bn"]?["beta"]?.data.array(of: Float.self) == [10, 11])
+        #expect(model.weights["bn"]?["moving_mean"]?.data.array(of: Float.self) == [20, 21])
+        #expect(model.weights["bn"]?["moving_variance"]?.data.array(of: Float.self) == [30, 31])
+    }
+
     /// Keras <= 2.2.4 wrote Xception's and InceptionResNetV2's automatically named layers from 1
     /// (`conv2d_1`, `batch_normalization_1`, ...; the official weights files have these names).
     @Test func oneBasedAutomaticNamesBindAsKerasV1() throws {

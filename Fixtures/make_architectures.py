@@ -32,7 +32,8 @@ Files written:
                           bn_conv1, res2a_branch2a, ..., fc1000).
   sequential_small.json   Sequential: Input 32x32x3, Conv2D(8, 3x3, relu, same),
                           MaxPooling2D, Flatten, Dropout(0.5), Dense(10, softmax).
-  resnet50_top.config.json, vgg16_top.config.json, sequential_small.config.json
+  resnet50_top.config.json, vgg16_top.config.json, mobilenet_top.config.json,
+  sequential_small.config.json
                           The exact string model.to_json() returns, byte for byte (no
                           trailing newline).
 
@@ -472,6 +473,8 @@ def main(argv):
                 assert header["total_params"] == EXPECTED_TOTALS[key], (key, header["total_params"])
             path = os.path.join(outdir, key + ".json")
             dump_structure(path, header, rows)
+            if key == "mobilenet_top":
+                write_text(os.path.join(outdir, key + ".config.json"), model.to_json())
             if os.path.getsize(path) > WIDE_FILE_LIMIT:
                 print("skipped %s: %d bytes" % (key, os.path.getsize(path)))
                 os.remove(path)
@@ -498,7 +501,7 @@ def main(argv):
         assert len(lines) == n + 2, (key, len(lines), n)
         data = json.loads("\n".join(lines))
         assert data["total_params"] == total == sum(r[3] for r in data["layers"]), key
-    for name in ("resnet50_top", "vgg16_top", "sequential_small"):
+    for name in ("resnet50_top", "vgg16_top", "mobilenet_top", "sequential_small"):
         with open(os.path.join(outdir, name + ".config.json")) as f:
             keras.models.model_from_json(f.read())
     size = sum(os.path.getsize(os.path.join(outdir, f)) for f in os.listdir(outdir))

@@ -3,7 +3,7 @@ import ZooModels
 
 /// Options shared by the commands that bind a file onto a graph.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Architecture, for files without a config: resnet50, resnet101, resnet152, vgg16, vgg19 (default: detected from the names).")
+    @Option(help: "Architecture, for files without a config: resnet50, resnet101, resnet152, vgg16, vgg19, mobilenet, mobilenetv2, xception, inceptionresnetv2 (default: detected from the names).")
     var arch: String?
 
     @Option(help: "Naming scheme of the file: keras, keras-v1, keras3, torchvision (default: detected from the names).")

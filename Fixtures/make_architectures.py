@@ -23,16 +23,22 @@ Files written:
               notop_160x128  include_top=False, input (160,128,3), pooling=None
                              (resnet50 and vgg16 only)
   <arch>_top.json, <arch>_notop.json
-                          arch densenet121, resnet50v2, inceptionv3: include_top=True
+                          arch densenet121, resnet50v2, inceptionv3, efficientnetb0, efficientnetv2b0: include_top=True
                           (1000 classes) and include_top=False (pooling=None) at the
                           default input (224,224,3), InceptionV3 (299,299,3). A notop
                           file is only kept while it stays under 150 KB.
+  <arch>_top.json, <arch>_notop.json   for arch mobilenet, mobilenetv2 (input 224x224x3),
+                          xception, inceptionresnetv2 (input 299x299x3, their default):
+                          keras.applications.MobileNet / MobileNetV2 / Xception /
+                          InceptionResNetV2(weights=None, include_top=True / False), with the
+                          wider extra below (a file over 150 KB would be skipped; none is).
   resnet50_keras_v1.json  The Keras 2.2.4-era ResNet50, include_top=True, from
                           keras_applications 1.0.8 resnet50.py (old layer names: conv1,
                           bn_conv1, res2a_branch2a, ..., fc1000).
   sequential_small.json   Sequential: Input 32x32x3, Conv2D(8, 3x3, relu, same),
                           MaxPooling2D, Flatten, Dropout(0.5), Dense(10, softmax).
-  resnet50_top.config.json, vgg16_top.config.json, sequential_small.config.json
+  resnet50_top.config.json, vgg16_top.config.json, mobilenet_top.config.json,
+  sequential_small.config.json
                           The exact string model.to_json() returns, byte for byte (no
                           trailing newline).
 
@@ -58,6 +64,11 @@ Structure JSON (one line per layer):
       MaxPooling2D, AveragePooling2D   pool_size, strides, padding
       Activation         activation
       anything else      {}
+    The mobilenet/mobilenetv2/xception/inceptionresnetv2 files also record
+      BatchNormalization momentum; DepthwiseConv2D kernel_size, strides, padding,
+      depth_multiplier, use_bias, dilation_rate, activation; SeparableConv2D the same plus
+      filters; ReLU max_value, negative_slope, threshold; Reshape target_shape; Dropout
+      rate; Concatenate axis; CustomScaleLayer scale; Global*Pooling2D keepdims.
   * trainable/non-trainable params count the elements of model.trainable_weights /
     model.non_trainable_weights. The non-trainable ones are BN moving_mean and
     moving_variance.
@@ -79,8 +90,9 @@ resnet50_keras_v1.json ("source": "executed"):
   names, classes, inbound names and the order of the layers.
 
 Checks at the end: total params (ResNet50 top 25,636,712 and notop 23,587,712; VGG16 top
-138,357,544 and notop 14,714,688; DenseNet121 top 8,062,504; ResNet50V2 top 25,613,800;
-InceptionV3 top 23,851,784), that the output folder stays under 1.5 MB, and that
+138,357,544 and notop 14,714,688; with top, MobileNet 4,253,864, MobileNetV2 3,538,984,
+Xception 22,910,480, InceptionResNetV2 55,873,736), that the output folder stays under
+1.5 MB, and that
 every structure file has exactly one line per layer.
 """
 
@@ -109,6 +121,31 @@ ARCHS = {
     "vgg19": keras.applications.VGG19,
 }
 
+# Families whose structure is written only as _top and _notop (at their default input
+# size), with the wider EXTRA_KEYS_WIDE; their other variants are checked by parameter
+# totals in the Swift tests. A file over WIDE_FILE_LIMIT bytes is not written.
+WIDE_ARCHS = {
+    "mobilenet": (keras.applications.MobileNet, (224, 224, 3)),
+    "mobilenetv2": (keras.applications.MobileNetV2, (224, 224, 3)),
+    "xception": (keras.applications.Xception, (299, 299, 3)),
+    "inceptionresnetv2": (keras.applications.InceptionResNetV2, (299, 299, 3)),
+}
+WIDE_VARIANTS = ("top", "notop")
+WIDE_FILE_LIMIT = 150 * 1024
+
+# Further families, written only as top and notop at their default input size with the
+# original EXTRA_KEYS, and only while each file stays under FILE_LIMIT (a notop file over it
+# is skipped; a top file over it is an error).
+MORE_ARCHS = {
+    "densenet121": (keras.applications.DenseNet121, (224, 224, 3)),
+    "resnet50v2": (keras.applications.ResNet50V2, (224, 224, 3)),
+    "inceptionv3": (keras.applications.InceptionV3, (299, 299, 3)),
+    "efficientnetb0": (keras.applications.EfficientNetB0, (224, 224, 3)),
+    "efficientnetv2b0": (keras.applications.EfficientNetV2B0, (224, 224, 3)),
+}
+MORE_VARIANTS = ("top", "notop")
+FILE_LIMIT = 150 * 1024
+
 # variant -> (include_top, pooling, classes, input_shape)
 VARIANTS = {
     "top": (True, None, 1000, (224, 224, 3)),
@@ -120,17 +157,6 @@ VARIANTS = {
 }
 ONLY_SOME = {"top10": ("resnet50", "vgg16"), "notop_160x128": ("resnet50", "vgg16")}
 
-# Further families, written only as top and notop at their default input size, and only
-# while each file stays under FILE_LIMIT (a notop file over it is skipped; a top file over
-# it is an error).
-MORE_ARCHS = {
-    "densenet121": (keras.applications.DenseNet121, (224, 224, 3)),
-    "resnet50v2": (keras.applications.ResNet50V2, (224, 224, 3)),
-    "inceptionv3": (keras.applications.InceptionV3, (299, 299, 3)),
-}
-MORE_VARIANTS = ("top", "notop")
-FILE_LIMIT = 150 * 1024
-
 EXPECTED_TOTALS = {
     "resnet50_top": 25636712,
     "resnet50_notop": 23587712,
@@ -139,6 +165,13 @@ EXPECTED_TOTALS = {
     "densenet121_top": 8062504,
     "resnet50v2_top": 25613800,
     "inceptionv3_top": 23851784,
+    "efficientnetb0_top": 5330571,
+    "efficientnetv2b0_top": 7200312,
+    # The totals keras.io's applications table lists.
+    "mobilenet_top": 4253864,
+    "mobilenetv2_top": 3538984,
+    "xception_top": 22910480,
+    "inceptionresnetv2_top": 55873736,
 }
 
 EXTRA_KEYS = {
@@ -151,6 +184,23 @@ EXTRA_KEYS = {
     "Activation": ["activation"],
 }
 
+# The wider set, for WIDE_ARCHS only (so the older files stay byte for byte the same).
+EXTRA_KEYS_WIDE = dict(EXTRA_KEYS)
+EXTRA_KEYS_WIDE.update({
+    "BatchNormalization": ["epsilon", "axis", "center", "scale", "momentum"],
+    "DepthwiseConv2D": ["kernel_size", "strides", "padding", "depth_multiplier", "use_bias",
+                        "dilation_rate", "activation"],
+    "SeparableConv2D": ["filters", "kernel_size", "strides", "padding", "depth_multiplier",
+                        "use_bias", "dilation_rate", "activation"],
+    "ReLU": ["max_value", "negative_slope", "threshold"],
+    "Reshape": ["target_shape"],
+    "Dropout": ["rate"],
+    "Concatenate": ["axis"],
+    "CustomScaleLayer": ["scale"],
+    "GlobalAveragePooling2D": ["keepdims"],
+    "GlobalMaxPooling2D": ["keepdims"],
+})
+
 SIZE_LIMIT = 1536 * 1024
 
 
@@ -162,8 +212,8 @@ def jsonable(v):
     return v
 
 
-def extra_for(layer):
-    keys = EXTRA_KEYS.get(layer.__class__.__name__)
+def extra_for(layer, wide=False):
+    keys = (EXTRA_KEYS_WIDE if wide else EXTRA_KEYS).get(layer.__class__.__name__)
     if not keys:
         return {}
     cfg = layer.get_config()
@@ -205,12 +255,12 @@ def n_elems(weights):
     return int(sum(int(np.prod(w.shape)) for w in weights))
 
 
-def layer_rows(model, check_config=True):
+def layer_rows(model, check_config=True, wide=False):
     rows = []
     for layer in model.layers:
         shape = jsonable(list(layer.output.shape))
         rows.append([layer.name, layer.__class__.__name__, shape, int(layer.count_params()),
-                     inbound_names(layer), extra_for(layer)])
+                     inbound_names(layer), extra_for(layer, wide)])
     if check_config:
         cfg = config_inbound(model)
         assert list(cfg) == [r[0] for r in rows], "config layer order differs from model.layers"
@@ -373,13 +423,15 @@ def build_resnet50_v1():
 
 def build_app(arch, variant):
     include_top, pooling, classes, input_shape = VARIANTS[variant]
-    if arch in MORE_ARCHS:
-        fn, input_shape = MORE_ARCHS[arch]
-    else:
-        fn = ARCHS[arch]
+    wide = arch in WIDE_ARCHS
+    if wide:
+        input_shape = WIDE_ARCHS[arch][1]
+    elif arch in MORE_ARCHS:
+        input_shape = MORE_ARCHS[arch][1]
     keras.backend.clear_session()
-    model = fn(include_top=include_top, weights=None, input_shape=input_shape,
-               pooling=pooling, classes=classes)
+    builder = WIDE_ARCHS[arch][0] if wide else MORE_ARCHS[arch][0] if arch in MORE_ARCHS else ARCHS[arch]
+    model = builder(include_top=include_top, weights=None, input_shape=input_shape,
+                    pooling=pooling, classes=classes)
     header = {
         "architecture": arch,
         "variant": variant,
@@ -388,7 +440,7 @@ def build_app(arch, variant):
                     "input_shape": list(input_shape)},
     }
     header.update(totals(model))
-    return header, layer_rows(model), model
+    return header, layer_rows(model, wide=wide), model
 
 
 def build_sequential_small():
@@ -454,6 +506,22 @@ def main(argv):
                 continue
             summary.append((key, header["total_params"], len(rows)))
 
+    for arch in WIDE_ARCHS:
+        for variant in WIDE_VARIANTS:
+            header, rows, model = build_app(arch, variant)
+            key = "%s_%s" % (arch, variant)
+            if key in EXPECTED_TOTALS:
+                assert header["total_params"] == EXPECTED_TOTALS[key], (key, header["total_params"])
+            path = os.path.join(outdir, key + ".json")
+            dump_structure(path, header, rows)
+            if key == "mobilenet_top":
+                write_text(os.path.join(outdir, key + ".config.json"), model.to_json())
+            if os.path.getsize(path) > WIDE_FILE_LIMIT:
+                print("skipped %s: %d bytes" % (key, os.path.getsize(path)))
+                os.remove(path)
+                continue
+            summary.append((key, header["total_params"], len(rows)))
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         header, rows, _ = build_resnet50_v1()
@@ -474,7 +542,7 @@ def main(argv):
         assert len(lines) == n + 2, (key, len(lines), n)
         data = json.loads("\n".join(lines))
         assert data["total_params"] == total == sum(r[3] for r in data["layers"]), key
-    for name in ("resnet50_top", "vgg16_top", "sequential_small"):
+    for name in ("resnet50_top", "vgg16_top", "mobilenet_top", "sequential_small"):
         with open(os.path.join(outdir, name + ".config.json")) as f:
             keras.models.model_from_json(f.read())
     size = sum(os.path.getsize(os.path.join(outdir, f)) for f in os.listdir(outdir))

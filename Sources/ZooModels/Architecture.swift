@@ -10,6 +10,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
     case densenet121, densenet169, densenet201
     case resnet50v2, resnet101v2, resnet152v2
     case inceptionv3
+    case mobilenet, mobilenetv2, xception, inceptionresnetv2
 
     /// The keras.applications function name (`ResNet50`, `VGG16`, ...).
     public var kerasName: String { builder.kerasName }
@@ -27,6 +28,10 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         case .densenet121, .densenet169, .densenet201: return DenseNetBuilder(architecture: self)
         case .resnet50v2, .resnet101v2, .resnet152v2: return ResNetV2Builder(architecture: self)
         case .inceptionv3: return InceptionV3Builder()
+        case .mobilenet: return MobileNetBuilder()
+        case .mobilenetv2: return MobileNetV2Builder()
+        case .xception: return XceptionBuilder()
+        case .inceptionresnetv2: return InceptionResNetV2Builder()
         }
     }
 

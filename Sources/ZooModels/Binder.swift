@@ -16,9 +16,21 @@ public enum Binder {
         let map = try WeightNameMap(graph: graph, scheme: scheme)
         var tensors: [String: Weight] = [:]
         var order: [String] = []
+        // A Keras 3 file without a config stores variables by index (`vars/0`, `vars/1`, ...);
+        // the reader names them from the class, which cannot tell a BatchNormalization with
+        // scale=False (InceptionResNetV2: beta, moving_mean, moving_variance) from one with
+        // center=False. The graph knows: same count, Keras's variable order.
+        var graphNames: [String: [String]] = [:]
+        if scheme == .keras3 {
+            for entry in map.entries { graphNames[entry.fileLayer, default: []].append(entry.fileWeight) }
+        }
         for layer in checkpoint.layers {
-            for weight in layer.weights {
-                let key = map.fileKey(layer: layer.name, weight: weight.name)
+            var names = layer.weights.map(\.name)
+            if scheme == .keras3, !names.isEmpty, names.allSatisfy({ Int($0) != nil }), let expected = graphNames[layer.name], expected.count == names.count {
+                names = expected
+            }
+            for (weight, name) in zip(layer.weights, names) {
+                let key = map.fileKey(layer: layer.name, weight: name)
                 if tensors[key] == nil {
                     tensors[key] = weight
                     order.append(key)

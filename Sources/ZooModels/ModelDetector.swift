@@ -20,7 +20,17 @@ public enum ModelDetector {
         var options = architecture.defaultOptions(includeTop: false)
         let classifierNames = ["predictions", "fc1000", "probs", "fc", "classifier.6"]
         let dense = weighted.filter { layer in layer.weights.contains { $0.shape.count == 2 } }
-        if let classifier = weighted.first(where: { classifierNames.contains($0.name) }) ?? (scheme == .keras3 ? dense.last : nil),
+        if architecture == .mobilenet {
+            // MobileNet's classifier is a biased 1x1 Conv2D, `conv_preds` (Keras 3 files: the
+            // 15th conv2d group; 14 without the top).
+            let convGroups = scheme == .keras3 ? weighted.filter(isConv2DGroup) : []
+            let classifier = weighted.first { $0.name == "conv_preds" }
+                ?? (convGroups.count == 15 ? convGroups.max { KerasNaming.splitCounter($0.name).counter < KerasNaming.splitCounter($1.name).counter } : nil)
+            if let classifier, let kernel = classifier.weights.first(where: { $0.shape.count == 4 }) {
+                options.includeTop = true
+                options.classes = classifier.weights.first(where: { $0.shape.count == 1 })?.shape[0] ?? kernel.shape[3]
+            }
+        } else if let classifier = weighted.first(where: { classifierNames.contains($0.name) }) ?? (scheme == .keras3 ? dense.last : nil),
            let kernel = classifier.weights.first(where: { $0.shape.count == 2 }) {
             options.includeTop = true
             // The bias length names the classes; a kernel whose shape disagrees is then reported
@@ -47,6 +57,11 @@ public enum ModelDetector {
         let bnCount = layers.filter { layer in layer.weights.contains { $0.name == "moving_mean" || $0.name == "running_mean" } }.count
         switch scheme {
         case .keras:
+            // Xception also has `block1_conv1`, so it goes before VGG.
+            if names.contains("block2_sepconv1") || names.contains("block14_sepconv2") { return .xception }
+            if names.contains("conv_dw_1") || names.contains("conv_pw_13") { return .mobilenet }
+            if names.contains("expanded_conv_depthwise") || names.contains("block_1_expand") || names.contains("bn_Conv1") { return .mobilenetv2 }
+            if names.contains("conv_7b") || names.contains("block35_1_conv") || names.contains("block8_10_conv") { return .inceptionresnetv2 }
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
             if names.contains("pool2_conv") { return try denseNet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file) }
             if names.contains("post_bn") || names.contains("conv2_block1_preact_bn") {
@@ -55,6 +70,8 @@ public enum ModelDetector {
             if names.contains("conv1_conv") { return try resnet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file) }
             if every.contains("mixed10") || autoNamedConvs(names, firstCounter: 0) == 94 { return .inceptionv3 }
         case .kerasV1:
+            if names.contains("block2_sepconv1") || names.contains("block14_sepconv2") { return .xception }
+            if names.contains("conv_7b") || names.contains("block35_1_conv") || names.contains("block8_10_conv") { return .inceptionresnetv2 }
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
             if names.contains("conv1/conv") || names.contains("pool2_conv") {
                 return try denseNet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file)
@@ -68,6 +85,20 @@ public enum ModelDetector {
             let blocks = Set(names.filter { $0.hasPrefix("layer3.") }.compactMap { $0.split(separator: ".").dropFirst().first.flatMap { Int($0) } }).count
             return try resnet(deepestStage4: blocks, file: file)
         case .keras3:
+            // Told apart by layers per class (the group names' class part), from the builders:
+            // depthwise convs 13 (MobileNet) / 17 (MobileNetV2), separable convs 34 (Xception),
+            // 244 Conv2D and 204 BatchNormalization (InceptionResNetV2).
+            let counts = keras3Counts(layers)
+            let depthwise = counts["depthwise_conv2d", default: 0], separable = counts["separable_conv2d", default: 0]
+            if depthwise > 0 || separable > 0 {
+                switch (depthwise, separable) {
+                case (13, 0): return .mobilenet
+                case (17, 0): return .mobilenetv2
+                case (0, 34): return .xception
+                default: return try fail(file, "\(depthwise) depthwise and \(separable) separable convolutions match no MobileNet (13), MobileNetV2 (17) or Xception (34 separable)")
+                }
+            }
+            if counts["conv2d", default: 0] == 244 && counts["batch_normalization", default: 0] == 204 { return .inceptionresnetv2 }
             if bnCount == 0 { return convCount == 16 ? .vgg19 : convCount == 13 ? .vgg16 : try fail(file, "\(convCount) convolutions and no BatchNormalization match no VGG") }
             // (convolutions, BatchNormalizations): ResNet has one BN per conv, ResNetV2 four
             // fewer (its shortcut convs have none, plus post_bn), DenseNet one more (the final bn).
@@ -87,7 +118,7 @@ public enum ModelDetector {
                                 + "(ResNet50/101/152: 53/104/155 of each; V2: 4 fewer BatchNormalizations; DenseNet121/169/201: 120/168/200 and one more; InceptionV3: 94 and 94)")
             }
         }
-        return try fail(file, "the layer names match no known ResNet, ResNetV2, DenseNet, Inception or VGG naming")
+        return try fail(file, "the layer names match no known ResNet, ResNetV2, DenseNet, Inception, VGG, MobileNet, MobileNetV2, Xception or InceptionResNetV2 naming")
     }
 
     /// Weighted layers with Keras's automatic Conv2D names, `conv2d` or `conv2d_N`, counted when
@@ -100,9 +131,18 @@ public enum ModelDetector {
             return n
         }
         let set = Set(counters)
-        guard !set.isEmpty, set.min() == firstCounter, set.max()! - firstCounter + 1 == set.count else { return 0 }
+        guard let high = set.max(), set.min() == firstCounter, high - firstCounter + 1 == set.count else { return 0 }
         return set.count
     }
+
+    /// Weighted layers per class part of their Keras 3 group name (`conv2d_3` counts as `conv2d`).
+    static func keras3Counts(_ layers: [CheckpointLayer]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for layer in layers { counts[KerasNaming.splitCounter(layer.name).base, default: 0] += 1 }
+        return counts
+    }
+
+    private static func isConv2DGroup(_ layer: CheckpointLayer) -> Bool { KerasNaming.splitCounter(layer.name).base == "conv2d" }
 
     private static func maxBlock(_ names: Set<String>, stage: Int, pattern: String) -> Int {
         names.compactMap { name -> Int? in

@@ -7,8 +7,8 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
     /// Keras <= 2.2.4 / keras_applications 1.0.8 names. ResNet: `conv1`, `bn_conv1`,
     /// `res2a_branch2a`, `res2a_branch1`, `fc1000` (BatchNormalization epsilon 1e-3). DenseNet:
     /// `conv1/conv`, `conv1/bn`, `fc1000` (the blocks and transitions kept their names).
-    /// ResNetV2: `probs` for `predictions`. InceptionV3: Keras 2's 1-based automatic names
-    /// (`conv2d_1`, `batch_normalization_1`, ...). VGG names did not change between eras.
+    /// ResNetV2: `probs` for `predictions`. InceptionV3, Xception and InceptionResNetV2: Keras 2's
+    /// 1-based automatic names (`conv2d_1`, `batch_normalization_1`, ...). VGG names did not change.
     case kerasV1 = "keras-v1"
     /// Keras 3 `.weights.h5` object paths: `conv2d_N`, `batch_normalization_N`, ... by class and counter.
     case keras3 = "keras3"
@@ -34,6 +34,11 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
         // (94 of them) has a builder that needs them renamed, other such files stay keras.
         if checkpoint.format != .keras3Weights, nameSet.contains("conv2d_1"), nameSet.contains("conv2d_94"), nameSet.contains("batch_normalization_1"),
            !nameSet.contains("conv2d"), !nameSet.contains("batch_normalization") {
+            return .kerasV1
+        }
+        // Xception / InceptionResNetV2 weights of the Keras <= 2.2.4 era: automatic names from 1.
+        if checkpoint.format != .keras3Weights, nameSet.contains("conv2d_1"), !nameSet.contains("conv2d"),
+           nameSet.contains("block2_sepconv1") || nameSet.contains("conv_7b") || nameSet.contains("block35_1_conv") {
             return .kerasV1
         }
         if checkpoint.format == .keras3Weights,

@@ -70,14 +70,15 @@ public struct WeightNameMap: Sendable {
         case denseNet
         /// ResNetV2 (keras_applications 1.0.8): `probs`.
         case resnetV2
-        /// InceptionV3 with Keras 2's 1-based automatic names.
+        /// InceptionV3, Xception and InceptionResNetV2 with Keras 2's 1-based automatic names
+        /// (their named layers, `predictions` included, kept their names).
         case inception
 
         /// The family of a keras.applications graph, from its named layers.
         public init(_ graph: Graph) {
             if graph.node("conv2_block1_concat") != nil { self = .denseNet }
             else if graph.node("post_bn") != nil { self = .resnetV2 }
-            else if graph.node("mixed0") != nil { self = .inception }
+            else if graph.node("mixed0") != nil || graph.node("block2_sepconv1") != nil || graph.node("conv_7b") != nil { self = .inception }
             else { self = .resnet }
         }
     }
@@ -107,7 +108,7 @@ public struct WeightNameMap: Sendable {
     /// classes InceptionV3 leaves unnamed. Others are unchanged.
     static func keras2AutoName(_ name: String) -> String {
         let bases = ["conv2d", "batch_normalization", "activation", "max_pooling2d", "average_pooling2d", "concatenate",
-                     "global_average_pooling2d", "global_max_pooling2d", "input_layer"]
+                     "global_average_pooling2d", "global_max_pooling2d", "input_layer", "dense", "depthwise_conv2d", "separable_conv2d", "add"]
         if bases.contains(name) { return name + "_1" }
         let (base, counter) = KerasNaming.splitCounter(name)
         guard bases.contains(base), counter >= 1, String(counter) == name.dropFirst(base.count + 1) else { return name }

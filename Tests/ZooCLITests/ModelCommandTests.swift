@@ -50,11 +50,13 @@ let vggFile: String = {
         let text = try ZooProcess.run(["models"])
         // The selection table: one row per architecture, then the transfer points.
         let lines = text.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("architecture    Keras name      params  no top  GMACs  input") == true)
+        #expect(lines.first?.split(separator: " ").map(String.init) == ["architecture", "Keras", "name", "params", "no", "top", "GMACs", "input", "preprocessing", "features", "layers"])
+        #expect(lines.filter { $0.hasSuffix(" ") }.isEmpty)
         func row(_ name: String) -> [String] { lines.first { $0.hasPrefix(name + " ") }?.split(separator: " ").map(String.init) ?? [] }
         #expect(row("vgg16") == ["vgg16", "VGG16", "138.4M", "14.7M", "15.5", "224x224", "caffe", "512", "23"])
         #expect(row("inceptionv3") == ["inceptionv3", "InceptionV3", "23.9M", "21.8M", "5.71", "299x299", "tf", "2048", "313"])
         #expect(row("efficientnetb0") == ["efficientnetb0", "EfficientNetB0", "5.3M", "4.0M", "0.39", "224x224", "none", "1280", "240"])
+        #expect(row("mobilenetv2") == ["mobilenetv2", "MobileNetV2", "3.5M", "2.3M", "0.30", "224x224", "tf", "1280", "156"])
         #expect(lines.contains("  vgg16: block1_pool, block2_pool, block3_pool, block4_pool, block5_pool, fc1, fc2"))
         // Multiply-adds per image as the literature counts them (VGG16 15.47 G, ResNet50 3.86 G,
         // EfficientNetB0 0.39 G at 224x224).

@@ -58,6 +58,12 @@ struct KerasStructure {
             out.append(("\(arch.rawValue)_top10.json", arch, ArchitectureOptions(classes: 10)))
             out.append(("\(arch.rawValue)_notop_160x128.json", arch, ArchitectureOptions(includeTop: false, inputShape: [160, 128, 3])))
         }
+        // The families written with the wider `extra` (top and notop at the default input only;
+        // the other variants are checked by `newFamiliesMatchKerasTotals`).
+        for arch in [Architecture.mobilenet, .mobilenetv2, .xception, .inceptionresnetv2] {
+            out.append(("\(arch.rawValue)_top.json", arch, arch.defaultOptions()))
+            out.append(("\(arch.rawValue)_notop.json", arch, arch.defaultOptions(includeTop: false)))
+        }
         return out
     }()
 
@@ -92,36 +98,149 @@ struct KerasStructure {
             #expect(node.op.kerasClassName == row.className, "\(node.name)")
             #expect(node.outputShape == row.outputShape, "\(node.name)")
             #expect(node.parameterCount == row.params, "\(node.name)")
-            if case .batchNormalization(let bn) = node.op {
-                #expect(bn.epsilon == row.extra["epsilon"] as? Double, "\(node.name)")
-                // Keras reports axis 3 for these NHWC models; the graph's axis is either 3 or -1.
-                let axis = row.extra["axis"] as? Int ?? (row.extra["axis"] as? [Int])?.first
-                #expect(bn.axis == axis || (bn.axis == -1 && axis == 3), "\(node.name)")
-                #expect(bn.scale == row.extra["scale"] as? Bool, "\(node.name)")
-                #expect(bn.center == row.extra["center"] as? Bool, "\(node.name)")
+            Self.checkExtra(node, row)
+        }
+    }
+
+    /// The config facts the fixture records for the layer (whichever keys it has).
+    static func checkExtra(_ node: Node, _ row: KerasStructure.Row) {
+        let extra = row.extra
+        func expectKey<T: Equatable>(_ key: String, _ value: T) {
+            if let recorded = extra[key] { #expect(recorded as? T == value, "\(node.name) \(key)") }
+        }
+        switch node.op {
+        case .batchNormalization(let bn):
+            #expect(bn.epsilon == extra["epsilon"] as? Double, "\(node.name)")
+            // Keras reports axis 3 for these NHWC models; the graph's axis is either 3 or -1.
+            if let recorded = extra["axis"] {
+                let axis = recorded as? Int ?? (recorded as? [Int])?.first
+                #expect(bn.axis == axis || (bn.axis == -1 && axis == 3), "\(node.name) axis")
             }
-            if case .conv2D(let conv) = node.op {
-                #expect(conv.filters == row.extra["filters"] as? Int, "\(node.name)")
-                #expect(conv.kernel == row.extra["kernel_size"] as? [Int], "\(node.name)")
-                #expect(conv.strides == row.extra["strides"] as? [Int], "\(node.name)")
-                #expect(conv.padding.rawValue == row.extra["padding"] as? String, "\(node.name)")
-                #expect(conv.useBias == row.extra["use_bias"] as? Bool, "\(node.name)")
-                #expect(conv.dilation == row.extra["dilation_rate"] as? [Int], "\(node.name)")
-                #expect(conv.activation.rawValue == row.extra["activation"] as? String, "\(node.name)")
+            expectKey("center", bn.center)
+            expectKey("scale", bn.scale)
+            expectKey("momentum", bn.effectiveMomentum)
+        case .conv2D(let conv):
+            #expect(conv.strides == extra["strides"] as? [Int], "\(node.name)")
+            #expect(conv.padding.rawValue == extra["padding"] as? String, "\(node.name)")
+            #expect(conv.activation.rawValue == extra["activation"] as? String, "\(node.name)")
+            expectKey("filters", conv.filters)
+            expectKey("kernel_size", conv.kernel)
+            expectKey("use_bias", conv.useBias)
+            expectKey("dilation_rate", conv.dilation)
+        case .depthwiseConv2D(let conv):
+            expectKey("strides", conv.strides)
+            expectKey("padding", conv.padding.rawValue)
+            expectKey("depth_multiplier", conv.filters)
+            expectKey("use_bias", conv.useBias)
+            expectKey("kernel_size", conv.kernel)
+            expectKey("activation", conv.activation.rawValue)
+        case .separableConv2D(let conv):
+            expectKey("filters", conv.filters)
+            expectKey("kernel_size", conv.kernel)
+            expectKey("strides", conv.strides)
+            expectKey("padding", conv.padding.rawValue)
+            expectKey("depth_multiplier", conv.depthMultiplier)
+            expectKey("use_bias", conv.useBias)
+            expectKey("activation", conv.activation.rawValue)
+        case .dense(let dense):
+            #expect(dense.activation.rawValue == extra["activation"] as? String, "\(node.name)")
+            expectKey("units", dense.units)
+            expectKey("use_bias", dense.useBias)
+        case .reluLayer(let relu):
+            if extra["negative_slope"] != nil {
+                #expect(relu.maxValue == extra["max_value"] as? Double, "\(node.name)")
+                #expect(relu.negativeSlope == extra["negative_slope"] as? Double, "\(node.name)")
+                #expect(relu.threshold == extra["threshold"] as? Double, "\(node.name)")
             }
-            if case .dense(let dense) = node.op {
-                #expect(dense.units == row.extra["units"] as? Int, "\(node.name)")
-                #expect(dense.useBias == row.extra["use_bias"] as? Bool, "\(node.name)")
-                #expect(dense.activation.rawValue == row.extra["activation"] as? String, "\(node.name)")
-            }
-            if case .maxPooling2D(let pool) = node.op { try comparePool(pool, row) }
-            if case .averagePooling2D(let pool) = node.op { try comparePool(pool, row) }
-            if case .zeroPadding2D(let top, let bottom, let left, let right) = node.op {
-                #expect(row.extra["padding"] as? [[Int]] == [[top, bottom], [left, right]], "\(node.name)")
-            }
-            if case .activation(let activation) = node.op {
-                #expect(activation.rawValue == row.extra["activation"] as? String, "\(node.name)")
-            }
+        case .activation(let activation):
+            #expect(activation.rawValue == extra["activation"] as? String, "\(node.name)")
+        case .zeroPadding2D(let top, let bottom, let left, let right):
+            #expect(extra["padding"] as? [[Int]] == [[top, bottom], [left, right]], "\(node.name)")
+        case .maxPooling2D(let pool), .averagePooling2D(let pool):
+            #expect(pool.size == extra["pool_size"] as? [Int], "\(node.name)")
+            #expect(pool.strides == extra["strides"] as? [Int], "\(node.name)")
+            #expect(pool.padding.rawValue == extra["padding"] as? String, "\(node.name)")
+        case .reshape(let target): expectKey("target_shape", target)
+        case .dropout(let rate): expectKey("rate", rate)
+        case .concatenate(let axis): expectKey("axis", axis)
+        case .customScale(let scale): expectKey("scale", scale)
+        case .globalAveragePooling2D, .globalMaxPooling2D: expectKey("keepdims", false)
+        case .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims: expectKey("keepdims", true)
+        default: break
+        }
+    }
+
+    /// Parameter totals, layer counts and output shapes of every new family and variant, as real
+    /// Keras 3.15.1 reported them: `keras.applications.<Arch>(weights=None, include_top=...,
+    /// pooling=..., classes=..., input_shape=...)`, then `model.count_params()`,
+    /// the element counts of `model.non_trainable_weights`, `len(model.layers)` and
+    /// `model.output.shape` (run with KERAS_BACKEND=jax JAX_PLATFORMS=cpu in the venv of
+    /// Fixtures/requirements.txt). Inputs default to 224x224x3 (MobileNet, MobileNetV2) or
+    /// 299x299x3 (Xception, InceptionResNetV2).
+    static let kerasTotals: [(Architecture, String, ArchitectureOptions?, total: Int, nonTrainable: Int, layers: Int, output: [Int])] = {
+        func top(_ arch: Architecture, classes: Int = 1000, input: [Int]? = nil) -> ArchitectureOptions {
+            ArchitectureOptions(classes: classes, inputShape: input ?? arch.defaultInputShape)
+        }
+        func notop(_ arch: Architecture, _ pooling: ArchitectureOptions.Pooling = .none, input: [Int]? = nil) -> ArchitectureOptions {
+            ArchitectureOptions(includeTop: false, pooling: pooling, inputShape: input ?? arch.defaultInputShape)
+        }
+        let m = Architecture.mobilenet, m2 = Architecture.mobilenetv2, x = Architecture.xception, ir = Architecture.inceptionresnetv2
+        return [
+            (m, "top", nil, 4_253_864, 21_888, 91, [1000]),
+            (m, "notop", notop(m), 3_228_864, 21_888, 86, [7, 7, 1024]),
+            (m, "avg", notop(m, .avg), 3_228_864, 21_888, 87, [1024]),
+            (m, "max", notop(m, .max), 3_228_864, 21_888, 87, [1024]),
+            (m, "top10", top(m, classes: 10), 3_239_114, 21_888, 91, [10]),
+            (m, "notop_160", notop(m, input: [160, 160, 3]), 3_228_864, 21_888, 86, [5, 5, 1024]),
+            (m, "top10_192", top(m, classes: 10, input: [192, 192, 3]), 3_239_114, 21_888, 91, [10]),
+            (m, "notop_161x129", notop(m, input: [161, 129, 3]), 3_228_864, 21_888, 86, [5, 4, 1024]),
+            (m, "avg_96x128", notop(m, .avg, input: [96, 128, 3]), 3_228_864, 21_888, 87, [1024]),
+            (m2, "top", nil, 3_538_984, 34_112, 156, [1000]),
+            (m2, "notop", notop(m2), 2_257_984, 34_112, 154, [7, 7, 1280]),
+            (m2, "avg", notop(m2, .avg), 2_257_984, 34_112, 155, [1280]),
+            (m2, "max", notop(m2, .max), 2_257_984, 34_112, 155, [1280]),
+            (m2, "top10", top(m2, classes: 10), 2_270_794, 34_112, 156, [10]),
+            (m2, "notop_160", notop(m2, input: [160, 160, 3]), 2_257_984, 34_112, 154, [5, 5, 1280]),
+            (m2, "top10_192", top(m2, classes: 10, input: [192, 192, 3]), 2_270_794, 34_112, 156, [10]),
+            (m2, "notop_161x129", notop(m2, input: [161, 129, 3]), 2_257_984, 34_112, 154, [6, 5, 1280]),
+            (m2, "avg_96x128", notop(m2, .avg, input: [96, 128, 3]), 2_257_984, 34_112, 155, [1280]),
+            (x, "top", nil, 22_910_480, 54_528, 134, [1000]),
+            (x, "notop", notop(x), 20_861_480, 54_528, 132, [10, 10, 2048]),
+            (x, "avg", notop(x, .avg), 20_861_480, 54_528, 133, [2048]),
+            (x, "max", notop(x, .max), 20_861_480, 54_528, 133, [2048]),
+            (x, "top10", top(x, classes: 10), 20_881_970, 54_528, 134, [10]),
+            (x, "notop_160", notop(x, input: [160, 160, 3]), 20_861_480, 54_528, 132, [5, 5, 2048]),
+            (x, "top10_192", top(x, classes: 10, input: [192, 192, 3]), 20_881_970, 54_528, 134, [10]),
+            (x, "notop_161x129", notop(x, input: [161, 129, 3]), 20_861_480, 54_528, 132, [5, 4, 2048]),
+            (x, "avg_96x128", notop(x, .avg, input: [96, 128, 3]), 20_861_480, 54_528, 133, [2048]),
+            (ir, "top", nil, 55_873_736, 60_544, 782, [1000]),
+            (ir, "notop", notop(ir), 54_336_736, 60_544, 780, [8, 8, 1536]),
+            (ir, "avg", notop(ir, .avg), 54_336_736, 60_544, 781, [1536]),
+            (ir, "max", notop(ir, .max), 54_336_736, 60_544, 781, [1536]),
+            (ir, "top10", top(ir, classes: 10), 54_352_106, 60_544, 782, [10]),
+            (ir, "notop_160", notop(ir, input: [160, 160, 3]), 54_336_736, 60_544, 780, [3, 3, 1536]),
+            (ir, "top10_192", top(ir, classes: 10, input: [192, 192, 3]), 54_352_106, 60_544, 782, [10]),
+            (ir, "notop_161x129", notop(ir, input: [161, 129, 3]), 54_336_736, 60_544, 780, [3, 2, 1536]),
+            (ir, "avg_96x128", notop(ir, .avg, input: [96, 128, 3]), 54_336_736, 60_544, 781, [1536]),
+        ]
+    }()
+
+    @Test func newFamiliesMatchKerasTotals() throws {
+        for (arch, variant, options, total, nonTrainable, layers, output) in Self.kerasTotals {
+            let graph = try arch.build(options)
+            #expect(graph.totalParameterCount == total, "\(arch) \(variant)")
+            #expect(graph.nonTrainableParameterCount == nonTrainable, "\(arch) \(variant)")
+            #expect(graph.nodes.count == layers, "\(arch) \(variant)")
+            #expect(graph.outputs.count == 1 && graph.node(graph.outputs[0])?.outputShape == output, "\(arch) \(variant)")
+        }
+        // keras.applications' defaults: 299x299 for Xception and InceptionResNetV2.
+        #expect(try Architecture.xception.build().nodes.first?.outputShape == [299, 299, 3])
+        #expect(try Architecture.inceptionresnetv2.build().nodes.first?.outputShape == [299, 299, 3])
+        #expect(try Architecture.mobilenet.build().nodes.first?.outputShape == [224, 224, 3])
+        // Keras's minimum input sizes (obtain_input_shape): 32, 32, 71, 75.
+        for (arch, minimum) in [(Architecture.mobilenet, 32), (.mobilenetv2, 32), (.xception, 71), (.inceptionresnetv2, 75)] {
+            #expect(throws: GraphError.self) { try arch.build(ArchitectureOptions(includeTop: false, inputShape: [minimum - 1, minimum, 3])) }
+            #expect(try arch.build(ArchitectureOptions(includeTop: false, inputShape: [minimum, minimum, 3])).nodes.count > 0)
         }
     }
 
@@ -147,7 +266,7 @@ struct KerasStructure {
     /// `model.count_params()`), layers `len(model.layers)`, shape `model.output.shape[1:]`.
     /// Variants: top / notop / avg / max at the default input (InceptionV3 299x299x3, the others
     /// 224x224x3), top10 (classes=10), and input 160x128x3 without top and with top and 10 classes.
-    static let kerasTotals: [(Architecture, String, Int, Int, Int, Int, [Int])] = [
+    static let furtherFamilyTotals: [(Architecture, String, Int, Int, Int, Int, [Int])] = [
         (.densenet121, "top", 8_062_504, 7_978_856, 83_648, 429, [1000]),
         (.densenet121, "notop", 7_037_504, 6_953_856, 83_648, 427, [7, 7, 1024]),
         (.densenet121, "avg", 7_037_504, 6_953_856, 83_648, 428, [1024]),
@@ -213,8 +332,8 @@ struct KerasStructure {
 
     @Test func furtherFamiliesMatchKerasTotals() throws {
         let families: Set<Architecture> = [.densenet121, .densenet169, .densenet201, .resnet50v2, .resnet101v2, .resnet152v2, .inceptionv3]
-        #expect(Set(Self.kerasTotals.map(\.0)) == families)
-        for (arch, variant, total, trainable, nonTrainable, layers, shape) in Self.kerasTotals {
+        #expect(Set(Self.furtherFamilyTotals.map(\.0)) == families)
+        for (arch, variant, total, trainable, nonTrainable, layers, shape) in Self.furtherFamilyTotals {
             let graph = try arch.build(Self.options(arch, variant: variant))
             #expect(graph.totalParameterCount == total, "\(arch) \(variant)")
             #expect(graph.trainableParameterCount == trainable, "\(arch) \(variant)")

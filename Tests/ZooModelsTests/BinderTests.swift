@@ -182,6 +182,16 @@ func sourceData(_ checkpoint: Checkpoint, _ layer: String, _ weight: String) -> 
         })
     }
 
+    /// A shapes-only checkpoint of `graph`: legacy `.h5` layer names, or Keras 3 group names.
+    static func namesOnly(_ graph: Graph, keras3: Bool) -> Checkpoint {
+        let groups = WeightNameMap.keras3GroupNames(graph)
+        return Checkpoint(format: keras3 ? .keras3Weights : .kerasH5Weights, layers: graph.nodes.filter { !$0.weights.isEmpty }.map { node in
+            CheckpointLayer(name: keras3 ? groups[node.name] ?? node.name : node.name, weights: node.weights.map {
+                Weight(name: $0.name, path: "", storedName: "", dtype: .float32, shape: $0.shape, data: TensorData(values: [UInt8]()))
+            })
+        })
+    }
+
     static let newFamilies: [Architecture] = [.densenet121, .densenet169, .densenet201, .resnet50v2, .resnet101v2, .resnet152v2, .inceptionv3]
 
     /// Legacy files with Keras names (with and without their weightless layers), keras-v1 files
@@ -247,6 +257,91 @@ func sourceData(_ checkpoint: Checkpoint, _ layer: String, _ weight: String) -> 
         for name in ["conv2d", "batch_normalization_50", "conv2d_93"] {
             for spec in graph.node(name)?.weights ?? [] {
                 #expect(model.weights[name]?[spec.name]?.data == sourceData(source, name, spec.name), "\(name)/\(spec.name)")
+            }
+        }
+    }
+
+    @Test func newFamiliesAreDetectedInLegacyAndKeras3Files() throws {
+        let families: [Architecture] = [.mobilenet, .mobilenetv2, .xception, .inceptionresnetv2, .vgg16, .vgg19, .resnet50]
+        for arch in families {
+            for options in [arch.defaultOptions(), arch.defaultOptions(includeTop: false), arch.defaultOptions(classes: 7)] {
+                let graph = try arch.build(options)
+                for keras3 in [false, true] {
+                    let file = Self.namesOnly(graph, keras3: keras3)
+                    #expect(NamingScheme.detect(file) == (keras3 ? .keras3 : .keras), "\(arch) keras3=\(keras3)")
+                    let detection = try ModelDetector.detect(file, file: "f")
+                    #expect(detection.architecture == arch, "\(arch) keras3=\(keras3) top=\(options.includeTop)")
+                    #expect(detection.options.includeTop == options.includeTop, "\(arch) keras3=\(keras3) top=\(options.includeTop)")
+                    #expect(detection.options.inputShape == arch.defaultInputShape)
+                    if options.includeTop { #expect(detection.options.classes == options.classes, "\(arch) keras3=\(keras3)") }
+                    // What was detected binds the file completely.
+                    let model = try Binder.bind(file, to: try detection.architecture.build(detection.options), scheme: detection.scheme, mode: .lenient, file: "f")
+                    #expect(model.report.missing.isEmpty && model.report.mismatched.isEmpty && model.report.unexpected.isEmpty, "\(arch) keras3=\(keras3)")
+                }
+            }
+        }
+        // The per-class counts the Keras 3 detection relies on are the builders' own.
+        func count(_ arch: Architecture, _ className: String) throws -> Int {
+            try arch.build(arch.defaultOptions(includeTop: false)).nodes.filter { $0.op.kerasClassName == className }.count
+        }
+        #expect(try count(.mobilenet, "DepthwiseConv2D") == 13)
+        #expect(try count(.mobilenetv2, "DepthwiseConv2D") == 17)
+        #expect(try count(.xception, "SeparableConv2D") == 34)
+        #expect(try count(.inceptionresnetv2, "Conv2D") == 244)
+        #expect(try count(.inceptionresnetv2, "BatchNormalization") == 204)
+        #expect(try count(.mobilenet, "Conv2D") == 14)
+    }
+
+    /// A Keras 3 file without a config names a scale=False BatchNormalization's variables only
+    /// by index (the class alone cannot tell which three of four it has): the graph names them.
+    @Test func keras3IndexNamedVariablesBindInKerasOrder() throws {
+        var graph = Graph()
+        try graph.add("input_layer", .input(shape: [4, 4, 3]))
+        try graph.add("conv", .conv2D(ConvAttributes(filters: 2, kernel: [1, 1], useBias: false)), inputs: ["input_layer"])
+        try graph.add("bn", .batchNormalization(BatchNormAttributes(axis: 3, scale: false)), inputs: ["conv"])
+        func weight(_ name: String, _ shape: [Int], _ first: Float) -> Weight {
+            let count = shape.reduce(1, *)
+            return Weight(name: name, path: "", storedName: name, dtype: .float32, shape: shape, data: TensorData(values: (0..<count).map { first + Float($0) }))
+        }
+        let file = Checkpoint(format: .keras3Weights, layers: [
+            CheckpointLayer(name: "conv2d", weights: [weight("kernel", [1, 1, 3, 2], 0)]),
+            CheckpointLayer(name: "batch_normalization", weights: [weight("0", [2], 10), weight("1", [2], 20), weight("2", [2], 30)]),
+        ])
+        let model = try Binder.bind(file, to: graph, scheme: .keras3, mode: .strict, file: "f.weights.h5")
+        #expect(model.report.isComplete)
+        #expect(model.weights["bn"]?["beta"]?.data.array(of: Float.self) == [10, 11])
+        #expect(model.weights["bn"]?["moving_mean"]?.data.array(of: Float.self) == [20, 21])
+        #expect(model.weights["bn"]?["moving_variance"]?.data.array(of: Float.self) == [30, 31])
+    }
+
+    /// Keras <= 2.2.4 wrote Xception's and InceptionResNetV2's automatically named layers from 1
+    /// (`conv2d_1`, `batch_normalization_1`, ...; the official weights files have these names).
+    @Test func oneBasedAutomaticNamesBindAsKerasV1() throws {
+        #expect(WeightNameMap.kerasV1Name("conv2d", family: .inception) == "conv2d_1")
+        #expect(WeightNameMap.kerasV1Name("batch_normalization_202", family: .inception) == "batch_normalization_203")
+        #expect(WeightNameMap.kerasV1Name("block35_1_conv", family: .inception) == "block35_1_conv")
+        for arch in [Architecture.xception, .inceptionresnetv2] {
+            for options in [arch.defaultOptions(), arch.defaultOptions(includeTop: false)] {
+                let graph = try arch.build(options)
+                let source = syntheticCheckpoint(graph)
+                let keras = try Binder.bind(source, to: graph, scheme: .keras, mode: .strict, file: "x")
+                let old = try keras.checkpoint(naming: .kerasV1, format: .kerasH5Weights)
+                let names = Set(old.layers.map(\.name))
+                #expect(names.contains("conv2d_1") && !names.contains("conv2d") && names.contains("batch_normalization_1"))
+                #expect(names.contains("predictions") == options.includeTop)
+                #expect(NamingScheme.detect(old) == .kerasV1, "\(arch)")
+                let detection = try ModelDetector.detect(old, file: "old.h5")
+                #expect(detection.architecture == arch)
+                #expect(detection.scheme == .kerasV1)
+                #expect(detection.options.includeTop == options.includeTop)
+                #expect(detection.options.batchNormEpsilon == nil)
+                let model = try Binder.bind(old, to: try arch.build(detection.options), scheme: .kerasV1, mode: .strict, file: "old.h5")
+                #expect(model.report.isComplete)
+                for node in graph.nodes {
+                    for spec in node.weights {
+                        #expect(model.weights[node.name]?[spec.name]?.data == sourceData(source, node.name, spec.name), "\(node.name)/\(spec.name)")
+                    }
+                }
             }
         }
     }

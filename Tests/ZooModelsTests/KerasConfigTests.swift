@@ -330,6 +330,18 @@ private struct KerasLayer {
         try checkAgainstFixture("vgg16_top", totalParams: 138_357_544)
     }
 
+    @Test(.enabled(if: KerasArchitectureFixtures.exist("mobilenet_top"),
+                   "Fixtures/architectures/mobilenet_top.config.json or mobilenet_top.json is missing; run Fixtures/make_architectures.py"))
+    func mobilenetFixtureMatchesKerasAndTheBuilder() throws {
+        try checkAgainstFixture("mobilenet_top", totalParams: 4_253_864)
+        // Keras's own config imports as exactly the builder's graph (ReLU(6), DepthwiseConv2D,
+        // keepdims pooling, Reshape), and the builder's graph exports as Keras's config.
+        let imported = try KerasConfigImporter.graph(fromJSON: try KerasArchitectureFixtures.config("mobilenet_top"))
+        #expect(imported == (try Architecture.mobilenet.build()))
+        #expect(try KerasConfigExporter.json(for: try Architecture.mobilenet.build(), modelName: "mobilenet_1.00_224")
+                == (try KerasArchitectureFixtures.config("mobilenet_top")))
+    }
+
     // MARK: - Round trips
 
     /// A graph with every op, built through the Graph API, with frozen layers.
@@ -390,7 +402,7 @@ private struct KerasLayer {
     }
 
     @Test func roundTripsArchitectureBuilders() throws {
-        for architecture in [Architecture.resnet50, .vgg16] {
+        for architecture in [Architecture.resnet50, .vgg16, .mobilenet, .mobilenetv2, .xception, .inceptionresnetv2] {
             try roundTrip(try architecture.build())
         }
     }

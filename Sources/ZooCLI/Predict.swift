@@ -45,7 +45,8 @@ struct Predict: ParsableCommand {
         guard array.dtype == .float32 else {
             throw ValidationError("\(input): expected a float32 array, found \(array.dtype.rawValue) (convert with x.astype(np.float32))")
         }
-        let compiled = try ZooCompute.Zoo.load(model, architecture: try options.architecture(), scheme: try options.scheme())
+        let loaded = try options.loader(mode: .strict, build: build).load(model)
+        let compiled = CompiledModel(model: loaded.model, architecture: loaded.architecture, threads: ProcessInfo.processInfo.activeProcessorCount)
         guard array.shape.count == compiled.inputShape.count + 1, Array(array.shape.dropFirst()) == compiled.inputShape else {
             throw ValidationError("\(input): expected shape [batch] + \(compiled.inputShape), found \(array.shape)")
         }

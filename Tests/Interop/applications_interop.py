@@ -29,7 +29,8 @@ what the family's keras.applications.<module>.preprocess_input gives on seeded p
 For each variant:
   a. The Keras model is built after keras.utils.set_random_seed(7), and every weight, in
      model.weights order, is set to numpy.random.default_rng(7).standard_normal(shape, float32)
-     * SCALE; BatchNormalization moving_variance gets abs(value) + 0.5 (make_models.py's scheme).
+     * SCALE; BatchNormalization moving_variance and Normalization variance get abs(value) + 0.5 (make_models.py's scheme),
+    Normalization's count 1000, and Normalization layers are finalized as loading a file does.
      SCALE starts at 0.05. The outputs of the checked layers, every transfer point and the
      layer under the final one must be finite and at most 1e4 in magnitude, and a softmax on
      top must not be saturated (max <= 0.99; past that the logits are so large that comparing
@@ -169,9 +170,11 @@ def seeded_values(model, scale):
     for variable in model.weights:
         value = rng.standard_normal(tuple(variable.shape), dtype=np.float32)
         value *= np.float32(scale)
-        if variable.path.endswith("moving_variance"):
+        if variable.path.endswith("variance"):  # BatchNormalization moving_variance, Normalization variance
             np.abs(value, out=value)
             value += np.float32(0.5)
+        if variable.path.endswith("/count"):  # Normalization's sample count (an integer)
+            value = np.asarray(1000, dtype=np.int64).reshape(tuple(variable.shape))
         values.append(value)
     return values
 
@@ -179,6 +182,11 @@ def seeded_values(model, scale):
 def seed(model, scale):
     for variable, value in zip(model.weights, seeded_values(model, scale)):
         variable.assign(value)
+    # Normalization keeps a broadcast copy of mean/variance that assigning the variables does
+    # not refresh (loading a file does, through finalize_state): refresh it the same way.
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization) and hasattr(layer, "finalize_state"):
+            layer.finalize_state()
 
 
 def build(constructor, kwargs):

@@ -57,6 +57,11 @@ public enum ModelDetector {
         let bnCount = layers.filter { layer in layer.weights.contains { $0.name == "moving_mean" || $0.name == "running_mean" } }.count
         switch scheme {
         case .keras:
+            if names.contains("stem_conv") && names.contains("top_conv") {
+                let family = names.contains("block1a_dwconv") ? efficientNets : efficientNetV2s
+                if let member = member(of: family, matching: layers, scheme: scheme) { return member }
+                return try fail(file, "the layers look like EfficientNet\(family == efficientNets ? "" : "V2") but match no member's widths and depths")
+            }
             // Xception also has `block1_conv1`, so it goes before VGG.
             if names.contains("block2_sepconv1") || names.contains("block14_sepconv2") { return .xception }
             if names.contains("conv_dw_1") || names.contains("conv_pw_13") { return .mobilenet }
@@ -90,6 +95,9 @@ public enum ModelDetector {
             // 244 Conv2D and 204 BatchNormalization (InceptionResNetV2).
             let counts = keras3Counts(layers)
             let depthwise = counts["depthwise_conv2d", default: 0], separable = counts["separable_conv2d", default: 0]
+            if counts["normalization", default: 0] > 0 || depthwise > 17 || (depthwise > 0 && counts["conv2d", default: 0] > 4 * depthwise) {
+                if let member = member(of: efficientNets + efficientNetV2s, matching: layers, scheme: scheme) { return member }
+            }
             if depthwise > 0 || separable > 0 {
                 switch (depthwise, separable) {
                 case (13, 0): return .mobilenet
@@ -143,6 +151,34 @@ public enum ModelDetector {
     }
 
     private static func isConv2DGroup(_ layer: CheckpointLayer) -> Bool { KerasNaming.splitCounter(layer.name).base == "conv2d" }
+
+    static let efficientNets: [Architecture] = [.efficientnetb0, .efficientnetb1, .efficientnetb2, .efficientnetb3, .efficientnetb4,
+                                                .efficientnetb5, .efficientnetb6, .efficientnetb7]
+    static let efficientNetV2s: [Architecture] = [.efficientnetv2b0, .efficientnetv2b1, .efficientnetv2b2, .efficientnetv2b3,
+                                                  .efficientnetv2s, .efficientnetv2m, .efficientnetv2l]
+
+    /// The member of a family whose members differ only in widths and depths (EfficientNet,
+    /// EfficientNetV2) that the file holds: the one whose builder has exactly the file's
+    /// weighted layers (by name, or by Keras 3 group name) with the same kernel shapes.
+    static func member(of family: [Architecture], matching layers: [CheckpointLayer], scheme: NamingScheme) -> Architecture? {
+        let fileShapes = Dictionary(layers.map { layer in (layer.name, layer.weights.map(\.shape)) }, uniquingKeysWith: { first, _ in first })
+        for architecture in family {
+            for includeTop in [false, true] {
+                guard let graph = try? architecture.build(architecture.defaultOptions(includeTop: includeTop)) else { continue }
+                let groups = scheme == .keras3 ? WeightNameMap.keras3GroupNames(graph) : [:]
+                let weighted = graph.nodes.filter { !$0.weights.isEmpty }
+                guard weighted.count == fileShapes.count else { continue }
+                let same = weighted.allSatisfy { node in
+                    guard let shapes = fileShapes[groups[node.name] ?? node.name] else { return false }
+                    // The classifier's width is the file's own (any number of classes).
+                    if case .dense = node.op { return shapes.count == node.weights.count }
+                    return Set(shapes.map { $0.description }) == Set(node.weights.map { $0.shape.description })
+                }
+                if same { return architecture }
+            }
+        }
+        return nil
+    }
 
     private static func maxBlock(_ names: Set<String>, stage: Int, pattern: String) -> Int {
         names.compactMap { name -> Int? in

@@ -1,4 +1,5 @@
 import Testing
+import ZooFormats
 import ZooGraph
 @testable import ZooModels
 
@@ -42,5 +43,56 @@ import ZooGraph
         #expect(graph.node("block6d_drop")?.op == .dropout(rate: 0.2 * 14 / 16))
         let ten = try Architecture.efficientnetb0.build(ArchitectureOptions(classes: 10))
         #expect(ten.totalParameterCount == 4_049_571 + 1280 * 10 + 10)
+    }
+}
+
+/// EfficientNetV2 against Keras 3.15.1 totals (`keras.applications.EfficientNetV2*(weights=None)`,
+/// `count_params()`, `len(model.layers)`; S/M/L from the same script) and EfficientNet detection.
+@Suite struct EfficientNetV2Tests {
+    static let kerasTotals: [(Architecture, Int, Int, Int, Int)] = [
+        (.efficientnetv2b0, 224, 7_200_312, 5_919_312, 273),
+        (.efficientnetv2b1, 240, 8_212_124, 6_931_124, 337),
+        (.efficientnetv2b2, 260, 10_178_374, 8_769_374, 352),
+        (.efficientnetv2b3, 300, 14_467_622, 12_930_622, 412),
+    ]
+
+    @Test(arguments: kerasTotals.map { $0.0 }) func totalsMatchKeras(_ architecture: Architecture) throws {
+        let (_, size, top, notop, layers) = try #require(Self.kerasTotals.first { $0.0 == architecture })
+        #expect(architecture.defaultInputShape == [size, size, 3])
+        let graph = try architecture.build()
+        #expect(graph.totalParameterCount == top)
+        #expect(graph.nodes.count == layers)
+        #expect(try architecture.build(architecture.defaultOptions(includeTop: false)).totalParameterCount == notop)
+        for point in architecture.transferPoints() { #expect(graph.node(point) != nil, "\(architecture) \(point)") }
+    }
+
+    /// S, M and L preprocess with Rescaling(1/128, -1), the B variants with Rescaling(1/255) and a
+    /// constant Normalization (no weights).
+    @Test func preprocessingInsideTheModel() throws {
+        let s = try Architecture.efficientnetv2s.build(Architecture.efficientnetv2s.defaultOptions(includeTop: false))
+        #expect(s.node("rescaling")?.op == .rescaling(scale: 1.0 / 128, offset: -1))
+        #expect(s.node("normalization") == nil)
+        #expect(s.nodes[1].name == "rescaling" && s.nodes[2].name == "stem_conv")
+        let b0 = try Architecture.efficientnetv2b0.build()
+        #expect(b0.node("normalization")?.weights.isEmpty == true)
+        #expect(b0.node("stem_bn")?.op == .batchNormalization(BatchNormAttributes(axis: 3, epsilon: 1e-3, momentum: 0.9)))
+    }
+
+    /// Every EfficientNet and EfficientNetV2 member is told apart from the others in legacy and
+    /// Keras 3 files (same names, different widths and depths), with and without the classifier.
+    @Test(arguments: EfficientNetTests.kerasTotals.map(\.0) + [Architecture.efficientnetv2b0, .efficientnetv2b2, .efficientnetv2s])
+    func membersAreDetected(_ architecture: Architecture) throws {
+        for options in [architecture.defaultOptions(classes: 7), architecture.defaultOptions(includeTop: false)] {
+            let graph = try architecture.build(options)
+            for keras3 in [false, true] {
+                let file = BinderTests.namesOnly(graph, keras3: keras3)
+                let detection = try ModelDetector.detect(file, file: "f")
+                #expect(detection.architecture == architecture, "\(architecture) keras3=\(keras3) top=\(options.includeTop)")
+                #expect(detection.options.includeTop == options.includeTop)
+                if options.includeTop { #expect(detection.options.classes == 7) }
+                let model = try Binder.bind(file, to: try detection.architecture.build(detection.options), scheme: detection.scheme, mode: .lenient, file: "f")
+                #expect(model.report.missing.isEmpty && model.report.mismatched.isEmpty && model.report.unexpected.isEmpty, "\(architecture) keras3=\(keras3)")
+            }
+        }
     }
 }

@@ -54,6 +54,9 @@ import ZooGraph
         (.efficientnetv2b1, 240, 8_212_124, 6_931_124, 337),
         (.efficientnetv2b2, 260, 10_178_374, 8_769_374, 352),
         (.efficientnetv2b3, 300, 14_467_622, 12_930_622, 412),
+        (.efficientnetv2s, 384, 21_612_360, 20_331_360, 516),
+        (.efficientnetv2m, 480, 54_431_388, 53_150_388, 743),
+        (.efficientnetv2l, 480, 119_027_848, 117_746_848, 1031),
     ]
 
     @Test(arguments: kerasTotals.map { $0.0 }) func totalsMatchKeras(_ architecture: Architecture) throws {

@@ -174,3 +174,32 @@ func sameValues(_ a: Tensor?, _ b: Tensor?) -> Bool {
         #expect(worst <= 1e-4, "max abs difference \(worst)")
     }
 }
+
+/// ReLU6 layers (MobileNetV2 has 35) are shared between threads on large activations: the same
+/// clamp, bit for bit, at any thread count.
+@Suite struct ReLULayerThreadTests {
+    @Test func threadedReLU6EqualsTheClamp() throws {
+        var g = Graph()
+        try g.add("in", .input(shape: [40, 40, 24]))
+        try g.add("relu6", .reluLayer(ReLUAttributes(maxValue: 6)), inputs: ["in"])
+        try g.add("leaky", .reluLayer(ReLUAttributes(maxValue: 5, negativeSlope: 0.1, threshold: 0.5)), inputs: ["in"])
+        g.outputs = ["relu6", "leaky"]
+        let bound = BoundModel(graph: g, weights: [:], report: BindingReport(), scheme: .keras)
+        let values: [Float] = (0..<(2 * 40 * 40 * 24)).map { (i: Int) -> Float in Float(i % 37) / 3 - 6 }
+        let input = Tensor(shape: [2, 40, 40, 24], values: values)
+        let one = try CompiledModel(model: bound, threads: 1).run(input, outputs: ["relu6", "leaky"])
+        let three = try CompiledModel(model: bound, threads: 3).run(input, outputs: ["relu6", "leaky"])
+        #expect(sameValues(one["relu6"], three["relu6"]))
+        #expect(sameValues(one["leaky"], three["leaky"]))
+        let clamped: [Float] = values.map { (x: Float) -> Float in min(max(x, 0), 6) }
+        #expect(try #require(one["relu6"]).values == clamped)
+        // Keras: x > threshold passes (capped), the rest gives negative_slope * (x - threshold).
+        let keras: [Float] = values.map { (x: Float) -> Float in
+            var out: Float = x > 0.5 ? x : 0
+            out = min(max(out, 0), 5)
+            let negative: Float = max(0.5 - x, 0)
+            return out - 0.1 * negative
+        }
+        #expect(try #require(one["leaky"]).values == keras)
+    }
+}

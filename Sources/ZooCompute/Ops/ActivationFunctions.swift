@@ -109,6 +109,11 @@ enum ActivationFunctions {
     static func relu(_ a: ReLUAttributes, _ v: UnsafeMutablePointer<Float>, count: Int) {
         let slope = Float(a.negativeSlope), threshold = Float(a.threshold)
         let cap = a.maxValue.map { Float($0) }
+        if slope == 0, threshold == 0, let cap {
+            // ReLU6 and friends: a clamp the compiler vectorises.
+            for i in 0..<count { v[i] = min(max(v[i], 0), cap) }
+            return
+        }
         for i in 0..<count {
             let x = v[i]
             var out = threshold != 0 ? (x > threshold ? x : 0) : max(x, 0)

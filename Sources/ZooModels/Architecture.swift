@@ -89,3 +89,25 @@ protocol ArchitectureBuilder: Sendable {
 extension ArchitectureBuilder {
     var defaultInputShape: [Int] { [224, 224, 3] }
 }
+
+extension Graph {
+    /// keras.applications' head after the backbone output `x`, and the graph's output: with the
+    /// top, global average pooling named `topPool`, an optional Dropout, then the softmax
+    /// classifier `predictions`; without it, the pooling `options.pooling` asks for (named
+    /// `avgPool` / `maxPool`) or none.
+    mutating func addApplicationHead(after x: String, options: ArchitectureOptions, topPool: String = "avg_pool",
+                                     dropout: (name: String, rate: Double)? = nil,
+                                     avgPool: String = "avg_pool", maxPool: String = "max_pool") throws {
+        var x = x
+        if options.includeTop {
+            x = try add(topPool, .globalAveragePooling2D, inputs: [x])
+            if let dropout, dropout.rate > 0 { x = try add(dropout.name, .dropout(rate: dropout.rate), inputs: [x]) }
+            x = try add("predictions", .dense(DenseAttributes(units: options.classes, activation: .softmax)), inputs: [x])
+        } else if options.pooling == .avg {
+            x = try add(avgPool, .globalAveragePooling2D, inputs: [x])
+        } else if options.pooling == .max {
+            x = try add(maxPool, .globalMaxPooling2D, inputs: [x])
+        }
+        outputs = [x]
+    }
+}

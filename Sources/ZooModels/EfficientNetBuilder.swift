@@ -121,16 +121,7 @@ struct EfficientNetBuilder: ArchitectureBuilder {
         x = try g.add("top_conv", .conv2D(ConvAttributes(filters: roundFilters(1280), kernel: [1, 1], padding: .same, useBias: false)), inputs: [x])
         x = try bn("top_bn", x)
         x = try silu("top_activation", x)
-        if options.includeTop {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-            if scaling.dropout > 0 { x = try g.add("top_dropout", .dropout(rate: scaling.dropout), inputs: [x]) }
-            x = try g.add("predictions", .dense(DenseAttributes(units: options.classes, activation: .softmax)), inputs: [x])
-        } else if options.pooling == .avg {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-        } else if options.pooling == .max {
-            x = try g.add("max_pool", .globalMaxPooling2D, inputs: [x])
-        }
-        g.outputs = [x]
+        try g.addApplicationHead(after: x, options: options, dropout: ("top_dropout", scaling.dropout))
         return g
     }
 }

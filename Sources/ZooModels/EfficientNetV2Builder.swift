@@ -136,16 +136,7 @@ struct EfficientNetV2Builder: ArchitectureBuilder {
         x = try conv("top_conv", x, filters: roundFilters(1280), kernel: 1)
         x = try bn("top_bn", x)
         x = try silu("top_activation", x)
-        if options.includeTop {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-            x = try g.add("top_dropout", .dropout(rate: 0.2), inputs: [x])
-            x = try g.add("predictions", .dense(DenseAttributes(units: options.classes, activation: .softmax)), inputs: [x])
-        } else if options.pooling == .avg {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-        } else if options.pooling == .max {
-            x = try g.add("max_pool", .globalMaxPooling2D, inputs: [x])
-        }
-        g.outputs = [x]
+        try g.addApplicationHead(after: x, options: options, dropout: ("top_dropout", 0.2))
         return g
     }
 }

@@ -99,15 +99,7 @@ struct InceptionResNetV2Builder: ArchitectureBuilder {
         x = try block(x, type: "block8", index: 10, scale: 1.0, activation: false)
         x = try conv2dBN(x, 1536, [1, 1], name: "conv_7b")
 
-        if options.includeTop {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-            x = try g.add("predictions", .dense(DenseAttributes(units: options.classes, activation: .softmax)), inputs: [x])
-        } else if options.pooling == .avg {
-            x = try g.add("global_average_pooling2d", .globalAveragePooling2D, inputs: [x])
-        } else if options.pooling == .max {
-            x = try g.add("global_max_pooling2d", .globalMaxPooling2D, inputs: [x])
-        }
-        g.outputs = [x]
+        try g.addApplicationHead(after: x, options: options, avgPool: "global_average_pooling2d", maxPool: "global_max_pooling2d")
         return try KerasLayerOrder.reordered(g)
     }
 }

@@ -64,15 +64,8 @@ struct MobileNetV2Builder: ArchitectureBuilder {
         }
         x = try conv1x1("Conv_1", 1280, x, padding: .valid)
         x = try relu6("out_relu", try bn("Conv_1_bn", x))
-        if options.includeTop {
-            x = try g.add("global_average_pooling2d", .globalAveragePooling2D, inputs: [x])
-            x = try g.add("predictions", .dense(DenseAttributes(units: options.classes, activation: .softmax)), inputs: [x])
-        } else if options.pooling == .avg {
-            x = try g.add("global_average_pooling2d", .globalAveragePooling2D, inputs: [x])
-        } else if options.pooling == .max {
-            x = try g.add("global_max_pooling2d", .globalMaxPooling2D, inputs: [x])
-        }
-        g.outputs = [x]
+        try g.addApplicationHead(after: x, options: options, topPool: "global_average_pooling2d",
+                                 avgPool: "global_average_pooling2d", maxPool: "global_max_pooling2d")
         return try KerasLayerOrder.reordered(g)
     }
 

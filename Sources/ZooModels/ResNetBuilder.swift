@@ -68,15 +68,7 @@ struct ResNetBuilder: ArchitectureBuilder {
                 x = try g.add("\(name)_out", .activation(.relu), inputs: [x])
             }
         }
-        if options.includeTop {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-            x = try g.add("predictions", .dense(DenseAttributes(units: options.classes, activation: .softmax)), inputs: [x])
-        } else if options.pooling == .avg {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-        } else if options.pooling == .max {
-            x = try g.add("max_pool", .globalMaxPooling2D, inputs: [x])
-        }
-        g.outputs = [x]
+        try g.addApplicationHead(after: x, options: options)
         return g
     }
 }

@@ -77,15 +77,7 @@ struct XceptionBuilder: ArchitectureBuilder {
         x = try relu("block14_sepconv1_act", try bn("block14_sepconv1_bn", try sepconv("block14_sepconv1", 1536, x)))
         x = try relu("block14_sepconv2_act", try bn("block14_sepconv2_bn", try sepconv("block14_sepconv2", 2048, x)))
 
-        if options.includeTop {
-            x = try g.add("avg_pool", .globalAveragePooling2D, inputs: [x])
-            x = try g.add("predictions", .dense(DenseAttributes(units: options.classes, activation: .softmax)), inputs: [x])
-        } else if options.pooling == .avg {
-            x = try g.add("global_average_pooling2d", .globalAveragePooling2D, inputs: [x])
-        } else if options.pooling == .max {
-            x = try g.add("global_max_pooling2d", .globalMaxPooling2D, inputs: [x])
-        }
-        g.outputs = [x]
+        try g.addApplicationHead(after: x, options: options, avgPool: "global_average_pooling2d", maxPool: "global_max_pooling2d")
         return try KerasLayerOrder.reordered(g)
     }
 }

@@ -14,41 +14,46 @@ struct ChannelAffineOp: DifferentiableOp {
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
 
-    /// The factors `a` and `b` for `channels` channels (weights: Normalization's mean and
-    /// variance when they are not constants).
-    func factors(channels: Int, weights: [String: [Float]]) -> (scale: [Float], offset: [Float]) {
-        func expand(_ list: [Double]) -> [Double] { list.count == 1 ? [Double](repeating: list[0], count: channels) : list }
+    /// Per channel: Normalization's mean and standard deviation (`max(sqrt(variance), 1e-7)`,
+    /// from the constants or the `mean` / `variance` weights), or Rescaling's scale and offset;
+    /// nil when the weights do not fit `channels`.
+    private func statistics(channels: Int, weights: [String: [Float]]) -> (first: [Float], second: [Float])? {
+        func expand(_ list: [Double]) -> [Float] { (list.count == 1 ? [Double](repeating: list[0], count: channels) : list).map(Float.init) }
         switch source {
         case .rescaling(let scale, let offset):
-            return (expand(scale).map(Float.init), expand(offset).map(Float.init))
+            return (expand(scale), expand(offset))
         case .normalization(let a):
-            let mean = a.mean.map(expand).map { $0.map(Float.init) } ?? weights["mean"] ?? [Float](repeating: 0, count: channels)
-            let variance = a.variance.map(expand).map { $0.map(Float.init) } ?? weights["variance"] ?? [Float](repeating: 1, count: channels)
-            guard mean.count == channels, variance.count == channels else {
-                return ([Float](repeating: .nan, count: channels), [Float](repeating: .nan, count: channels))
-            }
-            let std = variance.map { max(Float($0).squareRoot(), Float(NormalizationAttributes.epsilon)) }
-            if a.invert { return (std, mean) }
-            return (std.map { 1 / $0 }, zip(mean, std).map { -$0 / $1 })
+            let mean = a.mean.map(expand) ?? weights["mean"] ?? [Float](repeating: 0, count: channels)
+            let variance = a.variance.map(expand) ?? weights["variance"] ?? [Float](repeating: 1, count: channels)
+            guard mean.count == channels, variance.count == channels else { return nil }
+            return (mean, variance.map { max($0.squareRoot(), Float(NormalizationAttributes.epsilon)) })
         }
     }
 
-    func prepareInference(_ weights: [String: [Float]]) throws -> [String: [Float]] { weights }
+    /// `dy/dx` per channel: 1 / std, std (inverted) or the scale.
+    private func slope(channels: Int, weights: [String: [Float]]) -> [Float] {
+        guard let (first, second) = statistics(channels: channels, weights: weights) else { return [Float](repeating: .nan, count: channels) }
+        switch source {
+        case .rescaling: return first
+        case .normalization(let a): return a.invert ? second : second.map { 1 / $0 }
+        }
+    }
 
+    /// The same float32 operations Keras computes: `(x - mean) / std`, `mean + x * std`, `x * scale + offset`.
     private func run(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, channels: Int, weights: [String: [Float]]) {
-        let (a, b) = factors(channels: channels, weights: weights)
         guard channels > 0 else { return }
-        if case .normalization(let n) = source, !n.invert {
-            // Keras computes (x - mean) / std; the same operations in float32.
-            let (mean, std) = (zip(b, a).map { -$0 / $1 }, a.map { 1 / $0 })
-            for i in 0..<count { let c = i % channels; y[i] = (x[i] - mean[c]) / std[c] }
+        guard let (first, second) = statistics(channels: channels, weights: weights) else {
+            for i in 0..<count { y[i] = .nan }
             return
         }
-        if case .normalization = source {
-            for i in 0..<count { let c = i % channels; y[i] = b[c] + x[i] * a[c] }
-            return
+        switch source {
+        case .normalization(let a) where a.invert:
+            for i in 0..<count { let c = i % channels; y[i] = first[c] + x[i] * second[c] }
+        case .normalization:
+            for i in 0..<count { let c = i % channels; y[i] = (x[i] - first[c]) / second[c] }
+        case .rescaling:
+            for i in 0..<count { let c = i % channels; y[i] = x[i] * first[c] + second[c] }
         }
-        for i in 0..<count { let c = i % channels; y[i] = x[i] * a[c] + b[c] }
     }
 
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
@@ -71,7 +76,7 @@ struct ChannelAffineOp: DifferentiableOp {
                   context: OpContext, cache: OpCache, request: GradientRequest) -> OpGradients {
         guard request.inputs[0] else { return OpGradients(inputs: [nil]) }
         let channels = gradient.shape.last ?? 1
-        let a = factors(channels: channels, weights: weights).scale
+        let a = slope(channels: channels, weights: weights)
         var dx = gradient
         for i in dx.values.indices { dx.values[i] *= a[i % channels] }
         return OpGradients(inputs: [dx])

@@ -61,14 +61,14 @@ demo: release
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: Fixtures/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r Fixtures/requirements.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-cache-dir -r Fixtures/requirements.txt
 	touch $@
 
 ## venv-tf: tf-keras 2.18 (TensorFlow CPU), to check that trained models load in tf-keras too
 venv-tf: $(VENV_TF)/.stamp
 $(VENV_TF)/.stamp: Tests/Interop/requirements-tf.txt
 	$(PYTHON) -m venv $(VENV_TF)
-	$(VENV_TF)/bin/pip install -q --disable-pip-version-check -r Tests/Interop/requirements-tf.txt
+	$(VENV_TF)/bin/pip install -q --disable-pip-version-check --no-cache-dir -r Tests/Interop/requirements-tf.txt
 	touch $@
 
 ## interop: full-size ResNet50 / VGG16 from real Keras in every layout against zoo, both ways;

@@ -98,7 +98,10 @@ struct Convert: ParsableCommand {
             }
         } else {
             var checkpoint = raw
-            let needsGraph = naming != nil || foldBN || (target == .kerasH5Model || target == .kerasArchive) && raw.modelConfig == nil
+            // tf-keras records `x + 3.0` as a TFOpLambda, which Keras 3 cannot load: a .keras
+            // archive of such a model gets its config written anew from the graph (op nodes).
+            let tfOpLambdas = target == .kerasArchive && raw.modelConfig?.contains("\"TFOpLambda\"") == true
+            let needsGraph = naming != nil || foldBN || tfOpLambdas || (target == .kerasH5Model || target == .kerasArchive) && raw.modelConfig == nil
                 || raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model)
             if needsGraph {
                 do {
@@ -130,7 +133,7 @@ struct Convert: ParsableCommand {
                     renamed.backend = raw.backend
                     renamed.provenance = raw.provenance
                     if target == .kerasH5Model || target == .kerasArchive {
-                        renamed.modelConfig = foldBN || raw.modelConfig == nil ? try KerasConfigExporter.json(for: loaded.model.graph) : raw.modelConfig
+                        renamed.modelConfig = foldBN || tfOpLambdas || raw.modelConfig == nil ? try KerasConfigExporter.json(for: loaded.model.graph) : raw.modelConfig
                         renamed.trainingConfig = foldBN ? nil : raw.trainingConfig
                     }
                     checkpoint = renamed

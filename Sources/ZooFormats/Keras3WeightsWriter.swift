@@ -37,7 +37,7 @@ enum Keras3WeightsWriter {
             let byName = Dictionary(zip(config.layers.map(\.name), KerasModelConfig.keras3GroupNames(for: config.layers)),
                                     uniquingKeysWith: { a, _ in a })
             return try checkpoint.layers.map { layer in
-                if let group = byName[layer.kerasName ?? layer.name] { return group }
+                if let group = byName[layer.kerasName ?? layer.name] ?? byName[KerasNaming.keras3LayerName(layer.kerasName ?? layer.name)] { return group }
                 if layer.weights.isEmpty { return nil }
                 throw FormatError.cannotWrite(file: file, reason: "layer '\(layer.name)' is not in the model config")
             }

@@ -56,7 +56,11 @@ public struct KerasModelConfig: Sendable, Equatable {
         return KerasModelConfig(className: className, name: config["name"] as? String, layers: layers)
     }
 
+    /// One layer of the list, or nil for an entry that is not a layer: a Keras 3 op node
+    /// (`module` `keras.src.ops.*`, such as `x + 3.0`), which `model.layers` and `.weights.h5`
+    /// leave out.
     private static func parseLayer(_ object: [String: Any]) -> Layer? {
+        if let module = object["module"] as? String, module.hasPrefix("keras.src.ops") { return nil }
         guard let className = object["class_name"] as? String else { return nil }
         let config = object["config"] as? [String: Any] ?? [:]
         let name = (config["name"] as? String) ?? (object["name"] as? String) ?? KerasNaming.snakeCase(className)

@@ -1,5 +1,11 @@
 /// Keras's naming rules that the layouts depend on.
 public enum KerasNaming {
+    /// The name a layer takes in a Keras 3 config: Keras 3 refuses `/` in layer names, which
+    /// tf-keras allowed (its MobileNetV3 has `expanded_conv/depthwise`), so `/` becomes `_`.
+    public static func keras3LayerName(_ name: String) -> String {
+        name.contains("/") ? name.replacingOccurrences(of: "/", with: "_") : name
+    }
+
     /// Keras's `to_snake_case`, which names Keras 3 weight groups after a layer's class:
     /// `Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`,
     /// `GlobalAveragePooling2D` -> `global_average_pooling2d`.

@@ -46,7 +46,15 @@ enum LegacyH5Writer {
             try group.setAttribute("backend", .string(checkpoint.backend ?? "tensorflow"))
             try group.setAttribute("keras_version", .string(checkpoint.kerasVersion ?? "3.0.0"))
         }
-        for layer in checkpoint.layers {
+        // tf-keras creates the groups sorted by name, so that `a/b` exists before `a/b/c` (its
+        // MobileNetV3 names layers `expanded_conv/depthwise` and `expanded_conv/depthwise/pad`);
+        // `layer_names` keeps the model's order. Without a `/` in any name the order is the
+        // model's, as Keras 3 writes it.
+        var ordered = checkpoint.layers
+        if ordered.contains(where: { legacyName($0).contains("/") }) {
+            ordered.sort { legacyName($0).unicodeScalars.lexicographicallyPrecedes(legacyName($1).unicodeScalars) }
+        }
+        for layer in ordered {
             let layerGroup = try FormatError.wrapping { try group.createGroup(legacyName(layer)) }
             let storedNames = layer.weights.map { storedName(of: $0, in: layer) }
             try FormatError.wrapping {

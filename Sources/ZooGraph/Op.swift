@@ -255,8 +255,11 @@ public enum Op: Codable, Equatable, Sendable {
     case layerScale(initValue: Double)
     /// InceptionResNetV2's CustomScaleLayer: `inputs[0] + inputs[1] * scale`.
     case customScale(scale: Double)
+    /// A tensor and a number (`x + 3.0`, `x * (1 / 6)`): a Keras op node, not a layer
+    /// (see `ScalarArithmetic`).
+    case scalarArithmetic(ScalarArithmetic)
 
-    /// The Keras class name of the layer.
+    /// The Keras class name of the layer (of the operation, for an op node).
     public var kerasClassName: String {
         switch self {
         case .input: return "InputLayer"
@@ -292,6 +295,7 @@ public enum Op: Codable, Equatable, Sendable {
         case .layerNormalization: return "LayerNormalization"
         case .layerScale: return "LayerScale"
         case .customScale: return "CustomScaleLayer"
+        case .scalarArithmetic(let a): return a.operation.rawValue
         }
     }
 
@@ -302,6 +306,14 @@ public enum Op: Codable, Equatable, Sendable {
                                              "Subtract", "Average", "Maximum", "Concatenate", "Flatten", "Reshape", "Permute", "Dense",
                                              "Dropout", "Rescaling", "Normalization", "LayerNormalization", "LayerScale",
                                              "CustomScaleLayer"]
+
+    /// Whether the node is a Keras operation applied to tensors (an op node of a Keras 3
+    /// config, a `TFOpLambda` of tf-keras) rather than a layer: Keras 3 leaves it out of
+    /// `model.layers` and of `.weights.h5`.
+    public var isOperationNode: Bool {
+        if case .scalarArithmetic = self { return true }
+        return false
+    }
 
     /// Whether the op combines several inputs element-wise (broadcasting size-1 dimensions).
     public var isBroadcastingMerge: Bool {

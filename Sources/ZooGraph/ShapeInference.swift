@@ -61,6 +61,8 @@ enum ShapeInference {
             }
         case .customScale(let scale), .layerScale(let scale):
             guard scale.isFinite else { throw bad("scale \(scale) must be finite") }
+        case .scalarArithmetic(let a):
+            guard a.constant.isFinite else { throw bad("the number \(a.constant) must be finite") }
         case .reshape(let target):
             guard !target.isEmpty, target.count <= 8, target.allSatisfy({ $0 == -1 || ($0 >= 1 && $0 <= 1 << 31) }),
                   target.filter({ $0 == -1 }).count <= 1 else { throw bad("target shape \(target) must be positive sizes with at most one -1") }
@@ -142,7 +144,7 @@ enum ShapeInference {
             weights.append(WeightSpec(name: "moving_mean", shape: [channels], trainable: false))
             weights.append(WeightSpec(name: "moving_variance", shape: [channels], trainable: false))
             return (s, weights)
-        case .activation, .relu, .dropout, .rescaling:
+        case .activation, .relu, .dropout, .rescaling, .scalarArithmetic:
             return (try one(), [])
         case .zeroPadding2D(let top, let bottom, let left, let right):
             let s = try image()

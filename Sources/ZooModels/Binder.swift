@@ -99,9 +99,10 @@ public struct BoundModel: Sendable {
     }
 
     /// The bound weights as a checkpoint in Keras naming and `model.layers` order, every layer
-    /// listed (weightless ones too), ready for `CheckpointWriter`.
+    /// listed (weightless ones too; op nodes such as `x + 3.0` are not layers), ready for
+    /// `CheckpointWriter`.
     public func checkpoint(format: CheckpointFormat, kerasVersion: String? = nil, backend: String? = nil, modelConfig: String? = nil) -> Checkpoint {
-        let layers = graph.nodes.map { node in
+        let layers = graph.nodes.filter { !$0.op.isOperationNode }.map { node in
             CheckpointLayer(name: node.name, className: node.op.kerasClassName, weights: node.weights.compactMap { spec in
                 guard var weight = weights[node.name]?[spec.name] else { return nil }
                 weight.storedName = "\(node.name)/\(spec.name)"

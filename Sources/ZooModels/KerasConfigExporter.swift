@@ -1,3 +1,4 @@
+import ZooFormats
 import ZooGraph
 
 /// Writes a `Graph` as a Keras 3 functional model config: the JSON `model.to_json()` of Keras
@@ -25,6 +26,9 @@ public enum KerasConfigExporter {
     /// The config of `graph` as a `Functional` model named `modelName`, in `flavor`'s format.
     public static func json(for graph: Graph, modelName: String = "functional", flavor: Flavor = .keras3) throws -> String {
         guard !graph.nodes.isEmpty else { throw GraphError.invalidConfig("cannot export an empty graph") }
+        if flavor == .keras3, graph.nodes.contains(where: { $0.name.contains("/") }) {
+            return try json(for: keras3Named(graph), modelName: modelName, flavor: flavor)
+        }
         let inputs = graph.inputNodes.map(\.name)
         guard !inputs.isEmpty else { throw GraphError.invalidConfig("cannot export a graph without an input layer") }
         let outputs = graph.effectiveOutputs
@@ -65,6 +69,23 @@ public enum KerasConfigExporter {
         var text = ""
         try model.write(to: &text)
         return text
+    }
+
+    /// The graph with every layer named as Keras 3 allows (`KerasNaming.keras3LayerName`), or
+    /// an error when two names then collide.
+    private static func keras3Named(_ graph: Graph) throws -> Graph {
+        var renamed = Graph()
+        var seen: [String: String] = [:]
+        for node in graph.nodes {
+            let name = KerasNaming.keras3LayerName(node.name)
+            if let other = seen[name] {
+                throw GraphError.invalidConfig("layers '\(other)' and '\(node.name)' both become '\(name)' in a Keras 3 config, which refuses '/' in names; rename one")
+            }
+            seen[name] = node.name
+            try renamed.add(name, node.op, inputs: node.inputs.map(KerasNaming.keras3LayerName), trainable: node.trainable)
+        }
+        renamed.outputs = graph.outputs.map(KerasNaming.keras3LayerName)
+        return renamed
     }
 
     /// `["name", 0, 0]` for one tensor, `[["a", 0, 0], ["b", 0, 0]]` for several (as Keras
@@ -114,6 +135,10 @@ public enum KerasConfigExporter {
             ])
         }
 
+        if case .scalarArithmetic(let a) = node.op {
+            return try operationNode(node, a, inputShapes: inputShapes, flavor: flavor)
+        }
+
         var config: [(String, JSON)] = [("name", .string(node.name)), ("trainable", .bool(node.trainable)),
                                         ("dtype", flavor == .tfKeras2 ? "float32" : dtypePolicy)]
         config += try options(of: node)
@@ -140,6 +165,41 @@ public enum KerasConfigExporter {
         entry.append(("name", .string(node.name)))
         entry.append(("inbound_nodes", .array([.object([("args", args), ("kwargs", callKeywords(node.op))])])))
         return .object(entry)
+    }
+
+    /// A tensor-and-number op node: Keras 3 writes it as an operation of `keras.src.ops.numpy`
+    /// (config holds only the name; the number sits in the call's args), tf-keras as a
+    /// `TFOpLambda` layer whose call keywords carry the number as `y`.
+    private static func operationNode(_ node: Node, _ a: ScalarArithmetic, inputShapes: [[Int]], flavor: Flavor) throws -> JSON {
+        guard node.inputs.count == 1, inputShapes.count == 1 else {
+            throw GraphError.wrongInputCount(node: node.name, op: a.operation.rawValue, expected: "1", found: node.inputs.count)
+        }
+        let number = try self.number(a.constant, node, "constant")
+        if flavor == .tfKeras2 {
+            guard !a.constantFirst || a.operation == .add || a.operation == .multiply else {
+                throw GraphError.invalidConfig("op node '\(node.name)' computes \(a.constant) \(a.operation == .subtract ? "-" : "/") x, which tf-keras cannot record as a TFOpLambda; export with the Keras 3 flavor")
+            }
+            return .object([
+                ("module", "tf_keras.src.layers.core.tf_op_layer"),
+                ("class_name", "TFOpLambda"),
+                ("config", .object([("name", .string(node.name)), ("trainable", .bool(node.trainable)), ("dtype", "float32"),
+                                    ("function", .string(a.operation.tfFunction))])),
+                ("registered_name", "TFOpLambda"),
+                ("build_config", .object([("input_shape", batchShape(inputShapes[0]))])),
+                ("name", .string(node.name)),
+                // tf-keras writes a TFOpLambda's one call unwrapped: [["source", 0, 0, {"y": 3.0, "name": null}]].
+                ("inbound_nodes", .array([.array([.string(node.inputs[0]), 0, 0, .object([("y", number), ("name", .null)])])])),
+            ])
+        }
+        let tensor = kerasTensor(layer: node.inputs[0], shape: inputShapes[0])
+        return .object([
+            ("module", "keras.src.ops.numpy"),
+            ("class_name", .string(a.operation.rawValue)),
+            ("config", .object([("name", .string(node.name))])),
+            ("registered_name", .string(a.operation.rawValue)),
+            ("name", .string(node.name)),
+            ("inbound_nodes", .array([.object([("args", .array(a.constantFirst ? [number, tensor] : [tensor, number])), ("kwargs", .object([]))])])),
+        ])
     }
 
     /// The class-specific part of a layer config, in Keras's key order.
@@ -247,6 +307,8 @@ public enum KerasConfigExporter {
             return [("init_values", try number(initValue, node, "init_values")), ("projection_dim", .int(node.outputShape.last ?? 1))]
         case .customScale(let scale):
             return [("scale", try number(scale, node, "scale"))]
+        case .scalarArithmetic:
+            return []  // an op node, written by operationNode
         }
     }
 
@@ -298,7 +360,8 @@ public enum KerasConfigExporter {
              .layerNormalization, .layerScale, .customScale:
             return true
         case .input, .activation, .relu, .reluLayer, .leakyReLU, .maxPooling2D, .averagePooling2D, .globalAveragePooling2D,
-             .globalMaxPooling2D, .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims, .dropout, .reshape:
+             .globalMaxPooling2D, .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims, .dropout, .reshape,
+             .scalarArithmetic:
             return false
         }
     }

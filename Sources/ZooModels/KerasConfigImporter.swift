@@ -193,6 +193,12 @@ public enum KerasConfigImporter {
         }
         var history: [[JSONDocument]] = []
         switch entry.inboundNodes[0] {
+        case .array(let legacy) where legacy.first?.string != nil:
+            // tf-keras's TFOpLambda: the call's one tensor unwrapped, ["layer", 0, 0, {"y": 3.0}].
+            guard legacy.count >= 3 else {
+                throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound tensor that is not [name, node_index, tensor_index, ...]")
+            }
+            history.append(legacy)
         case .array(let legacy):
             // tf-keras 2.x / Keras 2: [["layer", node_index, tensor_index, {kwargs}], ...]
             for item in legacy {
@@ -355,7 +361,13 @@ public enum KerasConfigImporter {
         }
 
         if let module = entry.module, module.hasPrefix("keras.src.ops") {
-            throw GraphError.unsupportedLayer(name: name, className: "\(cls) from \(module) (a Keras op applied to a tensor, such as `x + 3.0`; not supported yet)")
+            return try operationNode(entry, module: module)
+        }
+        if cls == "TFOpLambda" { return try tfOpLambda(entry) }
+        if entry.module == nil, ScalarArithmetic.Operation.keras3(cls) != nil, hasNumberArgument(entry) {
+            // Keras 3's legacy `.h5` writer drops `module`, so its op nodes look like merge
+            // layers called on a tensor and a number (which Keras itself then fails to load).
+            return try operationNode(entry, module: "keras.src.ops.numpy")
         }
         switch cls {
         case "InputLayer":
@@ -543,6 +555,61 @@ public enum KerasConfigImporter {
     // MARK: - Config helpers
 
     /// A batch shape `[null, d1, d2, ...]` without its batch dimension.
+    /// A Keras 3 op node (`keras.src.ops.numpy`): a tensor and a Python number under Add,
+    /// Subtract, Multiply, Divide or TrueDivide, in either order.
+    private static func operationNode(_ entry: LayerEntry, module: String) throws -> Op {
+        let what = "\(entry.className) from \(module)"
+        guard let operation = ScalarArithmetic.Operation.keras3(entry.className) else {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(what) (a Keras op applied to tensors; SwiftZoo reads Add, Subtract, Multiply, Divide and TrueDivide of a tensor and a number)")
+        }
+        guard let node = entry.inboundNodes.first, let args = node["args"]?.array else {
+            throw GraphError.invalidConfig("op node '\(entry.name)' (\(what)) has no inbound 'args' list")
+        }
+        if let kwargs = node["kwargs"]?.dictionary, !kwargs.isEmpty {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(what) called with keyword arguments \(kwargs.keys.sorted()) (SwiftZoo reads positional (tensor, number) calls)")
+        }
+        func isTensor(_ value: JSONDocument) -> Bool { value["class_name"]?.string == "__keras_tensor__" }
+        guard args.count == 2, isTensor(args[0]) != isTensor(args[1]) else {
+            let tensors = args.filter(isTensor).count
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(what) of \(tensors) tensor(s) and \(args.count - tensors) other argument(s) (SwiftZoo reads a tensor and a number; use a merge layer such as keras.layers.\(entry.className == "TrueDivide" ? "Multiply" : entry.className) for two tensors)")
+        }
+        let constantFirst = !isTensor(args[0])
+        guard let constant = args[constantFirst ? 0 : 1].double, constant.isFinite else {
+            throw GraphError.invalidConfig("op node '\(entry.name)' (\(what)): the argument beside the tensor is not a finite number")
+        }
+        return .scalarArithmetic(ScalarArithmetic(operation, constant, constantFirst: constantFirst))
+    }
+
+    /// Whether a Keras 3-form call passes a number as a positional argument (layers take only
+    /// tensors there; op nodes take numbers).
+    private static func hasNumberArgument(_ entry: LayerEntry) -> Bool {
+        guard let args = entry.inboundNodes.first?["args"]?.array else { return false }
+        return args.contains { $0.double != nil }
+    }
+
+    /// A tf-keras `TFOpLambda` (`tf.__operators__.add`, `tf.math.multiply`, ...) of the
+    /// inbound tensor and the number in its call keywords (`{"y": 3.0, "name": null}`).
+    private static func tfOpLambda(_ entry: LayerEntry) throws -> Op {
+        let function = entry.config["function"]?.string ?? "?"
+        guard let operation = ScalarArithmetic.Operation.tfKeras(function) else {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "TFOpLambda of tf.\(function) (a TensorFlow function stored in the model; SwiftZoo reads tf.__operators__.add, tf.math.add, subtract, multiply, truediv and divide of a tensor and a number)")
+        }
+        // One call: ["layer", 0, 0, {"y": 3.0, "name": null}] as tf-keras writes it, or the
+        // same wrapped in a list as other layers' nodes are.
+        guard let node = entry.inboundNodes.first?.array,
+              let tensor = node.first?.string != nil ? node : (node.count == 1 ? node[0].array : nil) else {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "TFOpLambda of tf.\(function) with \(entry.inboundNodes.first?.array?.count ?? 0) inbound tensors (SwiftZoo reads one tensor and a number)")
+        }
+        let keywords = tensor.count >= 4 ? tensor[3].dictionary ?? [:] : [:]
+        guard let y = keywords["y"], let constant = y.double, constant.isFinite else {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "TFOpLambda of tf.\(function) whose 'y' is not a number (SwiftZoo reads a tensor and a number)")
+        }
+        for key in keywords.keys where key != "y" && key != "name" {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "TFOpLambda of tf.\(function) called with '\(key)' (SwiftZoo reads x and y)")
+        }
+        return .scalarArithmetic(ScalarArithmetic(operation, constant))
+    }
+
     private static func dropBatch(_ raw: JSONDocument, layer: String, key: String) throws -> [Int] {
         guard let list = raw.array, !list.isEmpty else {
             throw GraphError.invalidConfig("layer '\(layer)': '\(key)' is not a non-empty list")

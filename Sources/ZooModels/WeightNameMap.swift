@@ -152,7 +152,7 @@ public struct WeightNameMap: Sendable {
     static func keras3GroupNames(_ graph: Graph) -> [String: String] {
         var used: [String: Int] = [:]
         var result: [String: String] = [:]
-        for node in graph.nodes {
+        for node in graph.nodes where !node.op.isOperationNode {
             let base = KerasNaming.snakeCase(node.op.kerasClassName)
             if let count = used[base] {
                 used[base] = count + 1

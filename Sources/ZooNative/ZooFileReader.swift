@@ -284,7 +284,8 @@ public final class ZooFileReader: @unchecked Sendable {
         if let graph = try graph() {
             let byName = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, $0) })
             if Set(byName.keys).isSubset(of: Set(graph.nodes.map(\.name))) {
-                checkpoint.layers = graph.nodes.map { node in
+                // Op nodes (`x + 3.0`) are not Keras layers and hold no weights.
+                checkpoint.layers = graph.nodes.filter { !$0.op.isOperationNode }.map { node in
                     var layer = byName[node.name] ?? CheckpointLayer(name: node.name, weights: [])
                     layer.className = node.op.kerasClassName
                     return layer

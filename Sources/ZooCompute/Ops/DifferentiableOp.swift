@@ -157,6 +157,7 @@ enum DifferentiableOps {
         case .globalMaxPooling2DKeepingDims: return GlobalPoolingOp(max: true)
         case .layerNormalization(let a): return LayerNormalizationOp(attributes: a)
         case .layerScale: return LayerScaleOp()
+        case .scalarArithmetic(let a): return ScalarArithmeticOp(arithmetic: a)
         }
     }
 }

@@ -67,6 +67,13 @@ import ZooGraph
         Case(name: "layer norm", op: .layerNormalization(LayerNormAttributes(epsilon: 1e-6)), inputShapes: [[2, 3, 2, 6]]),
         Case(name: "layer norm no center", op: .layerNormalization(LayerNormAttributes(epsilon: 1e-3, center: false)), inputShapes: [[3, 5]]),
         Case(name: "layer scale", op: .layerScale(initValue: 1e-6), inputShapes: [[2, 3, 3, 4]]),
+        // Op nodes (x + 3.0, 3.0 - x, ...).
+        Case(name: "op add", op: .scalarArithmetic(ScalarArithmetic(.add, 3)), inputShapes: [[2, 3, 4]]),
+        Case(name: "op subtract", op: .scalarArithmetic(ScalarArithmetic(.subtract, 0.5)), inputShapes: [[2, 3, 4]]),
+        Case(name: "op rsubtract", op: .scalarArithmetic(ScalarArithmetic(.subtract, 1.5, constantFirst: true)), inputShapes: [[2, 3, 4]]),
+        Case(name: "op multiply", op: .scalarArithmetic(ScalarArithmetic(.multiply, 1.0 / 6.0)), inputShapes: [[2, 3, 4]]),
+        Case(name: "op divide", op: .scalarArithmetic(ScalarArithmetic(.divide, 6)), inputShapes: [[2, 3, 4]]),
+        Case(name: "op rdivide", op: .scalarArithmetic(ScalarArithmetic(.divide, 2, constantFirst: true)), inputShapes: [[2, 3, 4]]),
     ] + Activation.allCases.filter { $0 != .linear && $0 != .softmax }.map { function in
         Case(name: "activation \(function.rawValue)", op: .activation(function), inputShapes: [[2, 41]])
     }
@@ -96,6 +103,10 @@ import ZooGraph
         // Finite differences are wrong within h of a kink (x = 0 for the piecewise activations,
         // ties for Maximum): keep the sampled values at least 2.5 h away from one.
         if case .activation = c.op { inputs[0].values = inputs[0].values.map { $0 + ($0 >= 0 ? 0.025 : -0.025) } }
+        // c / x: away from the pole at 0.
+        if case .scalarArithmetic(let a) = c.op, a.constantFirst, a.operation == .divide {
+            inputs[0].values = inputs[0].values.map { $0 + ($0 >= 0 ? 0.5 : -0.5) }
+        }
         if c.op == .maximum {
             inputs[1].values = zip(inputs[0].values, inputs[1].values).map { a, b in abs(a - b) < 0.05 ? a + (b >= a ? 0.05 : -0.05) : b }
         }

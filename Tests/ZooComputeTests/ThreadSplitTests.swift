@@ -203,3 +203,31 @@ func sameValues(_ a: Tensor?, _ b: Tensor?) -> Bool {
         #expect(try #require(one["leaky"]).values == keras)
     }
 }
+
+/// Op nodes (MobileNetV3's hard sigmoid is `ReLU(6)(x + 3) * (1 / 6)`) through the inference
+/// core: Keras's float32 arithmetic bit for bit, in place or not, at any thread count.
+@Suite struct ScalarArithmeticInferenceTests {
+    @Test func opNodesMatchFloat32ArithmeticAtAnyThreadCount() throws {
+        var g = Graph()
+        try g.add("in", .input(shape: [40, 40, 24]))
+        try g.add("plus3", .scalarArithmetic(ScalarArithmetic(.add, 3)), inputs: ["in"])
+        try g.add("relu6", .reluLayer(ReLUAttributes(maxValue: 6)), inputs: ["plus3"])
+        try g.add("sixth", .scalarArithmetic(ScalarArithmetic(.multiply, 1.0 / 6.0)), inputs: ["relu6"])
+        try g.add("rsub", .scalarArithmetic(ScalarArithmetic(.subtract, 1.5, constantFirst: true)), inputs: ["in"])
+        try g.add("div", .scalarArithmetic(ScalarArithmetic(.divide, 6)), inputs: ["in"])
+        try g.add("rdiv", .scalarArithmetic(ScalarArithmetic(.divide, 2, constantFirst: true)), inputs: ["in"])
+        let names = ["sixth", "rsub", "div", "rdiv"]
+        g.outputs = names
+        let bound = BoundModel(graph: g, weights: [:], report: BindingReport(), scheme: .keras)
+        let values: [Float] = (0..<(2 * 40 * 40 * 24)).map { (i: Int) -> Float in Float(i % 37) / 3 - 6.1 }
+        let input = Tensor(shape: [2, 40, 40, 24], values: values)
+        let one = try CompiledModel(model: bound, threads: 1).run(input, outputs: names)
+        let three = try CompiledModel(model: bound, threads: 3).run(input, outputs: names)
+        for name in names { #expect(sameValues(one[name], three[name]), "\(name)") }
+        let sixth = Float(1.0 / 6.0)
+        #expect(try #require(one["sixth"]).values == values.map { (x: Float) -> Float in min(max(x + 3, 0), 6) * sixth })
+        #expect(try #require(one["rsub"]).values == values.map { (x: Float) -> Float in 1.5 - x })
+        #expect(try #require(one["div"]).values == values.map { (x: Float) -> Float in x / 6 })
+        #expect(try #require(one["rdiv"]).values == values.map { (x: Float) -> Float in 2 / x })
+    }
+}

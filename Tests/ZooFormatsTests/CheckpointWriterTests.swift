@@ -24,6 +24,25 @@ import ZooHDF5
         #expect(back.backend == source.backend)
     }
 
+    /// tf-keras's MobileNetV3 names layers `a/b/pad` before `a/b`: the groups are made sorted
+    /// by name as tf-keras makes them (else `a/b` already exists), `layer_names` keeps the order.
+    @Test func slashedLayerNamesNestLikeTfKeras() throws {
+        let dir = TemporaryDirectory()
+        func weight(_ layer: String, _ value: Float) -> Weight {
+            Weight(name: "kernel", path: "", storedName: "\(layer)/kernel:0", dtype: .float32, shape: [1],
+                   data: withUnsafeBytes(of: value) { TensorData(copying: $0) })
+        }
+        let layers = [CheckpointLayer(name: "block/depthwise/pad", weights: []),
+                      CheckpointLayer(name: "block/depthwise", weights: [weight("block/depthwise", 1)]),
+                      CheckpointLayer(name: "block/depthwise/BatchNorm", weights: [weight("block/depthwise/BatchNorm", 2)])]
+        let out = dir.file("slashed.h5")
+        try CheckpointWriter.write(Checkpoint(format: .kerasH5Weights, layers: layers), to: out, format: .kerasH5Weights)
+        let back = try CheckpointReader.read(out)
+        #expect(back.layers.map(\.name) == layers.map(\.name))
+        #expect(back.layers.map { $0.weights.map(\.storedName) } == layers.map { $0.weights.map(\.storedName) })
+        #expect(back.allWeights.map(\.weight.data) == layers.flatMap(\.weights).map(\.data))
+    }
+
     @Test func longLayerNameListsAreSplitLikeKeras() throws {
         let dir = TemporaryDirectory()
         let source = try CheckpointReader.read(Fixtures.path("tiny.split.h5"))

@@ -566,7 +566,8 @@ private struct KerasLayer {
         }
         for (module, cls, fragment) in [("keras.layers", "Lambda", "layer 'odd' has unsupported type Lambda (Python code stored in the model"),
                                         ("my_project.blocks", "FancyBlock", "layer 'odd' has unsupported type FancyBlock from my_project.blocks (a custom layer"),
-                                        ("keras.src.ops.numpy", "Add", "layer 'odd' has unsupported type Add from keras.src.ops.numpy (a Keras op")] {
+                                        ("keras.src.ops.numpy", "Sin", "layer 'odd' has unsupported type Sin from keras.src.ops.numpy (a Keras op"),
+                                        ("keras.src.ops.numpy", "Add", "layer 'odd' has unsupported type Add from keras.src.ops.numpy of 1 tensor(s) and 0 other")] {
             #expect { try KerasConfigImporter.graph(fromJSON: layer(module, cls)) } throws: { error in
                 "\(error)".hasPrefix(fragment)
             }

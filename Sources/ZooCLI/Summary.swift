@@ -43,6 +43,8 @@ struct Summary: ParsableCommand {
             ]
             // The epsilon decides the outputs, and it differs between Keras eras.
             if case .batchNormalization(let bn) = node.op { fields.append(("epsilon", .double(bn.epsilon))) }
+            // An op node (`x + 3.0`) is part of the graph but not of Keras's `model.layers`.
+            if node.op.isOperationNode { fields.append(("operation", .bool(true))) }
             return .object(fields)
         }
         let binding: JSONValue = .object([

@@ -11,6 +11,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
     case resnet50v2, resnet101v2, resnet152v2
     case inceptionv3
     case mobilenet, mobilenetv2, xception, inceptionresnetv2
+    case mobilenetv3small, mobilenetv3large
 
     /// The keras.applications function name (`ResNet50`, `VGG16`, ...).
     public var kerasName: String { builder.kerasName }
@@ -32,6 +33,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         case .mobilenetv2: return MobileNetV2Builder()
         case .xception: return XceptionBuilder()
         case .inceptionresnetv2: return InceptionResNetV2Builder()
+        case .mobilenetv3small, .mobilenetv3large: return MobileNetV3Builder(architecture: self)
         }
     }
 

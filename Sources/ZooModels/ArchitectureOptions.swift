@@ -13,8 +13,16 @@ public struct ArchitectureOptions: Codable, Equatable, Sendable {
     /// BatchNormalization epsilon; nil uses the architecture's own (1.001e-5 for ResNet; the
     /// Keras <= 2.2.4 era used 1e-3, which binding a keras-v1 file selects).
     public var batchNormEpsilon: Double?
+    /// MobileNet width multiplier (`alpha`); nil is 1.0. MobileNetV3 reads it (0.75 and 1.0
+    /// have ImageNet weights); the detector finds it from a file's widths.
+    public var alpha: Double?
+    /// MobileNetV3's `minimalistic=True` (3x3 kernels, ReLU, no squeeze-and-excitation); nil is false.
+    public var minimalistic: Bool?
 
-    public init(includeTop: Bool = true, pooling: Pooling = .none, classes: Int = 1000, inputShape: [Int] = [224, 224, 3], batchNormEpsilon: Double? = nil) {
+    public init(includeTop: Bool = true, pooling: Pooling = .none, classes: Int = 1000, inputShape: [Int] = [224, 224, 3], batchNormEpsilon: Double? = nil,
+                alpha: Double? = nil, minimalistic: Bool? = nil) {
+        self.alpha = alpha
+        self.minimalistic = minimalistic
         self.includeTop = includeTop
         self.pooling = pooling
         self.classes = classes

@@ -20,7 +20,9 @@ public enum ModelDetector {
         var options = architecture.defaultOptions(includeTop: false)
         let classifierNames = ["predictions", "fc1000", "probs", "fc", "classifier.6"]
         let dense = weighted.filter { layer in layer.weights.contains { $0.shape.count == 2 } }
-        if architecture == .mobilenet {
+        if architecture == .mobilenetv3small || architecture == .mobilenetv3large {
+            options = try mobileNetV3Options(architecture, weighted, scheme: scheme, file: file)
+        } else if architecture == .mobilenet {
             // MobileNet's classifier is a biased 1x1 Conv2D, `conv_preds` (Keras 3 files: the
             // 15th conv2d group; 14 without the top).
             let convGroups = scheme == .keras3 ? weighted.filter(isConv2DGroup) : []
@@ -65,6 +67,9 @@ public enum ModelDetector {
             // Xception also has `block1_conv1`, so it goes before VGG.
             if names.contains("block2_sepconv1") || names.contains("block14_sepconv2") { return .xception }
             if names.contains("conv_dw_1") || names.contains("conv_pw_13") { return .mobilenet }
+            if names.contains("expanded_conv_depthwise_bn") || names.contains("conv_1_bn") && names.contains("expanded_conv_project_bn") {
+                return names.contains("expanded_conv_14_project") ? .mobilenetv3large : .mobilenetv3small
+            }
             if names.contains("expanded_conv_depthwise") || names.contains("block_1_expand") || names.contains("bn_Conv1") { return .mobilenetv2 }
             if names.contains("conv_7b") || names.contains("block35_1_conv") || names.contains("block8_10_conv") { return .inceptionresnetv2 }
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
@@ -75,6 +80,10 @@ public enum ModelDetector {
             if names.contains("conv1_conv") { return try resnet(deepestStage4: maxBlock(names, stage: 4, pattern: "conv4_block"), file: file) }
             if every.contains("mixed10") || autoNamedConvs(names, firstCounter: 0) == 94 { return .inceptionv3 }
         case .kerasV1:
+            // tf-keras's MobileNetV3 names: `Conv/BatchNorm`, `expanded_conv/depthwise`, ...
+            if names.contains("expanded_conv/depthwise") || names.contains("Conv/BatchNorm") {
+                return names.contains("expanded_conv_14/project") ? .mobilenetv3large : .mobilenetv3small
+            }
             if names.contains("block2_sepconv1") || names.contains("block14_sepconv2") { return .xception }
             if names.contains("conv_7b") || names.contains("block35_1_conv") || names.contains("block8_10_conv") { return .inceptionresnetv2 }
             if names.contains("block1_conv1") { return names.contains("block3_conv4") ? .vgg19 : .vgg16 }
@@ -102,8 +111,10 @@ public enum ModelDetector {
                 switch (depthwise, separable) {
                 case (13, 0): return .mobilenet
                 case (17, 0): return .mobilenetv2
+                case (11, 0): return .mobilenetv3small
+                case (15, 0): return .mobilenetv3large
                 case (0, 34): return .xception
-                default: return try fail(file, "\(depthwise) depthwise and \(separable) separable convolutions match no MobileNet (13), MobileNetV2 (17) or Xception (34 separable)")
+                default: return try fail(file, "\(depthwise) depthwise and \(separable) separable convolutions match no MobileNet (13), MobileNetV2 (17), MobileNetV3Small (11), MobileNetV3Large (15) or Xception (34 separable)")
                 }
             }
             if counts["conv2d", default: 0] == 244 && counts["batch_normalization", default: 0] == 204 { return .inceptionresnetv2 }
@@ -148,6 +159,32 @@ public enum ModelDetector {
         var counts: [String: Int] = [:]
         for layer in layers { counts[KerasNaming.splitCounter(layer.name).base, default: 0] += 1 }
         return counts
+    }
+
+    /// MobileNetV3's options from its weights: minimalistic when no depthwise kernel is 5x5; the
+    /// top and classes from the `logits` conv (tf-keras `Logits`; in a Keras 3 file the last
+    /// conv2d group, present when there are two more than without the top); alpha as the
+    /// width multiplier whose graph has the file's layer count and parameter total.
+    static func mobileNetV3Options(_ architecture: Architecture, _ weighted: [CheckpointLayer], scheme: NamingScheme, file: String) throws -> ArchitectureOptions {
+        var options = architecture.defaultOptions(includeTop: false)
+        options.minimalistic = !weighted.contains { layer in layer.weights.contains { $0.shape.count == 4 && $0.shape[0] == 5 && $0.shape[1] == 5 } }
+        let total = weighted.reduce(0) { sum, layer in sum + layer.weights.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+        let convGroups = weighted.filter(isConv2DGroup).sorted { KerasNaming.splitCounter($0.name).counter < KerasNaming.splitCounter($1.name).counter }
+        let classifier = weighted.first { $0.name == "logits" || $0.name == "Logits" } ?? (scheme == .keras3 ? convGroups.last : nil)
+        let classes = classifier?.weights.first { $0.shape.count == 1 }?.shape[0]
+        for includeTop in classes == nil ? [false] : [true, false] {
+            for alpha in [1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0] {
+                var candidate = options
+                candidate.includeTop = includeTop
+                candidate.classes = includeTop ? classes ?? 1000 : 1000
+                candidate.alpha = alpha == 1 ? nil : alpha
+                guard let graph = try? architecture.build(candidate) else { continue }
+                let nodes = graph.nodes.filter { !$0.weights.isEmpty }
+                let params = nodes.reduce(0) { sum, node in sum + node.weights.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+                if nodes.count == weighted.count && params == total { return candidate }
+            }
+        }
+        throw BindingError.noArchitecture(file: file, reason: "the layers look like \(architecture.kerasName) but match no width multiplier (alpha 0.35 to 2), with or without the top (\(weighted.count) weighted layers, \(total) parameters)")
     }
 
     private static func isConv2DGroup(_ layer: CheckpointLayer) -> Bool { KerasNaming.splitCounter(layer.name).base == "conv2d" }

@@ -8,7 +8,8 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
     /// `res2a_branch2a`, `res2a_branch1`, `fc1000` (BatchNormalization epsilon 1e-3). DenseNet:
     /// `conv1/conv`, `conv1/bn`, `fc1000` (the blocks and transitions kept their names).
     /// ResNetV2: `probs` for `predictions`. InceptionV3, Xception and InceptionResNetV2: Keras 2's
-    /// 1-based automatic names (`conv2d_1`, `batch_normalization_1`, ...). VGG names did not change.
+    /// 1-based automatic names (`conv2d_1`, `batch_normalization_1`, ...). MobileNetV3 (tf-keras):
+    /// `Conv`, `Conv/BatchNorm`, `expanded_conv_1/expand`, `Conv_2`, `Logits`. VGG names did not change.
     case kerasV1 = "keras-v1"
     /// Keras 3 `.weights.h5` object paths: `conv2d_N`, `batch_normalization_N`, ... by class and counter.
     case keras3 = "keras3"
@@ -27,7 +28,9 @@ public enum NamingScheme: String, Codable, CaseIterable, Sendable {
         }
         let nameSet = Set(names)
         // keras_applications 1.0.8: DenseNet's stem, ResNetV2's classifier.
-        if nameSet.contains("conv1/conv") || nameSet.contains("conv1/bn") || (nameSet.contains("probs") && nameSet.contains("post_bn")) {
+        // tf-keras's MobileNetV3 (`Conv/BatchNorm`, `expanded_conv/depthwise`).
+        if nameSet.contains("conv1/conv") || nameSet.contains("conv1/bn") || (nameSet.contains("probs") && nameSet.contains("post_bn"))
+            || nameSet.contains("Conv/BatchNorm") || nameSet.contains("expanded_conv/depthwise") {
             return .kerasV1
         }
         // Keras 2 automatic names count from 1 (`conv2d_1` with no `conv2d`); only InceptionV3

@@ -73,10 +73,14 @@ public struct WeightNameMap: Sendable {
         /// InceptionV3, Xception and InceptionResNetV2 with Keras 2's 1-based automatic names
         /// (their named layers, `predictions` included, kept their names).
         case inception
+        /// MobileNetV3 as tf-keras named it: `conv_bn` -> `Conv/BatchNorm`,
+        /// `expanded_conv_3_squeeze_excite_conv_1` -> `expanded_conv_3/squeeze_excite/Conv_1`.
+        case mobileNetV3
 
         /// The family of a keras.applications graph, from its named layers.
         public init(_ graph: Graph) {
             if graph.node("conv2_block1_concat") != nil { self = .denseNet }
+            else if graph.node("conv_bn") != nil && graph.node("expanded_conv_depthwise_bn") != nil { self = .mobileNetV3 }
             else if graph.node("post_bn") != nil { self = .resnetV2 }
             else if graph.node("mixed0") != nil || graph.node("block2_sepconv1") != nil || graph.node("conv_7b") != nil { self = .inception }
             else { self = .resnet }
@@ -100,7 +104,37 @@ public struct WeightNameMap: Sendable {
             return name == "predictions" ? "probs" : name
         case .inception:
             return keras2AutoName(name)
+        case .mobileNetV3:
+            return tfKerasMobileNetV3Name(name)
         }
+    }
+
+    /// tf-keras's name of a Keras 3 MobileNetV3 layer (Keras 3 renamed them when it refused `/`).
+    static func tfKerasMobileNetV3Name(_ name: String) -> String {
+        switch name {
+        case "conv": return "Conv"
+        case "conv_bn": return "Conv/BatchNorm"
+        case "conv_1": return "Conv_1"
+        case "conv_1_bn": return "Conv_1/BatchNorm"
+        case "conv_2": return "Conv_2"
+        case "logits": return "Logits"
+        default: break
+        }
+        guard name.hasPrefix("expanded_conv_") else { return name }
+        var rest = name.dropFirst("expanded_conv_".count)
+        var block = "expanded_conv"
+        if let underscore = rest.firstIndex(of: "_"), let id = Int(rest[..<underscore]) {
+            block += "_\(id)"
+            rest = rest[rest.index(after: underscore)...]
+        }
+        let parts: [String: String] = [
+            "expand": "expand", "expand_bn": "expand/BatchNorm", "depthwise": "depthwise", "depthwise_bn": "depthwise/BatchNorm",
+            "depthwise_pad": "depthwise/pad", "project": "project", "project_bn": "project/BatchNorm", "add": "Add",
+            "squeeze_excite_avg_pool": "squeeze_excite/AvgPool", "squeeze_excite_conv": "squeeze_excite/Conv",
+            "squeeze_excite_relu": "squeeze_excite/Relu", "squeeze_excite_conv_1": "squeeze_excite/Conv_1", "squeeze_excite_mul": "squeeze_excite/Mul",
+        ]
+        guard let part = parts[String(rest)] else { return name }
+        return "\(block)/\(part)"
     }
 
     /// Keras 3 automatic names count from 0 (`conv2d`, `conv2d_1`), Keras 2's from 1

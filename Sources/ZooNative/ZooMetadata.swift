@@ -30,7 +30,8 @@ public struct ZooMetadata: Codable, Equatable, Sendable {
             let lowered = name.lowercased()
             if lowered.hasPrefix("resnet") && !lowered.contains("v2") || lowered.hasPrefix("vgg") { return .caffe }
             if lowered.hasPrefix("densenet") { return .torch }
-            if lowered.hasPrefix("efficientnet") || lowered.hasPrefix("convnext") { return Preprocessing.none }
+            // MobileNetV3 rescales inside (include_preprocessing=True, Keras's default).
+            if lowered.hasPrefix("efficientnet") || lowered.hasPrefix("convnext") || lowered.hasPrefix("mobilenetv3") { return Preprocessing.none }
             if ["inception", "xception", "mobilenet", "resnet"].contains(where: lowered.hasPrefix) { return .tf }
             return nil
         }

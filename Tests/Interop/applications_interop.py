@@ -359,7 +359,8 @@ def check_summary(report, label, zoo, path, name, naming, flags, model, missing,
                  f"architecture {got.get('architecture')!r}, naming {got.get('naming')!r}, matched {binding.get('matched')}, "
                  f"problems {binding_problems(binding) or 'none'}; command: {shlex.join(args)}")
     want_rows = keras_layer_rows(model)
-    problems = layer_differences(got.get("layers", []), want_rows)
+    # Op nodes (MobileNetV3's `x + 3.0`) are graph nodes but not Keras layers.
+    problems = layer_differences([l for l in got.get("layers", []) if not l.get("operation")], want_rows)
     total, trainable, frozen = param_split(model)
     got_split = (got.get("total_params"), got.get("trainable_params"), got.get("non_trainable_params"))
     if missing:

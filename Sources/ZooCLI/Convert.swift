@@ -98,9 +98,13 @@ struct Convert: ParsableCommand {
             }
         } else {
             var checkpoint = raw
-            // tf-keras records `x + 3.0` as a TFOpLambda, which Keras 3 cannot load: a .keras
-            // archive of such a model gets its config written anew from the graph (op nodes).
-            let tfOpLambdas = target == .kerasArchive && raw.modelConfig?.contains("\"TFOpLambda\"") == true
+            // tf-keras records `x + 3.0` as a TFOpLambda and allows '/' in layer names, neither of
+            // which Keras 3 loads: a .keras archive of such a model gets its config written anew
+            // from the graph (op nodes, '_' names).
+            let tfOpLambdas = target == .kerasArchive && raw.modelConfig.map { config in
+                config.contains("\"TFOpLambda\"")
+                    || (try? KerasModelConfig(json: config, file: input))?.layers.contains { $0.name.contains("/") } == true
+            } == true
             let needsGraph = naming != nil || foldBN || tfOpLambdas || (target == .kerasH5Model || target == .kerasArchive) && raw.modelConfig == nil
                 || raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model)
             if needsGraph {

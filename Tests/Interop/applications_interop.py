@@ -316,6 +316,10 @@ def check_models_entry(report, entry, constructor, module_name, module):
     """The `zoo models` entry against Keras's default top and notop models and preprocess_input."""
     name = entry["name"]
     top = build(constructor, {"include_top": True})
+    if None in top.input.shape[1:]:
+        # MobileNetV3 leaves the input size open (input_shape=None gives (None, None, 3)) and
+        # documents 224x224 as the default its weights were trained at.
+        top = build(constructor, {"include_top": True, "input_shape": (224, 224, 3)})
     default_shape = [int(v) for v in top.input.shape[1:]]
     top_params, top_layers = top.count_params(), len(top.layers)
     del top

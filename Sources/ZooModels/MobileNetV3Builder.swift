@@ -35,11 +35,12 @@ struct MobileNetV3Builder: ArchitectureBuilder {
         (6, 160, nil, 2, true, true), (6, 160, nil, 1, true, true), (6, 160, nil, 1, true, true),
     ]
 
-    /// The last block of each resolution, then the pooled features.
+    /// The last block of each resolution, then the backbone's output (`conv_1`'s hard swish,
+    /// automatically named `activation_17` / `activation_19` at the defaults), then `conv_2`.
     func transferPoints(includeTop: Bool) -> [String] {
-        (large ? ["expanded_conv_add", "expanded_conv_2_add", "expanded_conv_5_add", "expanded_conv_11_add", "expanded_conv_14_add"]
-               : ["expanded_conv_project_bn", "expanded_conv_2_add", "expanded_conv_7_add", "expanded_conv_10_add"])
-            + ["conv_1_bn"] + (includeTop ? ["conv_2"] : [])
+        (large ? ["expanded_conv_add", "expanded_conv_2_add", "expanded_conv_5_add", "expanded_conv_11_add", "expanded_conv_14_add", "activation_19"]
+               : ["expanded_conv_project_bn", "expanded_conv_2_add", "expanded_conv_7_add", "expanded_conv_10_add", "activation_17"])
+            + (includeTop ? ["conv_2"] : [])
     }
 
     /// Keras's `_depth`: `v` rounded to a multiple of 8 (at least 8), never below 90% of `v`.

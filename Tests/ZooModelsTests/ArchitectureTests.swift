@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZooGraph
+import ZooFormats
 @testable import ZooModels
 
 /// The structure real Keras reported for each keras.applications builder and option set
@@ -386,5 +387,96 @@ struct KerasStructure {
         #expect(WeightNameMap.kerasV1Name("conv2_block1_3_conv") == "res2a_branch2c")
         #expect(WeightNameMap.kerasV1Name("conv4_block6_2_bn") == "bn4f_branch2b")
         #expect(WeightNameMap.blockLetter(27) == "aa")
+    }
+}
+
+/// MobileNetV3 against keras.applications (Keras 3.15, `MobileNetV3Small/Large(weights=None,
+/// input_shape=..., ...)`: `count_params()`, non-trainable element count, `len(model.layers)`,
+/// the op nodes its config lists (`keras.src.ops.numpy`, not in `model.layers`), output shape).
+@Suite struct MobileNetV3Tests {
+    static let totals: [(Architecture, String, ArchitectureOptions, total: Int, nonTrainable: Int, layers: Int, ops: Int, output: [Int])] = {
+        func o(top: Bool = true, pooling: ArchitectureOptions.Pooling = .none, classes: Int = 1000, input: [Int] = [224, 224, 3],
+               alpha: Double? = nil, minimalistic: Bool? = nil) -> ArchitectureOptions {
+            ArchitectureOptions(includeTop: top, pooling: pooling, classes: classes, inputShape: input, alpha: alpha, minimalistic: minimalistic)
+        }
+        let s = Architecture.mobilenetv3small, l = Architecture.mobilenetv3large
+        return [
+            (s, "top", o(), 2_554_968, 12_112, 164, 18, [1000]),
+            (s, "notop", o(top: false), 939_120, 12_112, 157, 18, [7, 7, 576]),
+            (s, "avg", o(top: false, pooling: .avg), 939_120, 12_112, 158, 18, [576]),
+            (s, "top10", o(classes: 10), 1_540_218, 12_112, 164, 18, [10]),
+            (s, "minimalistic", o(minimalistic: true), 2_056_848, 12_112, 110, 0, [1000]),
+            (s, "alpha 0.75", o(alpha: 0.75), 2_051_552, 9_680, 164, 18, [1000]),
+            (s, "alpha 1.25 notop", o(top: false, alpha: 1.25), 1_456_760, 15_328, 157, 18, [7, 7, 720]),
+            (s, "notop 161x129", o(top: false, input: [161, 129, 3]), 939_120, 12_112, 157, 18, [6, 5, 576]),
+            (l, "top", o(), 5_507_432, 24_400, 194, 16, [1000]),
+            (l, "notop", o(top: false), 2_996_352, 24_400, 187, 16, [7, 7, 960]),
+            (l, "avg", o(top: false, pooling: .avg), 2_996_352, 24_400, 188, 16, [960]),
+            (l, "top10", o(classes: 10), 4_239_242, 24_400, 194, 16, [10]),
+            (l, "minimalistic", o(minimalistic: true), 3_948_688, 24_400, 146, 0, [1000]),
+            (l, "alpha 0.75", o(alpha: 0.75), 4_012_616, 19_088, 194, 16, [1000]),
+            // Block 0 widens 16 -> 24 at alpha 1.25, so its Add goes: one layer fewer.
+            (l, "alpha 1.25 notop", o(top: false, alpha: 1.25), 4_764_160, 30_976, 186, 16, [7, 7, 1200]),
+            (l, "notop 161x129", o(top: false, input: [161, 129, 3]), 2_996_352, 24_400, 187, 16, [6, 5, 960]),
+        ]
+    }()
+
+    @Test func matchesKerasTotals() throws {
+        for (arch, variant, options, total, nonTrainable, layers, ops, output) in Self.totals {
+            let graph = try arch.build(options)
+            #expect(graph.totalParameterCount == total, "\(arch) \(variant)")
+            #expect(graph.nonTrainableParameterCount == nonTrainable, "\(arch) \(variant)")
+            #expect(graph.nodes.filter { !$0.op.isOperationNode }.count == layers, "\(arch) \(variant)")
+            #expect(graph.nodes.filter(\.op.isOperationNode).count == ops, "\(arch) \(variant)")
+            #expect(graph.outputs.count == 1 && graph.node(graph.outputs[0])?.outputShape == output, "\(arch) \(variant)")
+        }
+        #expect(throws: GraphError.self) { try Architecture.mobilenetv3small.build(ArchitectureOptions(inputShape: [31, 64, 3])) }
+        #expect(throws: GraphError.self) { try Architecture.mobilenetv3large.build(ArchitectureOptions(alpha: -1)) }
+    }
+
+    /// The hard sigmoid of every SE gate is Keras's `ReLU(6)(x + 3.0) * (1 / 6)`, named as
+    /// Keras names it (the ReLU before the op nodes around it).
+    @Test func squeezeExcitationGateIsKerasHardSigmoid() throws {
+        let graph = try Architecture.mobilenetv3small.build()
+        #expect(graph.node("add")?.op == .scalarArithmetic(ScalarArithmetic(.add, 3)))
+        #expect(graph.node("add")?.inputs == ["expanded_conv_squeeze_excite_conv_1"])
+        #expect(graph.node("re_lu_1")?.op == .reluLayer(ReLUAttributes(maxValue: 6)))
+        #expect(graph.node("re_lu_1")?.inputs == ["add"])
+        #expect(graph.node("multiply")?.op == .scalarArithmetic(ScalarArithmetic(.multiply, 1.0 / 6.0)))
+        #expect(graph.node("expanded_conv_squeeze_excite_mul")?.inputs == ["re_lu", "multiply"])
+    }
+
+    /// tf-keras's names of the same layers (its weights bind under keras-v1).
+    @Test func tfKerasNames() {
+        let pairs = [("conv", "Conv"), ("conv_bn", "Conv/BatchNorm"), ("expanded_conv_depthwise", "expanded_conv/depthwise"),
+                     ("expanded_conv_depthwise_bn", "expanded_conv/depthwise/BatchNorm"), ("expanded_conv_3_squeeze_excite_conv_1", "expanded_conv_3/squeeze_excite/Conv_1"),
+                     ("expanded_conv_10_project_bn", "expanded_conv_10/project/BatchNorm"), ("expanded_conv_1_expand", "expanded_conv_1/expand"),
+                     ("conv_1_bn", "Conv_1/BatchNorm"), ("conv_2", "Conv_2"), ("logits", "Logits"), ("re_lu_3", "re_lu_3")]
+        for (keras3, tf) in pairs { #expect(WeightNameMap.kerasV1Name(keras3, family: .mobileNetV3) == tf) }
+    }
+
+    /// Alpha, minimalistic and the top come back from a file's weights, in every naming.
+    @Test(arguments: [NamingScheme.keras, .kerasV1, .keras3])
+    func detectionFindsTheOptions(scheme: NamingScheme) throws {
+        for (arch, options) in [(Architecture.mobilenetv3small, ArchitectureOptions(classes: 10, alpha: 0.75)),
+                                (.mobilenetv3large, ArchitectureOptions(includeTop: false, minimalistic: true)),
+                                (.mobilenetv3large, ArchitectureOptions(alpha: 1.25))] {
+            let graph = try arch.build(options)
+            let weights = Dictionary(uniqueKeysWithValues: graph.nodes.filter { !$0.weights.isEmpty }.map { node in
+                (node.name, Dictionary(uniqueKeysWithValues: node.weights.map { spec in
+                    (spec.name, Weight(name: spec.name, path: "", storedName: "\(node.name)/\(spec.name)", dtype: .float32, shape: spec.shape,
+                                       data: TensorData(byteCount: spec.shape.reduce(1, *) * 4) { $0.initializeMemory(as: UInt8.self, repeating: 0) }))
+                }))
+            })
+            var checkpoint = try BoundModel(graph: graph, weights: weights).checkpoint(naming: scheme, format: scheme == .keras3 ? .keras3Weights : .kerasH5Weights)
+            checkpoint.layers = checkpoint.layers.filter { !$0.weights.isEmpty }
+            let detection = try ModelDetector.detect(checkpoint, file: "m.h5")
+            #expect(detection.architecture == arch, "\(scheme) \(arch)")
+            #expect(detection.scheme == scheme, "\(scheme) \(arch)")
+            #expect(detection.options.includeTop == options.includeTop, "\(scheme) \(arch)")
+            #expect(detection.options.classes == options.classes, "\(scheme) \(arch)")
+            #expect((detection.options.alpha ?? 1) == (options.alpha ?? 1), "\(scheme) \(arch)")
+            #expect((detection.options.minimalistic ?? false) == (options.minimalistic ?? false), "\(scheme) \(arch)")
+        }
     }
 }

@@ -117,6 +117,7 @@ bench: deps venv venv-tf
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/native.sh
 	bash Benchmarks/compute/run.sh
+	BENCH_MODELS="efficientnetb0 mobilenetv2 densenet121 mobilenetv3small" BENCH_OUTPUT=Docs/BENCHMARKS_BACKBONES.md bash Benchmarks/compute/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/train/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/images/run.sh
 	ZOO_PYTHON=$(VENV)/bin/python bash Benchmarks/conversion_memory.sh

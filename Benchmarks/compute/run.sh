@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Compute-core benchmark: zoo against tf-keras (tf.function) and ONNX Runtime CPU on ResNet50 and
-# VGG16, 224x224, batch 1 and 8, written into Docs/BENCHMARKS_COMPUTE.md.
+# VGG16 (or BENCH_MODELS), 224x224, batch 1 and 8, written into Docs/BENCHMARKS_COMPUTE.md. The
+# lighter backbones: BENCH_MODELS="efficientnetb0 mobilenetv2 densenet121 mobilenetv3small"
+# BENCH_OUTPUT=Docs/BENCHMARKS_BACKBONES.md (what `make bench` runs second).
 #
 #   bash Benchmarks/compute/run.sh
 #
@@ -10,7 +12,8 @@
 #   INTEROP_DIR      where the seeded .h5 files are (default /tmp/swiftzoo-interop; made with
 #                    Tests/Interop/make_models.py if missing)
 #   BENCH_VGG16_ONNX 1 to also convert VGG16 with tf2onnx (needs ~14 GB of memory and minutes); default 0
-#   BENCH_MODELS     default "resnet50 vgg16"
+#   BENCH_MODELS     default "resnet50 vgg16"; also efficientnetb0 mobilenetv2 densenet121
+#                    mobilenetv3small mobilenetv3large (tf-keras's own .h5 of each, made in BENCH_WORK)
 #   BENCH_ITERS1 / BENCH_ITERS8  timed runs at batch 1 / 8 (default 7 / 5; VGG16 batch 8 uses ITERS8-2, at least 3)
 #   BENCH_QUIET_LOAD / BENCH_MAX_WAIT  wait up to MAX_WAIT s (default 300) for the 1-min load average to fall
 #                    below QUIET_LOAD (default 1.5) before measuring; the loads seen go into the report
@@ -47,19 +50,32 @@ swift build -c release --product zoo --scratch-path .build-bench
 ZOO=.build-bench/release/zoo
 
 for m in $MODELS; do
-  if [ ! -f "$INTEROP/${m}_top.h5" ]; then
-    echo "run.sh: $INTEROP/${m}_top.h5 missing; generate it with Tests/Interop/make_models.py $INTEROP --only ${m}_top" >&2
-    exit 1
-  fi
+  case $m in
+    resnet50|vgg16)
+      source_h5="$INTEROP/${m}_top.h5"
+      if [ ! -f "$source_h5" ]; then
+        echo "run.sh: $source_h5 missing; generate it with Tests/Interop/make_models.py $INTEROP --only ${m}_top" >&2
+        exit 1
+      fi ;;
+    *)
+      # The other backbones: tf-keras's own full-model .h5 (weights=None), the model ORT and
+      # tf-keras run too.
+      source_h5="$WORK/$m.tf.h5"
+      if [ ! -f "$source_h5" ]; then
+        echo "== tf-keras $m -> $source_h5"
+        "$PY" Benchmarks/compute/bench.py save-h5 "$m" "$source_h5.tmp.h5"
+        mv "$source_h5.tmp.h5" "$source_h5"
+      fi ;;
+  esac
   if [ ! -f "$WORK/$m.zoo" ]; then
     echo "== zoo convert $m"
-    "$ZOO" convert "$INTEROP/${m}_top.h5" "$WORK/$m.zoo"
+    "$ZOO" convert "$source_h5" "$WORK/$m.zoo"
   fi
   # The same model folded with its kernels in the compute core's layout (rewritten each run: the
   # layout follows the build).
   echo "== zoo convert --pack $m"
-  "$ZOO" convert "$INTEROP/${m}_top.h5" "$WORK/$m.packed.zoo" --pack
-  if [ ! -f "$WORK/$m.onnx" ] && { [ "$m" = resnet50 ] || [ "${BENCH_VGG16_ONNX:-0}" = 1 ]; }; then
+  "$ZOO" convert "$source_h5" "$WORK/$m.packed.zoo" --pack
+  if [ ! -f "$WORK/$m.onnx" ] && { [ "$m" != vgg16 ] || [ "${BENCH_VGG16_ONNX:-0}" = 1 ]; }; then
     echo "== tf2onnx $m"
     /usr/bin/time -o "$WORK/$m.onnx.time" -f '%M %e' \
       "$PY" Benchmarks/compute/bench.py to-onnx "$m" "$WORK/$m.onnx.tmp"

@@ -18,9 +18,15 @@ public struct ArchitectureOptions: Codable, Equatable, Sendable {
     public var alpha: Double?
     /// MobileNetV3's `minimalistic=True` (3x3 kernels, ReLU, no squeeze-and-excitation); nil is false.
     public var minimalistic: Bool?
+    /// EfficientNet (B0-B7) as `weights="imagenet"` builds it: Keras adds
+    /// `Rescaling(1 / sqrt(std))` (ImageNet's RGB std) after the Normalization, which the
+    /// published weights need (their Normalization divides by the variance's root only); nil is
+    /// false. The detector sets it when a file's Normalization holds ImageNet's statistics.
+    public var imagenetRescaling: Bool?
 
     public init(includeTop: Bool = true, pooling: Pooling = .none, classes: Int = 1000, inputShape: [Int] = [224, 224, 3], batchNormEpsilon: Double? = nil,
-                alpha: Double? = nil, minimalistic: Bool? = nil) {
+                alpha: Double? = nil, minimalistic: Bool? = nil, imagenetRescaling: Bool? = nil) {
+        self.imagenetRescaling = imagenetRescaling
         self.alpha = alpha
         self.minimalistic = minimalistic
         self.includeTop = includeTop

@@ -5,6 +5,9 @@ import ZooGraph
 /// and Normalization stem inside the model, MBConv blocks with squeeze-and-excitation and silu,
 /// widths and depths scaled per variant, drop-connect Dropout on the residual branches.
 struct EfficientNetBuilder: ArchitectureBuilder {
+    /// keras.applications' `IMAGENET_STDDEV_RGB`.
+    static let imagenetStdRGB: [Double] = [0.229, 0.224, 0.225]
+
     let architecture: Architecture
 
     /// Width and depth coefficients, default input size and top dropout per variant.
@@ -70,6 +73,10 @@ struct EfficientNetBuilder: ArchitectureBuilder {
         var x = try g.add("input_layer", .input(shape: options.inputShape))
         x = try g.add("rescaling", .rescaling(scale: 1.0 / 255.0, offset: 0), inputs: [x])
         x = try g.add("normalization", .normalization(NormalizationAttributes()), inputs: [x])
+        if options.imagenetRescaling == true {
+            // weights="imagenet": Rescaling([1 / sqrt(s) for s in IMAGENET_STDDEV_RGB]).
+            x = try g.add("rescaling_1", .channelRescaling(scale: Self.imagenetStdRGB.map { 1 / $0.squareRoot() }, offset: [0]), inputs: [x])
+        }
         x = try g.add("stem_conv_pad", correctPad(x, kernel: 3), inputs: [x])
         x = try g.add("stem_conv", .conv2D(ConvAttributes(filters: roundFilters(32), kernel: [3, 3], strides: [2, 2], useBias: false)), inputs: [x])
         x = try bn("stem_bn", x)

@@ -43,6 +43,7 @@ public enum ModelDetector {
                 options.classes = scheme == .torchvision ? kernel.shape[0] : kernel.shape[1]
             }
         }
+        if efficientNets.contains(architecture), hasImagenetStatistics(weighted) { options.imagenetRescaling = true }
         // ResNet files of the Keras <= 2.2.4 era were trained with the old epsilon.
         if scheme == .kerasV1 && architecture.isResNet { options.batchNormEpsilon = 1e-3 }
         return Detection(architecture: architecture, options: options, scheme: scheme)
@@ -185,6 +186,20 @@ public enum ModelDetector {
             }
         }
         throw BindingError.noArchitecture(file: file, reason: "the layers look like \(architecture.kerasName) but match no width multiplier (alpha 0.35 to 2), with or without the top (\(weighted.count) weighted layers, \(total) parameters)")
+    }
+
+    /// Whether an EfficientNet file's Normalization holds ImageNet's statistics (variance
+    /// std^2 = [0.052441, 0.050176, 0.050625], within 1e-4 relative): the published weights, and
+    /// any model Keras built with `weights="imagenet"`, which pairs them with the extra
+    /// Rescaling. A `weights=None` model has variance 1; one adapted on other data has its own.
+    static func hasImagenetStatistics(_ weighted: [CheckpointLayer]) -> Bool {
+        let normalization = weighted.first { $0.name == "normalization" }
+            ?? weighted.first { KerasNaming.splitCounter($0.name).base == "normalization" }
+        guard let variance = normalization?.weights.first(where: { $0.name == "variance" || $0.name == "1" }),
+              variance.shape.reduce(1, *) == 3 else { return false }
+        let values = DTypeConversion.floats(variance)
+        let expected = EfficientNetBuilder.imagenetStdRGB.map { $0 * $0 }
+        return values.count == 3 && zip(values, expected).allSatisfy { abs(Double($0) - $1) <= 1e-4 * $1 }
     }
 
     private static func isConv2DGroup(_ layer: CheckpointLayer) -> Bool { KerasNaming.splitCounter(layer.name).base == "conv2d" }

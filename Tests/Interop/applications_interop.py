@@ -476,6 +476,51 @@ def check_variant(report, notes, zoo, entry, constructor, module, variant, defau
         log(f"-- {label}: {time.monotonic() - start:.0f} s")
 
 
+def check_imagenet_efficientnet(report, zoo, workdir):
+    """EfficientNetB0 as `weights="imagenet"` builds it: Keras adds Rescaling(1/sqrt(std)) after
+    the Normalization and loads the published file. No file can be downloaded here, so the
+    seeded weights=None model gets ImageNet's Normalization statistics (mean [0.485, 0.456,
+    0.406], variance std^2) and is saved as the published file's layout (legacy weights .h5);
+    Keras's own `EfficientNetB0(weights="imagenet")`, its download pointed at that file, is the
+    reference. zoo must detect the statistics, add `rescaling_1` and predict what Keras does."""
+    import keras.src.applications.efficientnet as efficientnet
+    label = "efficientnetb0 [imagenet statistics]"
+    scratch = os.path.join(workdir, "efficientnetb0", "imagenet")
+    os.makedirs(scratch, exist_ok=True)
+    model = build(keras.applications.EfficientNetB0, {"include_top": True})
+    seed(model, 0.02)
+    norm = model.get_layer("normalization")
+    mean, variance = norm.weights[0], norm.weights[1]  # adapt_mean, adapt_variance
+    mean.assign(np.array([0.485, 0.456, 0.406], np.float32).reshape(tuple(mean.shape)))
+    variance.assign((np.array(efficientnet.IMAGENET_STDDEV_RGB, np.float32) ** 2).reshape(tuple(variance.shape)))
+    norm.finalize_state()
+    path = os.path.join(scratch, "efficientnetb0.h5")
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    saved = efficientnet.file_utils.get_file
+    efficientnet.file_utils.get_file = lambda *args, **kwargs: path
+    try:
+        keras.backend.clear_session()
+        reference_model = keras.applications.EfficientNetB0(weights="imagenet")
+    finally:
+        efficientnet.file_utils.get_file = saved
+    x = pixels((BATCH, 224, 224, 3))
+    input_path = os.path.join(scratch, "x.npy")
+    np.save(input_path, x)
+    reference = keras_outputs(reference_model, ["predictions", "stem_activation"], x)
+    got, _ = zoo_json(report, label, [zoo, "summary", path, "--json"])
+    if got is not None:
+        names = [layer.get("name") for layer in got.get("layers", [])]
+        report.check(f"{label}: zoo summary detects efficientnetb0 with rescaling_1 after normalization",
+                     got.get("architecture") == "efficientnetb0" and names[:4] == ["input_layer", "rescaling", "normalization", "rescaling_1"],
+                     f"architecture {got.get('architecture')}, first layers {names[:4]}")
+    check_predict(report, label, zoo, path, "efficientnetb0", [], input_path, reference, scratch)
+    if not os.environ.get("ZOO_INTEROP_KEEP"):
+        shutil.rmtree(scratch, ignore_errors=True)
+    del model, reference_model
+    keras.backend.clear_session()
+
+
 def quick_selection(entries):
     """The smallest architecture (params with the top) of each family, the smallest families first.
     The family is the preprocess_input module without a trailing size (vgg16 and vgg19: vgg;
@@ -557,6 +602,13 @@ def main(argv=None):
         seconds = time.monotonic() - arch_start
         timings.append((name, seconds))
         log(f"== {name}: {seconds:.0f} s")
+
+    if any(entry["name"] == "efficientnetb0" for entry in entries) or (args.quick and "efficientnetb0" in known):
+        try:
+            check_imagenet_efficientnet(report, zoo, workdir)
+        except Exception as error:  # noqa: BLE001
+            traceback.print_exc()
+            report.check("efficientnetb0 [imagenet statistics]: ran to the end", False, f"{type(error).__name__}: {error}")
 
     log(f"applications_interop: {len(timings)} architectures in {time.monotonic() - started:.0f} s "
         f"({', '.join(f'{n} {s:.0f} s' for n, s in timings)})")

@@ -99,3 +99,38 @@ import ZooGraph
         }
     }
 }
+
+/// EfficientNet's `weights="imagenet"` graph: the extra `Rescaling(1 / sqrt(std))` Keras adds,
+/// chosen when a file's Normalization holds ImageNet's statistics.
+@Suite struct EfficientNetImagenetTests {
+    func checkpoint(variance: [Float]) throws -> Checkpoint {
+        let graph = try Architecture.efficientnetb0.build()
+        var layers: [CheckpointLayer] = []
+        for node in graph.nodes where !node.weights.isEmpty {
+            layers.append(CheckpointLayer(name: node.name, weights: node.weights.map { spec in
+                var values = [Float](repeating: 0, count: spec.shape.reduce(1, *))
+                if node.name == "normalization" && spec.name == "variance" { values = variance }
+                let data = values.withUnsafeBytes { TensorData(copying: $0) }
+                return Weight(name: spec.name, path: "", storedName: "\(node.name)/\(spec.name):0", dtype: spec.dtype == "int64" ? .int64 : .float32,
+                              shape: spec.shape, data: spec.dtype == "int64" ? TensorData(byteCount: 8) { $0.initializeMemory(as: UInt8.self, repeating: 0) } : data)
+            }))
+        }
+        return Checkpoint(format: .kerasH5Weights, layers: layers)
+    }
+
+    @Test func imagenetStatisticsAddKerasRescaling() throws {
+        let detection = try ModelDetector.detect(try checkpoint(variance: [0.229 * 0.229, 0.224 * 0.224, 0.225 * 0.225]), file: "efficientnetb0.h5")
+        #expect(detection.architecture == .efficientnetb0)
+        #expect(detection.options.imagenetRescaling == true)
+        let graph = try Architecture.efficientnetb0.build(detection.options)
+        #expect(graph.node("rescaling_1")?.inputs == ["normalization"])
+        #expect(graph.node("rescaling_1")?.op == .channelRescaling(scale: [0.229, 0.224, 0.225].map { 1 / $0.squareRoot() }, offset: [0]))
+        #expect(graph.node("stem_conv_pad")?.inputs == ["rescaling_1"])
+        // weights=None (variance 1) and statistics of other data: Keras's weights=None graph.
+        for variance: [Float] in [[1, 1, 1], [0.06, 0.05, 0.05]] {
+            let other = try ModelDetector.detect(try checkpoint(variance: variance), file: "efficientnetb0.h5")
+            #expect(other.options.imagenetRescaling == nil)
+            #expect(try Architecture.efficientnetb0.build(other.options).node("rescaling_1") == nil)
+        }
+    }
+}

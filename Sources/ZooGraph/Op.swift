@@ -258,6 +258,9 @@ public enum Op: Codable, Equatable, Sendable {
     /// A tensor and a number (`x + 3.0`, `x * (1 / 6)`): a Keras op node, not a layer
     /// (see `ScalarArithmetic`).
     case scalarArithmetic(ScalarArithmetic)
+    /// Two tensors of one rank, broadcasting size-1 dimensions (`x + y`, `x * y`, `x - y` in a
+    /// functional model): a Keras op node, not a layer. Add, subtract and multiply.
+    case tensorArithmetic(ScalarArithmetic.Operation)
 
     /// The Keras class name of the layer (of the operation, for an op node).
     public var kerasClassName: String {
@@ -296,6 +299,7 @@ public enum Op: Codable, Equatable, Sendable {
         case .layerScale: return "LayerScale"
         case .customScale: return "CustomScaleLayer"
         case .scalarArithmetic(let a): return a.operation.rawValue
+        case .tensorArithmetic(let operation): return operation.rawValue
         }
     }
 
@@ -311,8 +315,10 @@ public enum Op: Codable, Equatable, Sendable {
     /// config, a `TFOpLambda` of tf-keras) rather than a layer: Keras 3 leaves it out of
     /// `model.layers` and of `.weights.h5`.
     public var isOperationNode: Bool {
-        if case .scalarArithmetic = self { return true }
-        return false
+        switch self {
+        case .scalarArithmetic, .tensorArithmetic: return true
+        default: return false
+        }
     }
 
     /// Whether the op combines several inputs element-wise (broadcasting size-1 dimensions).

@@ -63,6 +63,8 @@ enum ShapeInference {
             guard scale.isFinite else { throw bad("scale \(scale) must be finite") }
         case .scalarArithmetic(let a):
             guard a.constant.isFinite else { throw bad("the number \(a.constant) must be finite") }
+        case .tensorArithmetic(let operation):
+            guard operation != .divide else { throw bad("dividing one tensor by another is not supported (add, subtract and multiply are)") }
         case .reshape(let target):
             guard !target.isEmpty, target.count <= 8, target.allSatisfy({ $0 == -1 || ($0 >= 1 && $0 <= 1 << 31) }),
                   target.filter({ $0 == -1 }).count <= 1 else { throw bad("target shape \(target) must be positive sizes with at most one -1") }
@@ -197,6 +199,13 @@ enum ShapeInference {
                            WeightSpec(name: "pointwise_kernel", shape: [1, 1, s[2] * a.depthMultiplier, a.filters])]
             if a.useBias { weights.append(WeightSpec(name: "bias", shape: [a.filters])) }
             return ([h, w, a.filters], weights)
+        case .tensorArithmetic:
+            guard inputs.count == 2 else { throw GraphError.wrongInputCount(node: name, op: op.kerasClassName, expected: "2", found: inputs.count) }
+            // Keras broadcasts whole tensors, batch included: operands of one rank line up.
+            guard inputs[0].count == inputs[1].count else {
+                throw GraphError.shapeMismatch(node: name, reason: "\(op.kerasClassName) of tensors of different ranks \(inputs) is not supported")
+            }
+            return (try broadcast(inputs, name: name, op: op.kerasClassName), [])
         case .multiply, .subtract, .average, .maximum:
             let expected = op == .subtract ? "2" : "2 or more"
             guard op == .subtract ? inputs.count == 2 : inputs.count >= 2 else {

@@ -138,6 +138,9 @@ public enum KerasConfigExporter {
         if case .scalarArithmetic(let a) = node.op {
             return try operationNode(node, a, inputShapes: inputShapes, flavor: flavor)
         }
+        if case .tensorArithmetic(let operation) = node.op {
+            return try operationNode(node, operation, inputShapes: inputShapes, flavor: flavor)
+        }
 
         var config: [(String, JSON)] = [("name", .string(node.name)), ("trainable", .bool(node.trainable)),
                                         ("dtype", flavor == .tfKeras2 ? "float32" : dtypePolicy)]
@@ -176,9 +179,11 @@ public enum KerasConfigExporter {
         }
         let number = try self.number(a.constant, node, "constant")
         if flavor == .tfKeras2 {
-            guard !a.constantFirst || a.operation == .add || a.operation == .multiply else {
-                throw GraphError.invalidConfig("op node '\(node.name)' computes \(a.constant) \(a.operation == .subtract ? "-" : "/") x, which tf-keras cannot record as a TFOpLambda; export with the Keras 3 flavor")
-            }
+            // tf-keras: [["source", 0, 0, {"y": 3.0, "name": null}]], or for `3.0 - x`
+            // [["_CONSTANT_VALUE", -1, 3.0, {"y": ["source", 0, 0], "name": null}]].
+            let call: JSON = a.constantFirst
+                ? .array([.string(KerasConfigImporter.tfConstantValue), -1, number, .object([("y", .array([.string(node.inputs[0]), 0, 0])), ("name", .null)])])
+                : .array([.string(node.inputs[0]), 0, 0, .object([("y", number), ("name", .null)])])
             return .object([
                 ("module", "tf_keras.src.layers.core.tf_op_layer"),
                 ("class_name", "TFOpLambda"),
@@ -187,8 +192,7 @@ public enum KerasConfigExporter {
                 ("registered_name", "TFOpLambda"),
                 ("build_config", .object([("input_shape", batchShape(inputShapes[0]))])),
                 ("name", .string(node.name)),
-                // tf-keras writes a TFOpLambda's one call unwrapped: [["source", 0, 0, {"y": 3.0, "name": null}]].
-                ("inbound_nodes", .array([.array([.string(node.inputs[0]), 0, 0, .object([("y", number), ("name", .null)])])])),
+                ("inbound_nodes", .array([call])),
             ])
         }
         let tensor = kerasTensor(layer: node.inputs[0], shape: inputShapes[0])
@@ -199,6 +203,36 @@ public enum KerasConfigExporter {
             ("registered_name", .string(a.operation.rawValue)),
             ("name", .string(node.name)),
             ("inbound_nodes", .array([.object([("args", .array(a.constantFirst ? [number, tensor] : [tensor, number])), ("kwargs", .object([]))])])),
+        ])
+    }
+
+    /// A two-tensor op node (`x + y`): Keras 3 `args: [x, y]`; tf-keras a TFOpLambda whose `y`
+    /// keyword names the second tensor.
+    private static func operationNode(_ node: Node, _ operation: ScalarArithmetic.Operation, inputShapes: [[Int]], flavor: Flavor) throws -> JSON {
+        guard node.inputs.count == 2, inputShapes.count == 2 else {
+            throw GraphError.wrongInputCount(node: node.name, op: operation.rawValue, expected: "2", found: node.inputs.count)
+        }
+        if flavor == .tfKeras2 {
+            return .object([
+                ("module", "tf_keras.src.layers.core.tf_op_layer"),
+                ("class_name", "TFOpLambda"),
+                ("config", .object([("name", .string(node.name)), ("trainable", .bool(node.trainable)), ("dtype", "float32"),
+                                    ("function", .string(operation.tfFunction))])),
+                ("registered_name", "TFOpLambda"),
+                ("build_config", .object([("input_shape", batchShape(inputShapes[0]))])),
+                ("name", .string(node.name)),
+                ("inbound_nodes", .array([.array([.string(node.inputs[0]), 0, 0,
+                                                  .object([("y", .array([.string(node.inputs[1]), 0, 0])), ("name", .null)])])])),
+            ])
+        }
+        let tensors = zip(node.inputs, inputShapes).map { kerasTensor(layer: $0, shape: $1) }
+        return .object([
+            ("module", "keras.src.ops.numpy"),
+            ("class_name", .string(operation.rawValue)),
+            ("config", .object([("name", .string(node.name))])),
+            ("registered_name", .string(operation.rawValue)),
+            ("name", .string(node.name)),
+            ("inbound_nodes", .array([.object([("args", .array(tensors)), ("kwargs", .object([]))])])),
         ])
     }
 
@@ -307,7 +341,7 @@ public enum KerasConfigExporter {
             return [("init_values", try number(initValue, node, "init_values")), ("projection_dim", .int(node.outputShape.last ?? 1))]
         case .customScale(let scale):
             return [("scale", try number(scale, node, "scale"))]
-        case .scalarArithmetic:
+        case .scalarArithmetic, .tensorArithmetic:
             return []  // an op node, written by operationNode
         }
     }
@@ -361,7 +395,7 @@ public enum KerasConfigExporter {
             return true
         case .input, .activation, .relu, .reluLayer, .leakyReLU, .maxPooling2D, .averagePooling2D, .globalAveragePooling2D,
              .globalMaxPooling2D, .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims, .dropout, .reshape,
-             .scalarArithmetic:
+             .scalarArithmetic, .tensorArithmetic:
             return false
         }
     }

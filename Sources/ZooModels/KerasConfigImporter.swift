@@ -194,11 +194,14 @@ public enum KerasConfigImporter {
         var history: [[JSONDocument]] = []
         switch entry.inboundNodes[0] {
         case .array(let legacy) where legacy.first?.string != nil:
-            // tf-keras's TFOpLambda: the call's one tensor unwrapped, ["layer", 0, 0, {"y": 3.0}].
+            // tf-keras's TFOpLambda: the call's first tensor unwrapped, ["layer", 0, 0, {"y": 3.0}];
+            // a second tensor is the `y` keyword (["other", 0, 0]).
             guard legacy.count >= 3 else {
                 throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound tensor that is not [name, node_index, tensor_index, ...]")
             }
-            history.append(legacy)
+            // `2.0 - x` puts the number first: ["_CONSTANT_VALUE", -1, 2.0, {"y": ["x", 0, 0]}].
+            if legacy[0].string != tfConstantValue { history.append(legacy) }
+            if legacy.count >= 4, let y = legacy[3]["y"]?.array, y.count >= 3, y[0].string != nil { history.append(y) }
         case .array(let legacy):
             // tf-keras 2.x / Keras 2: [["layer", node_index, tensor_index, {kwargs}], ...]
             for item in legacy {
@@ -569,9 +572,12 @@ public enum KerasConfigImporter {
             throw GraphError.unsupportedLayer(name: entry.name, className: "\(what) called with keyword arguments \(kwargs.keys.sorted()) (SwiftZoo reads positional (tensor, number) calls)")
         }
         func isTensor(_ value: JSONDocument) -> Bool { value["class_name"]?.string == "__keras_tensor__" }
+        if args.count == 2, isTensor(args[0]), isTensor(args[1]), operation != .divide {
+            return .tensorArithmetic(operation)
+        }
         guard args.count == 2, isTensor(args[0]) != isTensor(args[1]) else {
             let tensors = args.filter(isTensor).count
-            throw GraphError.unsupportedLayer(name: entry.name, className: "\(what) of \(tensors) tensor(s) and \(args.count - tensors) other argument(s) (SwiftZoo reads a tensor and a number; use a merge layer such as keras.layers.\(entry.className == "TrueDivide" ? "Multiply" : entry.className) for two tensors)")
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(what) of \(tensors) tensor(s) and \(args.count - tensors) other argument(s) (SwiftZoo reads a tensor and a number, or two tensors for Add, Subtract and Multiply)")
         }
         let constantFirst = !isTensor(args[0])
         guard let constant = args[constantFirst ? 0 : 1].double, constant.isFinite else {
@@ -579,6 +585,9 @@ public enum KerasConfigImporter {
         }
         return .scalarArithmetic(ScalarArithmetic(operation, constant, constantFirst: constantFirst))
     }
+
+    /// tf-keras's marker for a number where a TFOpLambda's first tensor would be.
+    static let tfConstantValue = "_CONSTANT_VALUE"
 
     /// Whether a Keras 3-form call passes a number as a positional argument (layers take only
     /// tensors there; op nodes take numbers).
@@ -601,6 +610,16 @@ public enum KerasConfigImporter {
             throw GraphError.unsupportedLayer(name: entry.name, className: "TFOpLambda of tf.\(function) with \(entry.inboundNodes.first?.array?.count ?? 0) inbound tensors (SwiftZoo reads one tensor and a number)")
         }
         let keywords = tensor.count >= 4 ? tensor[3].dictionary ?? [:] : [:]
+        if tensor[0].string == tfConstantValue {
+            // `2.0 - x`: the number in place of the first tensor, the tensor as `y`.
+            guard tensor.count >= 3, let constant = tensor[2].double, constant.isFinite, keywords["y"]?.array != nil else {
+                throw GraphError.unsupportedLayer(name: entry.name, className: "TFOpLambda of tf.\(function) with a constant that is not a number beside one tensor")
+            }
+            return .scalarArithmetic(ScalarArithmetic(operation, constant, constantFirst: true))
+        }
+        if let y = keywords["y"]?.array, y.count >= 3, y[0].string != nil, operation != .divide {
+            return .tensorArithmetic(operation)  // `x + y` of two tensors: y is the second input
+        }
         guard let y = keywords["y"], let constant = y.double, constant.isFinite else {
             throw GraphError.unsupportedLayer(name: entry.name, className: "TFOpLambda of tf.\(function) whose 'y' is not a number (SwiftZoo reads a tensor and a number)")
         }

@@ -44,6 +44,19 @@ SCALE = 0.05
 SIZE = 96
 TOLERANCE = 1e-4
 MODELS = [("MobileNetV3Small", False), ("MobileNetV3Large", True)]
+# A functional model written with Python operators: every op node kind, in both Keras eras.
+CUSTOM = "Custom"
+
+
+def custom_model(keras):
+    """`a + b`, `a * pooled(b)` (broadcast), `c - d`, `2.0 - e` (number first), `f / 4.0`."""
+    inp = keras.Input((8, 8, 3))
+    a = keras.layers.Conv2D(4, 3, padding="same", name="a")(inp)
+    b = keras.layers.Conv2D(4, 3, padding="same", name="b")(inp)
+    g = keras.layers.GlobalAveragePooling2D(keepdims=True, name="g")(b)
+    h = (2.0 - ((a + b) - a * g)) / 4.0
+    out = keras.layers.Dense(3, name="out")(keras.layers.Flatten(name="flat")(h))
+    return keras.Model(inp, out)
 # The intermediate layer checked, in each era's names.
 MIDDLE = {"keras3": "conv_1_bn", "tf": "Conv_1/BatchNorm"}
 
@@ -77,12 +90,17 @@ def tf_side(work):
         model.save_weights(os.path.join(work, f"{tag}_weights.h5"))
         results[tag] = {"op_lambdas": sum(type(l).__name__ == "TFOpLambda" for l in model.layers)}
         keras.backend.clear_session()
+    custom = custom_model(keras)
+    seed(custom, lambda w: w.name)
+    np.save(os.path.join(work, f"tf_{CUSTOM}_y.npy"), custom.predict(x[:, :8, :8, :] / 255.0, verbose=0))
+    custom.save(os.path.join(work, f"tf_{CUSTOM}.h5"))
+    results[f"tf_{CUSTOM}"] = {"op_lambdas": sum(type(l).__name__ == "TFOpLambda" for l in custom.layers)}
     # Files zoo wrote for tf-keras (check d), if any.
     for tag in list(results):
         path = os.path.join(work, f"{tag}.from_zoo.model.h5")
         if os.path.exists(path):
             try:
-                y = keras.models.load_model(path).predict(x, verbose=0)
+                y = keras.models.load_model(path).predict(x[:, :8, :8, :] / 255.0 if tag == f"tf_{CUSTOM}" else x, verbose=0)
                 np.save(os.path.join(work, f"{tag}.from_zoo_y.npy"), y)
             except Exception as error:  # noqa: BLE001 (reported as a failed check)
                 results[tag]["load_error"] = repr(error)[:400]
@@ -164,6 +182,26 @@ def main(argv=None):
             report.check(f"{label}: zoo's .weights.h5 in Keras 3 load_weights = Keras", err <= TOLERANCE, f"rel {err:.2e}")
         keras.backend.clear_session()
 
+    # The operator model: .keras and legacy .h5, and zoo's .model.h5 (tf-keras flavor, checked
+    # by tf-keras below) from its .zoo.
+    small_x = x[:, :8, :8, :] / 255.0
+    small_path = os.path.join(work, "x_small.npy")
+    np.save(small_path, small_x)
+    keras.utils.set_random_seed(SEED)
+    custom = custom_model(keras)
+    seed(custom, lambda w: w.path)
+    y = custom.predict(small_x, verbose=0)
+    ops = sum(1 for entry in json.loads(custom.to_json())["config"]["layers"] if str(entry.get("module", "")).startswith("keras.src.ops"))
+    for suffix in (".keras", ".h5"):
+        custom.save(os.path.join(work, f"k3_{CUSTOM}{suffix}"))
+    for suffix in (".keras", ".h5"):
+        out = os.path.join(work, "y_custom.npz")
+        ok, _, _, message = run([zoo, "predict", os.path.join(work, f"k3_{CUSTOM}{suffix}"), "--input", small_path, "--output", out])
+        if report.check(f"operator model ({ops} op nodes) {suffix}: zoo predict", ok, message):
+            err = relative_error(np.load(out)["out"], y)
+            report.check(f"operator model ({ops} op nodes) {suffix}: out = Keras", err <= TOLERANCE, f"rel {err:.2e}")
+    keras.backend.clear_session()
+
     # --- tf-keras files -------------------------------------------------------------------
     ok, _, _, message = run([args.tf_python, os.path.abspath(__file__), "--tf-side", work])
     if report.check("tf-keras side: models written", ok, message):
@@ -193,12 +231,33 @@ def main(argv=None):
             ok1, _, _, m1 = run([zoo, "convert", os.path.join(work, tag + ".h5"), zoo_file])
             ok2, _, _, m2 = run([zoo, "convert", zoo_file, os.path.join(work, tag + ".from_zoo.model.h5")]) if ok1 else (False, 0, "", "")
             report.check(f"{label}: zoo convert .h5 -> .zoo -> .model.h5", ok1 and ok2, m1 or m2)
+        tag = f"tf_{CUSTOM}"
+        y = np.load(os.path.join(work, f"{tag}_y.npy"))
+        label = f"tf-keras operator model ({tf_info[tag]['op_lambdas']} TFOpLambda)"
+        out = os.path.join(work, "y_custom.npz")
+        ok, _, _, message = run([zoo, "predict", os.path.join(work, tag + ".h5"), "--input", small_path, "--output", out])
+        if report.check(f"{label} .h5: zoo predict", ok, message):
+            err = relative_error(np.load(out)["out"], y)
+            report.check(f"{label} .h5: out = tf-keras", err <= TOLERANCE, f"rel {err:.2e}")
+        converted = os.path.join(work, tag + ".from_zoo.keras")
+        ok, _, _, message = run([zoo, "convert", os.path.join(work, tag + ".h5"), converted])
+        if report.check(f"{label}: zoo convert .h5 -> .keras", ok, message):
+            try:
+                err = relative_error(keras.models.load_model(converted).predict(small_x, verbose=0), y)
+                report.check(f"{label}: zoo's .keras in Keras 3 = tf-keras", err <= TOLERANCE, f"rel {err:.2e}")
+            except Exception as error:  # noqa: BLE001
+                report.check(f"{label}: zoo's .keras in Keras 3", False, repr(error)[:300])
+            keras.backend.clear_session()
+        zoo_file = os.path.join(work, tag + ".zoo")
+        ok1, _, _, m1 = run([zoo, "convert", os.path.join(work, tag + ".h5"), zoo_file])
+        ok2, _, _, m2 = run([zoo, "convert", zoo_file, os.path.join(work, tag + ".from_zoo.model.h5")]) if ok1 else (False, 0, "", "")
+        report.check(f"{label}: zoo convert .h5 -> .zoo -> .model.h5", ok1 and ok2, m1 or m2)
         ok, _, _, message = run([args.tf_python, os.path.abspath(__file__), "--tf-side", work])
         if report.check("tf-keras side: zoo's files loaded", ok, message):
             with open(os.path.join(work, "tf_side.json")) as f:
                 tf_info = json.load(f)
-            for name, minimal in MODELS:
-                tag = f"tf_{name}{int(minimal)}"
+            for name, minimal in MODELS + [(CUSTOM, None)]:
+                tag = f"tf_{name}" if minimal is None else f"tf_{name}{int(minimal)}"
                 label = f"tf-keras {name}{' minimalistic' if minimal else ''}"
                 result = os.path.join(work, f"{tag}.from_zoo_y.npy")
                 if not os.path.exists(result):

@@ -74,6 +74,9 @@ import ZooGraph
         Case(name: "op multiply", op: .scalarArithmetic(ScalarArithmetic(.multiply, 1.0 / 6.0)), inputShapes: [[2, 3, 4]]),
         Case(name: "op divide", op: .scalarArithmetic(ScalarArithmetic(.divide, 6)), inputShapes: [[2, 3, 4]]),
         Case(name: "op rdivide", op: .scalarArithmetic(ScalarArithmetic(.divide, 2, constantFirst: true)), inputShapes: [[2, 3, 4]]),
+        Case(name: "op tensors add broadcast", op: .tensorArithmetic(.add), inputShapes: [[2, 3, 3, 4], [2, 1, 1, 4]]),
+        Case(name: "op tensors subtract", op: .tensorArithmetic(.subtract), inputShapes: [[2, 3, 4], [2, 3, 4]]),
+        Case(name: "op tensors multiply broadcast", op: .tensorArithmetic(.multiply), inputShapes: [[2, 3, 4], [2, 3, 1]]),
     ] + Activation.allCases.filter { $0 != .linear && $0 != .softmax }.map { function in
         Case(name: "activation \(function.rawValue)", op: .activation(function), inputShapes: [[2, 41]])
     }

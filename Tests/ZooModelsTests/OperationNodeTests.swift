@@ -78,7 +78,7 @@ import ZooGraph
     @Test func unsupportedOperationsAreNamed() throws {
         let cases: [(String, String)] = [
             (Self.keras3([("Sin", "[T]")]), "layer 'op0' has unsupported type Sin from keras.src.ops.numpy (a Keras op applied to tensors"),
-            (Self.keras3([("Add", "[T, T]")]), "layer 'op0' has unsupported type Add from keras.src.ops.numpy of 2 tensor(s) and 0 other argument(s)"),
+            (Self.keras3([("TrueDivide", "[T, T]")]), "layer 'op0' has unsupported type TrueDivide from keras.src.ops.numpy of 2 tensor(s) and 0 other argument(s)"),
             (Self.keras3([("Multiply", #"[T, "x"]"#)]), "invalid model config: op node 'op0' (Multiply from keras.src.ops.numpy): the argument beside the tensor is not a finite number"),
         ]
         for (json, prefix) in cases {
@@ -116,5 +116,35 @@ import ZooGraph
         #expect(WeightNameMap.keras3GroupNames(graph)["add"] == nil)
         let config = try KerasModelConfig(json: try KerasConfigExporter.json(for: graph), file: "m")
         #expect(config.layers.map(\.name) == ["input_layer", "add_1"])
+    }
+
+    /// Two-tensor op nodes (`a + b`, `a * g`): Keras 3 args [a, b], tf-keras `y` naming the
+    /// second tensor; and tf-keras's `2.0 - x` (`_CONSTANT_VALUE` first).
+    @Test func twoTensorAndConstantFirstForms() throws {
+        let a = Self.tensor("input_layer", "[null, 4]")
+        let keras3 = #"{"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "m", "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "input_layer"}, "inbound_nodes": []}, {"module": "keras.src.ops.numpy", "class_name": "Multiply", "config": {"name": "multiply"}, "name": "multiply", "inbound_nodes": [{"args": [\#(a), \#(a)], "kwargs": {}}]}], "input_layers": [["input_layer", 0, 0]], "output_layers": [["multiply", 0, 0]]}}"#
+        let graph = try KerasConfigImporter.graph(fromJSON: keras3)
+        #expect(graph.node("multiply")?.op == .tensorArithmetic(.multiply))
+        #expect(graph.node("multiply")?.inputs == ["input_layer", "input_layer"])
+        #expect(try KerasConfigImporter.graph(fromJSON: try KerasConfigExporter.json(for: graph)) == graph)
+        let tf = try KerasConfigExporter.json(for: graph, flavor: .tfKeras2)
+        #expect(tf.contains(#""inbound_nodes": [["input_layer", 0, 0, {"y": ["input_layer", 0, 0], "name": null}]]"#))
+        #expect(try KerasConfigImporter.graph(fromJSON: tf) == graph)
+
+        var rsub = Graph()
+        try rsub.add("input_1", .input(shape: [4]))
+        try rsub.add("tf.math.subtract", .scalarArithmetic(ScalarArithmetic(.subtract, 2, constantFirst: true)), inputs: ["input_1"])
+        rsub.outputs = ["tf.math.subtract"]
+        let rsubJSON = try KerasConfigExporter.json(for: rsub, flavor: .tfKeras2)
+        #expect(rsubJSON.contains(#""inbound_nodes": [["_CONSTANT_VALUE", -1, 2.0, {"y": ["input_1", 0, 0], "name": null}]]"#))
+        let rsubBack = try KerasConfigImporter.graph(fromJSON: rsubJSON)
+        #expect(rsubBack == rsub, "\(rsubBack.nodes.map { ($0.name, $0.op, $0.inputs) }) from \(rsubJSON)")
+
+        // Different ranks and tensor / tensor are refused with the node's name.
+        var bad = Graph()
+        try bad.add("x", .input(shape: [2, 4]))
+        try bad.add("y", .input(shape: [4]))
+        #expect(throws: GraphError.self) { try bad.add("sum", .tensorArithmetic(.add), inputs: ["x", "y"]) }
+        #expect(throws: GraphError.self) { try bad.add("ratio", .tensorArithmetic(.divide), inputs: ["x", "x"]) }
     }
 }

@@ -38,7 +38,8 @@ func forEachBroadcastRow(output: [Int], input: [Int], _ body: (Int, Int, Int) ->
 /// Backward: each input's share of the gradient, summed over the dimensions it was broadcast
 /// along. Maximum gives the gradient to the largest input, shared equally on ties (as JAX).
 struct BroadcastMergeOp: DifferentiableOp {
-    enum Kind: Sendable { case multiply, subtract, average, maximum }
+    /// `add` is the two-tensor op node `x + y` (Keras's Add layer, without broadcasting, is `AddOp`).
+    enum Kind: Sendable { case multiply, subtract, average, maximum, add }
     let kind: Kind
 
     var backwardReads: (inputs: Bool, output: Bool) { (kind == .multiply || kind == .maximum, kind == .maximum) }
@@ -60,7 +61,7 @@ struct BroadcastMergeOp: DifferentiableOp {
         for (index, (x, shape)) in zip(inputs, shapes).enumerated().dropFirst() {
             forEachBroadcastRow(output: outputShape, input: shape) { o, i, s in
                 switch kind {
-                case .multiply, .average: // average sums here and divides at the end
+                case .multiply, .average, .add: // average sums here and divides at the end
                     if kind == .multiply { for j in 0..<rowLength { out[o + j] *= x[i + j * s] } } else { for j in 0..<rowLength { out[o + j] += x[i + j * s] } }
                 case .subtract:
                     if index == 1 { for j in 0..<rowLength { out[o + j] -= x[i + j * s] } }
@@ -104,6 +105,8 @@ struct BroadcastMergeOp: DifferentiableOp {
                 }
             case .subtract:
                 if k == 1 { for i in local.indices { local[i] = -local[i] } }
+            case .add:
+                break
             case .average:
                 let share = 1 / Float(inputs.count)
                 for i in local.indices { local[i] *= share }

@@ -158,6 +158,13 @@ enum DifferentiableOps {
         case .layerNormalization(let a): return LayerNormalizationOp(attributes: a)
         case .layerScale: return LayerScaleOp()
         case .scalarArithmetic(let a): return ScalarArithmeticOp(arithmetic: a)
+        case .tensorArithmetic(let operation):
+            switch operation {
+            case .add: return BroadcastMergeOp(kind: .add)
+            case .subtract: return BroadcastMergeOp(kind: .subtract)
+            case .multiply: return BroadcastMergeOp(kind: .multiply)
+            case .divide: throw ComputeError.unsupported(layer: "TrueDivide", reason: "dividing one tensor by another is not supported")
+            }
         }
     }
 }

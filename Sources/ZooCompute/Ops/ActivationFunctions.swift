@@ -16,9 +16,9 @@ enum ActivationFunctions {
         switch function {
         case .linear: return
         case .relu: for i in 0..<count where v[i] < 0 { v[i] = 0 }
-        case .sigmoid: mapSIMD(v, count: count, vector: { 1 / (1 + exp16(-$0)) }, scalar: sigmoid)
+        case .sigmoid: for i in 0..<count { v[i] = 1 / (1 + fastExp(-v[i])) }
         case .tanh: for i in 0..<count { v[i] = Foundation.tanh(v[i]) }
-        case .silu: mapSIMD(v, count: count, vector: { $0 / (1 + exp16(-$0)) }, scalar: { $0 * sigmoid($0) })
+        case .silu: for i in 0..<count { let x = v[i]; v[i] = x / (1 + fastExp(-x)) }
         case .gelu: for i in 0..<count { let x = v[i]; v[i] = 0.5 * x * (1 + erf(x * inverseSqrt2)) }
         case .geluTanh:
             for i in 0..<count { let x = v[i]; v[i] = 0.5 * x * (1 + Foundation.tanh(geluTanhK * (x + 0.044715 * x * x * x))) }
@@ -102,45 +102,39 @@ enum ActivationFunctions {
 
     @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 
-    // MARK: Vectorised exp
+    // MARK: Vectorisable exp
 
-    /// `v[i] = vector(v[i])` sixteen lanes at a time, `scalar` for the tail (same formula).
+    /// e^x without a libm call, so that loops over it vectorise: Cephes's `expf` (x = n ln 2 + r,
+    /// |r| <= ln 2 / 2, a degree-6 polynomial for e^r, 2^n put in the exponent bits through the
+    /// 1.5 * 2^23 rounding trick, no float-to-int conversion that could trap), within 4 ulp of
+    /// libm over [-87.3, 88.4] (tested); inf above, 0 below (libm gives denormals down to -103);
+    /// NaN stays NaN (min/max pass it through, and it poisons the polynomial).
     @inline(__always)
-    static func mapSIMD(_ v: UnsafeMutablePointer<Float>, count: Int, vector: (SIMD16<Float>) -> SIMD16<Float>, scalar: (Float) -> Float) {
-        var i = 0
-        let raw = UnsafeMutableRawPointer(v)
-        while i + 16 <= count {
-            let x = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            raw.storeBytes(of: vector(x), toByteOffset: i * 4, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < count { v[i] = scalar(v[i]); i += 1 }
-    }
-
-    /// e^x on sixteen lanes: Cephes's `expf` (x = n ln 2 + r, |r| <= ln 2 / 2, a degree-6
-    /// polynomial for e^r, 2^n built in the exponent bits), within 4 ulp of libm over
-    /// [-87.3, 88.4] (tested); inf above, 0 below (libm gives denormals down to -103), NaN
-    /// stays NaN.
-    @inline(__always)
-    static func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
-        let x0 = pointwiseMax(pointwiseMin(input, SIMD16(repeating: 88.3762626647949)), SIMD16(repeating: -87.3365478515625))
-        let n = (x0 * 1.44269504088896341 + 0.5).rounded(.down)
-        var r = x0 - n * 0.693359375
-        r = r - n * -2.12194440e-4
+    static func fastExp(_ input: Float) -> Float {
+        let x = Swift.max(Swift.min(input, 88.3762626647949), -87.3365478515625)
+        let n = (x * 1.44269504088896341 + 0.5).rounded(.down)
+        var r = x - n * 0.693359375
+        r -= n * -2.12194440e-4
         let z = r * r
-        var p = SIMD16<Float>(repeating: 1.9875691500e-4)
+        var p: Float = 1.9875691500e-4
         p = p * r + 1.3981999507e-3
         p = p * r + 8.3334519073e-3
         p = p * r + 4.1665795894e-2
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let er = p * z + r + 1
-        let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        var result = er * unsafeBitCast(exponent, to: SIMD16<Float>.self)
-        // Past the range: libm's limits (inf above, 0 below), then NaN as it came.
-        result.replace(with: .infinity, where: input .> 88.3762626647949)
-        result.replace(with: 0, where: input .< -87.3365478515625)
-        return result.replacing(with: input, where: input .!= input)
+        let integer = (n + 12_582_912).bitPattern &- 0x4B40_0000  // n, two's complement
+        var result = er * Float(bitPattern: (integer &+ 127) &<< 23)
+        result = input > 88.3762626647949 ? .infinity : result
+        result = input < -87.3365478515625 ? 0 : result
+        return result
+    }
+
+    /// `fastExp` on sixteen lanes (tests and SIMD callers).
+    static func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
+        var out = SIMD16<Float>()
+        for lane in 0..<16 { out[lane] = fastExp(input[lane]) }
+        return out
     }
 
     // MARK: ReLU with arguments

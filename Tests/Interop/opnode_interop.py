@@ -202,6 +202,22 @@ def main(argv=None):
             report.check(f"operator model ({ops} op nodes) {suffix}: out = Keras", err <= TOLERANCE, f"rel {err:.2e}")
     keras.backend.clear_session()
 
+    def convert_tf_file(label, tag, x_in, y):
+        """c. tf-keras .h5 -> .keras, loaded by Keras 3; d. -> .zoo -> .model.h5 (tf-keras loads it later)."""
+        out = os.path.join(work, tag + ".from_zoo.keras")
+        ok, _, _, message = run([zoo, "convert", os.path.join(work, tag + ".h5"), out])
+        if report.check(f"{label}: zoo convert .h5 -> .keras", ok, message):
+            try:
+                err = relative_error(keras.models.load_model(out).predict(x_in, verbose=0), y)
+                report.check(f"{label}: zoo's .keras in Keras 3 = tf-keras", err <= TOLERANCE, f"rel {err:.2e}")
+            except Exception as error:  # noqa: BLE001
+                report.check(f"{label}: zoo's .keras in Keras 3", False, repr(error)[:300])
+            keras.backend.clear_session()
+        zoo_file = os.path.join(work, tag + ".zoo")
+        ok1, _, _, m1 = run([zoo, "convert", os.path.join(work, tag + ".h5"), zoo_file])
+        ok2, _, _, m2 = run([zoo, "convert", zoo_file, os.path.join(work, tag + ".from_zoo.model.h5")]) if ok1 else (False, 0, "", "")
+        report.check(f"{label}: zoo convert .h5 -> .zoo -> .model.h5", ok1 and ok2, m1 or m2)
+
     # --- tf-keras files -------------------------------------------------------------------
     ok, _, _, message = run([args.tf_python, os.path.abspath(__file__), "--tf-side", work])
     if report.check("tf-keras side: models written", ok, message):
@@ -215,22 +231,7 @@ def main(argv=None):
             predict(f"{label} full .h5", os.path.join(work, tag + ".h5"), y, [("Predictions", y), (MIDDLE["tf"], middle)])
             predict(f"{label} weights .h5 (builder, keras-v1)", os.path.join(work, tag + "_weights.h5"), y,
                     [("predictions", y), (MIDDLE["keras3"], middle)], extra=["--input-shape", str(SIZE), str(SIZE), "3"])
-            # c. tf-keras .h5 -> .keras, loaded by Keras 3.
-            out = os.path.join(work, tag + ".from_zoo.keras")
-            ok, _, _, message = run([zoo, "convert", os.path.join(work, tag + ".h5"), out])
-            if report.check(f"{label}: zoo convert .h5 -> .keras", ok, message):
-                try:
-                    got = keras.models.load_model(out).predict(x, verbose=0)
-                    err = relative_error(got, y)
-                    report.check(f"{label}: zoo's .keras in Keras 3 = tf-keras", err <= TOLERANCE, f"rel {err:.2e}")
-                except Exception as error:  # noqa: BLE001
-                    report.check(f"{label}: zoo's .keras in Keras 3", False, repr(error)[:300])
-                keras.backend.clear_session()
-            # d. tf-keras .h5 -> .zoo -> .model.h5 (loaded by tf-keras below).
-            zoo_file = os.path.join(work, tag + ".zoo")
-            ok1, _, _, m1 = run([zoo, "convert", os.path.join(work, tag + ".h5"), zoo_file])
-            ok2, _, _, m2 = run([zoo, "convert", zoo_file, os.path.join(work, tag + ".from_zoo.model.h5")]) if ok1 else (False, 0, "", "")
-            report.check(f"{label}: zoo convert .h5 -> .zoo -> .model.h5", ok1 and ok2, m1 or m2)
+            convert_tf_file(label, tag, x, y)
         tag = f"tf_{CUSTOM}"
         y = np.load(os.path.join(work, f"{tag}_y.npy"))
         label = f"tf-keras operator model ({tf_info[tag]['op_lambdas']} TFOpLambda)"
@@ -239,19 +240,7 @@ def main(argv=None):
         if report.check(f"{label} .h5: zoo predict", ok, message):
             err = relative_error(np.load(out)["out"], y)
             report.check(f"{label} .h5: out = tf-keras", err <= TOLERANCE, f"rel {err:.2e}")
-        converted = os.path.join(work, tag + ".from_zoo.keras")
-        ok, _, _, message = run([zoo, "convert", os.path.join(work, tag + ".h5"), converted])
-        if report.check(f"{label}: zoo convert .h5 -> .keras", ok, message):
-            try:
-                err = relative_error(keras.models.load_model(converted).predict(small_x, verbose=0), y)
-                report.check(f"{label}: zoo's .keras in Keras 3 = tf-keras", err <= TOLERANCE, f"rel {err:.2e}")
-            except Exception as error:  # noqa: BLE001
-                report.check(f"{label}: zoo's .keras in Keras 3", False, repr(error)[:300])
-            keras.backend.clear_session()
-        zoo_file = os.path.join(work, tag + ".zoo")
-        ok1, _, _, m1 = run([zoo, "convert", os.path.join(work, tag + ".h5"), zoo_file])
-        ok2, _, _, m2 = run([zoo, "convert", zoo_file, os.path.join(work, tag + ".from_zoo.model.h5")]) if ok1 else (False, 0, "", "")
-        report.check(f"{label}: zoo convert .h5 -> .zoo -> .model.h5", ok1 and ok2, m1 or m2)
+        convert_tf_file(label, tag, small_x, y)
         ok, _, _, message = run([args.tf_python, os.path.abspath(__file__), "--tf-side", work])
         if report.check("tf-keras side: zoo's files loaded", ok, message):
             with open(os.path.join(work, "tf_side.json")) as f:

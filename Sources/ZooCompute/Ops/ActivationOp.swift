@@ -79,12 +79,9 @@ struct ReLULayerOp: DifferentiableOp {
     /// Shared between threads in equal chunks when large (MobileNetV2's ReLU6 layers read whole
     /// 112x112x96 activations).
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
-        let count = call.outputCount
-        let workers = count >= 1 << 15 ? max(1, min(call.threads, 8)) : 1
         nonisolated(unsafe) let (source, target) = (call.inputs[0], call.output)
         let attributes = self.attributes
-        Parallel.forEach(workers) { worker in
-            let first = count * worker / workers, last = count * (worker + 1) / workers
+        Parallel.forEachChunk(of: call.outputCount, threads: call.threads) { first, last in
             if source != UnsafePointer(target) { (target + first).update(from: source + first, count: last - first) }
             ActivationFunctions.relu(attributes, target + first, count: last - first)
         }

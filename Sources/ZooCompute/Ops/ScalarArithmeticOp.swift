@@ -13,12 +13,9 @@ struct ScalarArithmeticOp: DifferentiableOp {
 
     /// In place or not, shared between threads in equal chunks when large.
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
-        let count = call.outputCount
-        let workers = count >= 1 << 15 ? max(1, min(call.threads, 8)) : 1
         nonisolated(unsafe) let (source, target) = (call.inputs[0], call.output)
         let arithmetic = self.arithmetic
-        Parallel.forEach(workers) { worker in
-            let first = count * worker / workers, last = count * (worker + 1) / workers
+        Parallel.forEachChunk(of: call.outputCount, threads: call.threads) { first, last in
             Self.apply(arithmetic, source + first, target + first, count: last - first)
         }
     }

@@ -9,6 +9,17 @@ ResNet50 / VGG16, 224x224, batch 1 and 8. Driven by Benchmarks/compute/run.sh.
 """
 import argparse, datetime, json, os, platform, subprocess, sys, time
 
+def _has_openvino():
+    try:
+        import importlib.util
+        return importlib.util.find_spec("openvino") is not None
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# OpenVINO is measured when the bench venv has it (run.sh installs it).
+RUNTIMES = ("zoo", "ort", "ov", "tf") if _has_openvino() else ("zoo", "ort", "tf")
+
 MODELS = {"resnet50": "ResNet50", "vgg16": "VGG16",
           # Issue 12's backbones (Benchmarks/compute/backbones.sh).
           "efficientnetb0": "EfficientNetB0", "mobilenetv2": "MobileNetV2", "densenet121": "DenseNet121",
@@ -48,6 +59,18 @@ def worker(args):
         xt = tf.constant(x)
         run = lambda: f(xt).numpy()
         extra = {"intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads()}
+    elif args.runtime == "ov":
+        # OpenVINO (CPU plugin, f32 inference precision, 2 threads, latency hint) on the same
+        # ONNX file, reshaped to the batch.
+        import openvino as ov
+        core = ov.Core()
+        model = core.read_model(args.model)
+        model.reshape({model.inputs[0]: [args.batch, 224, 224, 3]})
+        compiled = core.compile_model(model, "CPU", {"INFERENCE_NUM_THREADS": 2, "INFERENCE_PRECISION_HINT": "f32",
+                                                     "PERFORMANCE_HINT": "LATENCY"})
+        request = compiled.create_infer_request()
+        run = lambda: request.infer({0: x})
+        extra = {"intra_op_threads": 2}
     else:
         import onnxruntime as ort
         so = ort.SessionOptions()
@@ -144,7 +167,7 @@ def main(args):
                 warm, iters = 1, (max(3, args.iters8 - 2) if model == "vgg16" else args.iters8)
             plan.append((model, batch, warm, iters))
     for model, batch, warm, iters in plan:
-        for runtime in ("zoo", "ort", "tf"):
+        for runtime in RUNTIMES:
             if runtime == "zoo":
                 cmd = [args.zoo, "bench", os.path.join(args.work, f"{model}.zoo"), "--batch", str(batch),
                        "--iterations", str(iters), "--json"]
@@ -157,6 +180,11 @@ def main(args):
                         problems.append(msg)
                     continue
                 cmd = [py, me, "worker", "ort", onnx, str(batch), str(warm), str(iters)]
+            elif runtime == "ov":
+                onnx = os.path.join(args.work, f"{model}.onnx")
+                if not os.path.exists(onnx):
+                    continue  # said once for ORT
+                cmd = [py, me, "worker", "ov", onnx, str(batch), str(warm), str(iters)]
             else:
                 cmd = [py, me, "worker", "tf", model, str(batch), str(warm), str(iters)]
             print(f"== {runtime} {model} batch {batch}: {iters} timed runs", flush=True)
@@ -214,7 +242,7 @@ def versions():
     v = {}
     try:
         import importlib.metadata as md
-        for p in ("tensorflow-cpu", "tensorflow", "tf-keras", "onnxruntime", "tf2onnx", "onnx", "numpy"):
+        for p in ("tensorflow-cpu", "tensorflow", "tf-keras", "onnxruntime", "openvino", "tf2onnx", "onnx", "numpy"):
             try:
                 v[p] = md.version(p)
             except md.PackageNotFoundError:
@@ -230,7 +258,7 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
     mem = sh("free -g | awk '/Mem:/{print $2}'")
     lines = []
     A = lines.append
-    names_short = {"zoo": "zoo", "ort": "ORT", "tf": "tf-keras"}
+    names_short = {"zoo": "zoo", "ort": "ORT", "ov": "OpenVINO", "tf": "tf-keras"}
     A("# Compute-core benchmark")
     A("")
     A("zoo's CPU executor (`zoo bench`) against tf-keras (`tf.function(model(x, training=False))`) and ONNX Runtime "
@@ -247,7 +275,7 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
     A(f"- Machine: {cpu_model}, {os.cpu_count()} CPUs ({avx}), {mem} GiB memory; {platform.platform()}")
     A(f"- Load: before measuring `{up_before}`; after `{up_after}`. The machine is shared with other processes "
       "(builds and tests of other sessions), so a load average near or above the 2 cores means the timings are "
-      "pessimistic for every runtime alike; they were interleaved (zoo, ORT, tf-keras for each model and batch) so "
+      "pessimistic for every runtime alike; they were interleaved (zoo, then each peer, for each model and batch) so "
       "that all three see the same conditions.")
     loads = [r["load1"] for r in results if r.get("load1") is not None]
     if loads:
@@ -268,7 +296,9 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
         ([f"tf-keras's own full-model `.h5` (`bench.py save-h5`, weights=None) for {', '.join(saved)}"] if saved else [])) +
       ", converted with `zoo convert X.h5 X.zoo`; tf-keras builds `tf_keras.applications.<Name>("
       "weights=None)` (same architecture; weight values do not change the work done); ORT runs that tf-keras model "
-      "converted with `tf2onnx.convert.from_function` (opset 17, dynamic batch, NHWC input as in Keras).")
+      "converted with `tf2onnx.convert.from_function` (opset 17, dynamic batch, NHWC input as in Keras)" +
+      ("; OpenVINO (CPU plugin) runs the same ONNX file reshaped to the batch, with `INFERENCE_PRECISION_HINT=f32`, "
+       "`INFERENCE_NUM_THREADS=2`, `PERFORMANCE_HINT=LATENCY`." if "ov" in RUNTIMES else "."))
     conv = []
     for m in args.models:
         t = os.path.join(args.work, f"{m}.onnx.time")
@@ -282,7 +312,7 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
         A("- tf2onnx conversion (done once, cached in the work folder): " + "; ".join(conv) + ".")
     A("- Method: every runtime/model/batch runs in its own fresh process on the same random input range. zoo: "
       "`zoo bench MODEL.zoo --batch N --iterations K --json` (one warm-up run, default threads = all cores). "
-      "tf-keras and ORT: 3 warm-up runs at batch 1, 1 at batch 8, then K timed runs; tf-keras uses TensorFlow's default threading (intra-op 0 = all cores). K = "
+      "tf-keras, ORT and OpenVINO: 3 warm-up runs at batch 1, 1 at batch 8, then K timed runs; tf-keras uses TensorFlow's default threading (intra-op 0 = all cores). K = "
       f"{args.iters1} at batch 1, {args.iters8} at batch 8 ({max(3, args.iters8 - 2)} for VGG16). "
       "Reported: images/s = batch / median run time. Peak memory is the process's peak RSS (`ru_maxrss` from "
       "`wait4`), so it includes the runtime's libraries and the weights.")
@@ -291,14 +321,18 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
     A("")
     def ips_table(images_per_second, label):
         """One row per model and batch: each runtime's images/s (labelled) and zoo's ratios."""
-        A("| model | batch | zoo | ONNX Runtime | tf-keras | zoo / ORT | zoo / tf-keras |")
-        A("|---|---:|---:|---:|---:|---:|---:|")
+        peers = [rt for rt in RUNTIMES if rt != "zoo"]
+        titles = {"ort": "ONNX Runtime", "ov": "OpenVINO", "tf": "tf-keras"}
+        A("| model | batch | zoo | " + " | ".join(titles[rt] for rt in peers) + " | " +
+          " | ".join(f"zoo / {names_short[rt]}" for rt in peers) + " |")
+        A("|---|---:|---:|" + "---:|" * (2 * len(peers)))
+        ratio = lambda x, y: f"{x / y:.2f}" if x and y else "n/a"  # noqa: E731
         for m in args.models:
             for b in (1, 8):
-                z, o, t = (images_per_second(rt, m, b) for rt in ("zoo", "ort", "tf"))
-                ratio = lambda x, y: f"{x / y:.2f}" if x and y else "n/a"  # noqa: E731
-                A(f"| {MODELS[m]} | {b} | {label('zoo', m, b, z)} | {label('ort', m, b, o)} | {label('tf', m, b, t)} | "
-                  f"{ratio(z, o)} | {ratio(z, t)} |")
+                z = images_per_second("zoo", m, b)
+                cells = [label(rt, m, b, images_per_second(rt, m, b)) for rt in peers]
+                ratios = [ratio(z, images_per_second(rt, m, b)) for rt in peers]
+                A(f"| {MODELS[m]} | {b} | {label('zoo', m, b, z)} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
     def median_ips(rt, m, b):
         r = get.get((rt, m, b))
@@ -324,8 +358,8 @@ def write_report(args, results, problems, up_before, up_after, profiles=None):
     A("")
     A("| runtime | peak RSS |")
     A("|---|---:|")
-    names = {"zoo": "zoo", "ort": "ONNX Runtime", "tf": "tf-keras"}
-    for rt in ("zoo", "ort", "tf"):
+    names = {"zoo": "zoo", "ort": "ONNX Runtime", "ov": "OpenVINO", "tf": "tf-keras"}
+    for rt in RUNTIMES:
         r = get.get((rt, first, 8))
         A(f"| {names[rt]} | {r['rss'] / 2**20:.0f} MiB |" if r else f"| {names[rt]} | n/a |")
     z = get.get(("zoo", first, 8))
@@ -443,7 +477,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     w = sub.add_parser("worker")
-    w.add_argument("runtime", choices=["tf", "ort"]); w.add_argument("model")
+    w.add_argument("runtime", choices=["tf", "ort", "ov"]); w.add_argument("model")
     w.add_argument("batch", type=int); w.add_argument("warmup", type=int); w.add_argument("iters", type=int)
     c = sub.add_parser("to-onnx"); c.add_argument("model", choices=list(MODELS)); c.add_argument("out")
     s = sub.add_parser("save-h5"); s.add_argument("model", choices=list(MODELS)); s.add_argument("out")

@@ -44,6 +44,8 @@ if [ ! -x "$VENV/bin/python" ]; then
     "onnx==1.17.0" "protobuf==3.20.3" "numpy==1.26.4" "ml-dtypes==0.4.1"
 fi
 PY="$VENV/bin/python"
+# OpenVINO is a second peer on the same ONNX files (added after the venv was first made).
+"$PY" -c "import openvino" 2>/dev/null || "$VENV/bin/pip" install -q openvino
 
 echo "== building zoo (release)"
 swift build -c release --product zoo --scratch-path .build-bench

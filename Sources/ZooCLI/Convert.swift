@@ -101,11 +101,11 @@ struct Convert: ParsableCommand {
             // tf-keras records `x + 3.0` as a TFOpLambda and allows '/' in layer names, neither of
             // which Keras 3 loads: a .keras archive of such a model gets its config written anew
             // from the graph (op nodes, '_' names).
-            let tfOpLambdas = target == .kerasArchive && raw.modelConfig.map { config in
+            let rewritesConfig = target == .kerasArchive && raw.modelConfig.map { config in
                 config.contains("\"TFOpLambda\"")
                     || (try? KerasModelConfig(json: config, file: input))?.layers.contains { $0.name.contains("/") } == true
             } == true
-            let needsGraph = naming != nil || foldBN || tfOpLambdas || (target == .kerasH5Model || target == .kerasArchive) && raw.modelConfig == nil
+            let needsGraph = naming != nil || foldBN || rewritesConfig || (target == .kerasH5Model || target == .kerasArchive) && raw.modelConfig == nil
                 || raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model)
             if needsGraph {
                 do {
@@ -137,7 +137,7 @@ struct Convert: ParsableCommand {
                     renamed.backend = raw.backend
                     renamed.provenance = raw.provenance
                     if target == .kerasH5Model || target == .kerasArchive {
-                        renamed.modelConfig = foldBN || tfOpLambdas || raw.modelConfig == nil ? try KerasConfigExporter.json(for: loaded.model.graph) : raw.modelConfig
+                        renamed.modelConfig = foldBN || rewritesConfig || raw.modelConfig == nil ? try KerasConfigExporter.json(for: loaded.model.graph) : raw.modelConfig
                         renamed.trainingConfig = foldBN ? nil : raw.trainingConfig
                     }
                     checkpoint = renamed

@@ -55,15 +55,4 @@ public struct ScalarArithmetic: Codable, Equatable, Sendable {
         self.constant = constant
         self.constantFirst = constantFirst
     }
-
-    /// The result for one element, in float32 as Keras computes it.
-    @inline(__always)
-    public func apply(_ x: Float, _ c: Float) -> Float {
-        switch operation {
-        case .add: return x + c
-        case .subtract: return constantFirst ? c - x : x - c
-        case .multiply: return x * c
-        case .divide: return constantFirst ? c / x : x / c
-        }
-    }
 }

@@ -35,13 +35,7 @@ struct EfficientNetBuilder: ArchitectureBuilder {
     private static let seRatio = 0.25
     private static let dropConnectRate = 0.2
 
-    private func roundFilters(_ filters: Int) -> Int {
-        let divisor = 8.0
-        let scaled = Double(filters) * scaling.width
-        var rounded = max(divisor, Double(Int(scaled + divisor / 2) / 8 * 8))
-        if rounded < 0.9 * scaled { rounded += divisor }
-        return Int(rounded)
-    }
+    private func roundFilters(_ filters: Int) -> Int { KerasApplications.makeDivisible(Double(filters) * scaling.width) }
 
     private func roundRepeats(_ repeats: Int) -> Int { Int((scaling.depth * Double(repeats)).rounded(.up)) }
 
@@ -63,13 +57,7 @@ struct EfficientNetBuilder: ArchitectureBuilder {
             try g.add(name, .batchNormalization(BatchNormAttributes(axis: 3, epsilon: 1e-3)), inputs: [input])
         }
         func silu(_ name: String, _ input: String) throws -> String { try g.add(name, .activation(.silu), inputs: [input]) }
-        /// Keras's `correct_pad`: pad so a stride-2 valid convolution sees `same`-like borders.
-        func correctPad(_ input: String, kernel: Int) -> Op {
-            let shape = g.node(input)?.outputShape ?? [0, 0]
-            let adjust = (1 - shape[0] % 2, 1 - shape[1] % 2)
-            let half = kernel / 2
-            return .zeroPadding2D(top: half - adjust.0, bottom: half, left: half - adjust.1, right: half)
-        }
+        func correctPad(_ input: String, kernel: Int) -> Op { KerasApplications.correctPad(g.node(input)?.outputShape ?? [], kernel: kernel) }
         var x = try g.add("input_layer", .input(shape: options.inputShape))
         x = try g.add("rescaling", .rescaling(scale: 1.0 / 255.0, offset: 0), inputs: [x])
         x = try g.add("normalization", .normalization(NormalizationAttributes()), inputs: [x])
@@ -90,7 +78,7 @@ struct EfficientNetBuilder: ArchitectureBuilder {
             for repeatIndex in 0..<roundRepeats(stage.repeats) {
                 let strides = repeatIndex == 0 ? stage.strides : 1
                 if repeatIndex > 0 { filtersIn = filtersOut }
-                let name = "block\(stageIndex + 1)\(Character(UnicodeScalar(UInt8(97 + repeatIndex))))_"
+                let name = "block\(stageIndex + 1)\(KerasApplications.blockLetter(repeatIndex))_"
                 let dropRate = Self.dropConnectRate * Double(blockIndex) / total
                 let input = x
                 let filters = filtersIn * stage.expand

@@ -53,14 +53,12 @@ struct EfficientNetV2Builder: ArchitectureBuilder {
 
     private func roundRepeats(_ repeats: Int) -> Int { Int((variant.depth * Double(repeats)).rounded(.up)) }
 
-    private static func letter(_ index: Int) -> Character { Character(UnicodeScalar(UInt8(97 + index))) }
-
     /// The stem, each stage's last block, the top activation, then the pooled features.
     func transferPoints(includeTop: Bool) -> [String] {
         var points = ["stem_activation"]
         for (index, stage) in variant.stages.enumerated() {
             let repeats = roundRepeats(stage.repeats)
-            let name = "block\(index + 1)\(Self.letter(repeats - 1))_"
+            let name = "block\(index + 1)\(KerasApplications.blockLetter(repeats - 1))_"
             let residual = repeats > 1 || (stage.strides == 1 && stage.filtersIn == stage.filtersOut)
             points.append(residual ? name + "add" : name + (stage.fused && stage.expand == 1 ? "project_activation" : "project_bn"))
         }
@@ -98,7 +96,7 @@ struct EfficientNetV2Builder: ArchitectureBuilder {
             for repeatIndex in 0..<roundRepeats(stage.repeats) {
                 let strides = repeatIndex == 0 ? stage.strides : 1
                 if repeatIndex > 0 { filtersIn = filtersOut }
-                let name = "block\(stageIndex + 1)\(Self.letter(repeatIndex))_"
+                let name = "block\(stageIndex + 1)\(KerasApplications.blockLetter(repeatIndex))_"
                 let dropRate = 0.2 * Double(blockIndex) / total
                 let input = x
                 let filters = filtersIn * stage.expand

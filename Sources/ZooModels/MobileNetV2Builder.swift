@@ -49,9 +49,7 @@ struct MobileNetV2Builder: ArchitectureBuilder {
                 prefix = "expanded_conv_"
             }
             if block.stride == 2 {
-                let size = try shape(g, x)
-                // correct_pad(x, 3): ((1 - adjust_h, 1), (1 - adjust_w, 1)), adjust = 1 - size % 2.
-                x = try g.add("\(prefix)pad", .zeroPadding2D(top: size[0] % 2, bottom: 1, left: size[1] % 2, right: 1), inputs: [x])
+                x = try g.add("\(prefix)pad", KerasApplications.correctPad(try shape(g, x), kernel: 3), inputs: [x])
             }
             x = try g.add("\(prefix)depthwise", .depthwiseConv2D(ConvAttributes(filters: 1, kernel: [3, 3], strides: [block.stride, block.stride],
                                                                                  padding: block.stride == 1 ? .same : .valid, useBias: false)), inputs: [x])

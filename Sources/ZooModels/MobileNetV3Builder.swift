@@ -43,12 +43,8 @@ struct MobileNetV3Builder: ArchitectureBuilder {
             + (includeTop ? ["conv_2"] : [])
     }
 
-    /// Keras's `_depth`: `v` rounded to a multiple of 8 (at least 8), never below 90% of `v`.
-    static func depth(_ v: Double, divisor: Int = 8) -> Int {
-        var result = max(divisor, Int(v + Double(divisor) / 2) / divisor * divisor)
-        if Double(result) < 0.9 * v { result += divisor }
-        return result
-    }
+    /// Keras's `_depth`.
+    static func depth(_ v: Double) -> Int { KerasApplications.makeDivisible(v) }
 
     func build(_ options: ArchitectureOptions) throws -> Graph {
         try options.requireInput(atLeast: 32, for: kerasName)
@@ -97,10 +93,7 @@ struct MobileNetV3Builder: ArchitectureBuilder {
                 x = try activate(try bn("\(prefix)expand_bn", try conv("\(prefix)expand", expanded, bias: false, x)), hardSwish: hardSwish)
             }
             if block.stride == 2 {
-                // imagenet_utils.correct_pad(x, kernel): one pixel less at the top/left of an even side.
-                let s = try size(x), half = kernel / 2
-                x = try g.add("\(prefix)depthwise_pad", .zeroPadding2D(top: half - (1 - s[0] % 2), bottom: half, left: half - (1 - s[1] % 2), right: half),
-                              inputs: [x])
+                x = try g.add("\(prefix)depthwise_pad", KerasApplications.correctPad(try size(x), kernel: kernel), inputs: [x])
             }
             x = try g.add("\(prefix)depthwise", .depthwiseConv2D(ConvAttributes(filters: 1, kernel: [kernel, kernel], strides: [block.stride, block.stride],
                                                                                  padding: block.stride == 1 ? .same : .valid, useBias: false)), inputs: [x])

@@ -70,8 +70,7 @@ import ZooGraph
         let json = try KerasConfigExporter.json(for: multiply, flavor: .tfKeras2)
         #expect(json.contains(#""class_name": "TFOpLambda", "config": {"name": "tf.__operators__.add", "trainable": true, "dtype": "float32", "function": "math.multiply"}, "registered_name": "TFOpLambda", "build_config": {"input_shape": [null, 4]}, "name": "tf.__operators__.add", "inbound_nodes": [["input_1", 0, 0, {"y": 0.5, "name": null}]]"#))
         #expect(try KerasConfigImporter.graph(fromJSON: json) == multiply)
-        // Keras 3 flavor: an op node, renamed without '/' (Keras 3 refuses it in names)... here
-        // the name has dots only, which Keras 3 accepts.
+        // Keras 3 flavor: the same node as a Keras 3 op node (a name with dots, which Keras 3 accepts).
         #expect(try KerasConfigExporter.json(for: multiply).contains(#"{"module": "keras.src.ops.numpy", "class_name": "Multiply", "config": {"name": "tf.__operators__.add"}"#))
     }
 

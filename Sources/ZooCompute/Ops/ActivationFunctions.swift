@@ -16,7 +16,7 @@ enum ActivationFunctions {
         switch function {
         case .linear: return
         case .relu: for i in 0..<count where v[i] < 0 { v[i] = 0 }
-        case .sigmoid: for i in 0..<count { v[i] = 1 / (1 + fastExp(-v[i])) }
+        case .sigmoid: for i in 0..<count { v[i] = sigmoid(v[i]) }
         case .tanh: for i in 0..<count { v[i] = Foundation.tanh(v[i]) }
         case .silu: for i in 0..<count { let x = v[i]; v[i] = x / (1 + fastExp(-x)) }
         case .gelu: for i in 0..<count { let x = v[i]; v[i] = 0.5 * x * (1 + erf(x * inverseSqrt2)) }
@@ -100,7 +100,8 @@ enum ActivationFunctions {
         }
     }
 
-    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+    /// The logistic function through `fastExp`, for the forward passes and the derivatives alike.
+    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
 
     // MARK: Vectorisable exp
 
@@ -128,13 +129,6 @@ enum ActivationFunctions {
         result = input > 88.3762626647949 ? .infinity : result
         result = input < -87.3365478515625 ? 0 : result
         return result
-    }
-
-    /// `fastExp` on sixteen lanes (tests and SIMD callers).
-    static func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
-        var out = SIMD16<Float>()
-        for lane in 0..<16 { out[lane] = fastExp(input[lane]) }
-        return out
     }
 
     // MARK: ReLU with arguments

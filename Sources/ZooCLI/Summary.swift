@@ -34,18 +34,43 @@ struct Summary: ParsableCommand {
     static func shapeText(_ shape: [Int]) -> String { "(None" + shape.map { ", \($0)" }.joined() + ")" }
 
     static func json(graph: Graph, architecture: Architecture?, scheme: NamingScheme, report: BindingReport) -> JSONValue {
-        let layers: [JSONValue] = graph.nodes.map { node in
+        func row(_ node: Node) -> JSONValue {
             var fields: [(String, JSONValue)] = [
                 ("name", .string(node.name)), ("type", .string(node.op.kerasClassName)),
                 ("output_shape", .array([.null] + node.outputShape.map { .int($0) })),
                 ("params", .int(node.parameterCount)), ("trainable", .bool(node.trainable)),
-                ("inputs", .array(node.inputs.map { .string($0) })),
+                ("inputs", .array(graph.kerasInputs(of: node).map { .string($0) })),
             ]
             // The epsilon decides the outputs, and it differs between Keras eras.
             if case .batchNormalization(let bn) = node.op { fields.append(("epsilon", .double(bn.epsilon))) }
             // An op node (`x + 3.0`) is part of the graph but not of Keras's `model.layers`.
             if node.op.isOperationNode { fields.append(("operation", .bool(true))) }
             return .object(fields)
+        }
+        // A nested model is one row, as in Keras's `model.layers`, with its layers inside.
+        var layers: [JSONValue] = []
+        var index = 0
+        let nodes = graph.nodes
+        while index < nodes.count {
+            let node = nodes[index]
+            guard let container = node.container else {
+                layers.append(row(node))
+                index += 1
+                continue
+            }
+            var members: [Node] = []
+            while index < nodes.count, nodes[index].container == container { members.append(nodes[index]); index += 1 }
+            let outside = members.flatMap { graph.kerasInputs(of: $0) }.filter { input in !members.contains { $0.name == input } }
+            let shape = members.last?.outputShape ?? []
+            let params = members.reduce(0) { $0 + $1.parameterCount }
+            layers.append(.object([
+                ("name", .string(container)),
+                ("type", .string(graph.modelLayers.first { $0.name == container }?.className ?? "Sequential")),
+                ("output_shape", .array([.null] + shape.map { JSONValue.int($0) })),
+                ("params", .int(params)), ("trainable", .bool(members.contains { $0.trainable })),
+                ("inputs", .array(outside.map { .string($0) })),
+                ("layers", .array(members.map(row))),
+            ]))
         }
         let binding: JSONValue = .object([
             ("matched", .int(report.matched.count)),
@@ -68,9 +93,19 @@ struct Summary: ParsableCommand {
 
     static func table(graph: Graph, title: String, scheme: NamingScheme) -> String {
         var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #", "Connected to"]]
+        var container: String?
         for node in graph.nodes {
-            rows.append(["\(node.name) (\(node.op.kerasClassName))\(node.trainable ? "" : " [frozen]")", shapeText(node.outputShape),
-                         InspectReport.grouped(node.parameterCount), node.inputs.isEmpty ? "-" : node.inputs.joined(separator: ", ")])
+            // A nested model gets a row of its own, its layers indented under it.
+            if let nested = node.container, nested != container, let layer = graph.modelLayers.first(where: { $0.name == nested }) {
+                let outside = layer.nodes.flatMap { graph.kerasInputs(of: $0) }.filter { input in !layer.nodes.contains { $0.name == input } }
+                rows.append(["\(nested) (\(layer.className))", shapeText(layer.outputShape), InspectReport.grouped(layer.parameterCount),
+                             outside.joined(separator: ", ")])
+            }
+            container = node.container
+            let indent = node.container == nil ? "" : "  "
+            let inputs = graph.kerasInputs(of: node)
+            rows.append(["\(indent)\(node.name) (\(node.op.kerasClassName))\(node.trainable ? "" : " [frozen]")", shapeText(node.outputShape),
+                         InspectReport.grouped(node.parameterCount), inputs.isEmpty ? "-" : inputs.joined(separator: ", ")])
         }
         let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
         let rule = String(repeating: "=", count: widths.reduce(0, +) + 6)

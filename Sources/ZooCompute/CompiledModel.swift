@@ -261,6 +261,7 @@ extension CompiledModel {
     public static func usesKernelPanels(_ node: Node, in graph: Graph) -> Bool {
         switch node.op {
         case .dense: return true
+        case .conv2D(let attributes) where attributes.groups > 1: return false
         case .conv2D(let attributes):
             guard let input = node.inputs.first.flatMap({ graph.node($0)?.outputShape }), input.count == 3, node.outputShape.count == 3 else { return true }
             let geometry = ConvGeometry(batch: 64, input: input, output: node.outputShape, attributes: attributes, outChannels: attributes.filters)

@@ -170,6 +170,15 @@ final class ExecutionPlan: @unchecked Sendable {
                 shapes.append([batch] + node.outputShape)
                 aliasOf[shapes.count - 1] = aliasOf[ins[0]] ?? ins[0]
                 valueOf[node.name] = shapes.count - 1
+            case .conv2D(let a) where a.groups > 1:
+                // Each channel alone (groups = input channels): the depthwise kernel.
+                let depthwise = a.asDepthwise
+                let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: depthwise, outChannels: node.outputShape[2])
+                let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
+                var op = DepthwiseConvolutionOp(groupedConvolution: a)
+                op.zeroPad = zeroPad
+                emit(node, try opStep(node, op, "grouped conv (depthwise)" + (zeroPad != (0, 0, 0, 0) ? " +pad" : ""), flops: depthwiseFlops), inputs: ins)
+                flops += depthwiseFlops
             case .conv2D, .dense:
                 let isDense: Bool
                 let geometry: ConvGeometry

@@ -87,7 +87,7 @@ enum InferencePasses {
         for (index, node) in order.enumerated() {
             let activation: Activation
             switch node.op {
-            case .conv2D(let a): activation = a.activation
+            case .conv2D(let a) where a.groups == 1: activation = a.activation
             case .dense(let a): activation = a.activation
             default: continue
             }

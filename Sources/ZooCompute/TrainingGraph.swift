@@ -231,7 +231,7 @@ public final class TrainingGraph: @unchecked Sendable {
             return DenseOp(attributes: a)
         case .conv2D(var a) where a.activation != .linear:
             a.activation = .linear
-            return ConvolutionOp(attributes: a)
+            return a.groups > 1 ? DepthwiseConvolutionOp(groupedConvolution: a) : ConvolutionOp(attributes: a)
         case .activation: return IdentityOp()
         default: return nil
         }

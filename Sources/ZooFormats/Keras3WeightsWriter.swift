@@ -10,8 +10,17 @@ enum Keras3WeightsWriter {
         let plan = try groupNames(for: checkpoint, file: path)
         let file = try FormatError.wrapping { try HDF5File.create(path) }
         let root = try FormatError.wrapping { try file.root() }
+        var groupOf: [String: String] = [:]
         for (layer, groupName) in zip(checkpoint.layers, plan) {
-            guard let groupName else { continue }
+            guard var groupName else { continue }
+            groupOf[layer.name] = groupName
+            // A nested model's layer: `layers/<nested model's group>/layers/<its group>`.
+            if let parent = layer.nestedIn {
+                guard let parentGroup = groupOf[parent] else {
+                    throw FormatError.cannotWrite(file: path, reason: "layer '\(layer.name)' belongs to nested model '\(parent)', which is not listed before it")
+                }
+                groupName = "\(parentGroup)/layers/\(groupName)"
+            }
             let vars = try FormatError.wrapping { try root.createGroup("layers/\(groupName)/vars") }
             try FormatError.wrapping { try vars.setAttribute("name", .string(layer.kerasName ?? layer.name)) }
             for (index, weight) in layer.weights.enumerated() {
@@ -30,27 +39,42 @@ enum Keras3WeightsWriter {
     static func groupNames(for checkpoint: Checkpoint, file: String) throws -> [String?] {
         if checkpoint.format == .keras3Weights || checkpoint.format == .kerasArchive,
            checkpoint.modelConfig == nil {
-            return checkpoint.layers.map(\.name)
+            // The reader names a nested model's layers `<model group>/<group>`.
+            return checkpoint.layers.map { $0.name.replacingOccurrences(of: "/", with: "/layers/") }
         }
         if let configText = checkpoint.modelConfig {
             let config = try KerasModelConfig(json: configText, file: file)
-            let byName = Dictionary(zip(config.layers.map(\.name), KerasModelConfig.keras3GroupNames(for: config.layers)),
-                                    uniquingKeysWith: { a, _ in a })
+            func groups(_ layers: [KerasModelConfig.Layer]) -> [String: String] {
+                Dictionary(zip(layers.map(\.name), KerasModelConfig.keras3GroupNames(for: layers)), uniquingKeysWith: { a, _ in a })
+            }
+            let byName = groups(config.layers)
+            // A nested model's layers are counted inside it.
+            var nestedByName: [String: [String: String]] = [:]
+            for layer in config.layers where !layer.nested.isEmpty { nestedByName[layer.name] = groups(layer.nested) }
             return try checkpoint.layers.map { layer in
-                if let group = byName[layer.kerasName ?? layer.name] ?? byName[KerasNaming.keras3LayerName(layer.kerasName ?? layer.name)] { return group }
+                let name = layer.kerasName ?? layer.name
+                if let parent = layer.nestedIn {
+                    let inner = nestedByName[parent] ?? nestedByName[KerasNaming.keras3LayerName(parent)] ?? [:]
+                    if let group = inner[name] ?? inner[KerasNaming.keras3LayerName(name)] { return group }
+                    if layer.weights.isEmpty { return nil }
+                    throw FormatError.cannotWrite(file: file, reason: "layer '\(layer.name)' is not in the config of nested model '\(parent)'")
+                }
+                if let group = byName[name] ?? byName[KerasNaming.keras3LayerName(name)] { return group }
                 if layer.weights.isEmpty { return nil }
                 throw FormatError.cannotWrite(file: file, reason: "layer '\(layer.name)' is not in the model config")
             }
         }
-        var used: [String: Int] = [:]
+        // Counters per model: the outer one, and one inside each nested model.
+        var used: [String: [String: Int]] = [:]
         return try checkpoint.layers.map { layer in
             guard let className = layer.className else {
                 if layer.weights.isEmpty { return nil }
                 throw FormatError.cannotWrite(file: file, reason: "cannot tell the Keras class of layer '\(layer.name)' (weights \(layer.weights.map(\.name))); Keras 3 files name weight groups by class")
             }
+            let scope = layer.nestedIn ?? ""
             let base = KerasNaming.snakeCase(className)
-            defer { used[base, default: -1] += 1 }
-            if let count = used[base] { return "\(base)_\(count + 1)" }
+            defer { used[scope, default: [:]][base, default: -1] += 1 }
+            if let count = used[scope]?[base] { return "\(base)_\(count + 1)" }
             return base
         }
     }

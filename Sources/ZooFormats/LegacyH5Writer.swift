@@ -40,7 +40,30 @@ enum LegacyH5Writer {
         try FormatError.wrapping { try root.setAttribute("swiftzoo_provenance", .string(provenance)) }
     }
 
+    /// The layers as a legacy file lists them: a nested model's layers merged into its group,
+    /// their weights trainable first (Keras's `trainable_weights + non_trainable_weights`),
+    /// each named `<nested model>/<layer>/<weight>` as Keras 3 writes them.
+    static func modelLayers(_ checkpoint: Checkpoint) -> [CheckpointLayer] {
+        var nested: [String: [CheckpointLayer]] = [:]
+        for layer in checkpoint.layers { if let parent = layer.nestedIn { nested[parent, default: []].append(layer) } }
+        return checkpoint.layers.filter { $0.nestedIn == nil }.map { layer in
+            guard let members = nested[layer.name] else { return layer }
+            var merged = layer
+            let named = members.map { member in
+                (member.weights.map { weight -> Weight in
+                    var w = weight
+                    w.storedName = "\(layer.name)/\(legacyName(member))/\(weight.name)"
+                    return w
+                }, member.trainableWeightCount ?? member.weights.count)
+            }
+            merged.weights = named.flatMap { $0.0.prefix($0.1) } + named.flatMap { $0.0.dropFirst($0.1) }
+            return merged
+        }
+    }
+
     static func writeLayers(_ checkpoint: Checkpoint, into group: HDF5Group) throws {
+        var checkpoint = checkpoint
+        checkpoint.layers = modelLayers(checkpoint)
         try FormatError.wrapping {
             try setStringList(group, "layer_names", checkpoint.layers.map(legacyName))
             try group.setAttribute("backend", .string(checkpoint.backend ?? "tensorflow"))

@@ -6,13 +6,24 @@ public struct Graph: Equatable, Sendable {
     /// Names of the layers whose outputs are the model's outputs.
     public var outputs: [String] = []
     private var index: [String: Int] = [:]
+    /// Names of the nested models the nodes belong to (`Node.container`).
+    private var containers: Set<String> = []
 
     public init() {}
 
     /// Adds a layer after the existing ones; its inputs must already be in the graph.
     /// Returns the new node's name, for chaining builders.
     @discardableResult
-    public mutating func add(_ name: String, _ op: Op, inputs: [String] = [], trainable: Bool = true) throws -> String {
+    public mutating func add(_ name: String, _ op: Op, inputs: [String] = [], trainable: Bool = true, container: String? = nil) throws -> String {
+        guard !containers.contains(name) else { throw GraphError.duplicateNode(name) }
+        if let container {
+            guard container != name, !container.isEmpty else { throw GraphError.invalidConfig("layer '\(name)': its nested model's name '\(container)' must differ from it and not be empty") }
+            guard index[container] == nil else { throw GraphError.duplicateNode(container) }
+            // A nested model's layers are consecutive, as Keras lists them.
+            guard !containers.contains(container) || nodes.last?.container == container else {
+                throw GraphError.invalidConfig("layer '\(name)' belongs to nested model '\(container)', whose other layers are not just before it")
+            }
+        }
         guard index[name] == nil else { throw GraphError.duplicateNode(name) }
         let shapes = try inputs.map { input -> [Int] in
             guard let position = index[input] else { throw GraphError.unknownInput(node: name, input: input) }
@@ -20,7 +31,8 @@ public struct Graph: Equatable, Sendable {
         }
         let (shape, weights) = try ShapeInference.infer(name: name, op: op, inputs: shapes)
         index[name] = nodes.count
-        nodes.append(Node(name: name, op: op, inputs: inputs, weights: weights, outputShape: shape, trainable: trainable))
+        if let container { containers.insert(container) }
+        nodes.append(Node(name: name, op: op, inputs: inputs, weights: weights, outputShape: shape, trainable: trainable, container: container))
         return name
     }
 
@@ -73,7 +85,7 @@ public struct Graph: Equatable, Sendable {
         let keep = try ancestors(of: name)
         var result = Graph()
         for node in nodes where keep.contains(node.name) {
-            try result.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable)
+            try result.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable, container: node.container)
         }
         result.outputs = [name]
         return result
@@ -121,7 +133,7 @@ extension Graph: Codable {
         let stored = try container.decode([Node].self, forKey: .nodes)
         var graph = Graph()
         for node in stored {
-            try graph.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable)
+            try graph.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable, container: node.container)
         }
         let outputs = try container.decodeIfPresent([String].self, forKey: .outputs) ?? []
         for name in outputs where graph.node(name) == nil { throw GraphError.unknownNode(name) }

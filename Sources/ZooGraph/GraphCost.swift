@@ -9,7 +9,7 @@ extension Graph {
         switch node.op {
         case .conv2D(let a):
             guard input.count == 3 else { return 0 }
-            return pixels * a.filters * a.kernel[0] * a.kernel[1] * input[2]
+            return pixels * a.filters * a.kernel[0] * a.kernel[1] * input[2] / max(a.groups, 1)
         case .depthwiseConv2D(let a):
             guard input.count == 3 else { return 0 }
             return pixels * input[2] * a.filters * a.kernel[0] * a.kernel[1]

@@ -10,6 +10,11 @@ public struct Node: Codable, Equatable, Sendable {
     public var outputShape: [Int]
     /// Whether training may update this layer (`layer.trainable` in Keras).
     public var trainable: Bool
+    /// The nested model (a Sequential or Functional used as a layer, such as ConvNeXt's
+    /// `convnext_tiny_stem`) this layer belongs to in Keras, or nil for a layer of the model
+    /// itself. The graph is flat; Keras files group such a layer's weights and config under
+    /// the nested model's name.
+    public var container: String?
 
     /// Elements over all weights.
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.elementCount } }

@@ -137,8 +137,13 @@ public struct ConvAttributes: Codable, Equatable, Sendable {
     public var activation: Activation
     /// Keras `kernel_regularizer=L2(x)`: training adds x * sum(kernel^2) to the loss (nil: none).
     public var kernelL2: Double?
+    /// Conv2D's `groups`: 1 for a dense convolution, or the input channel count for a
+    /// convolution that reads each channel alone (ConvNeXt's 7x7 `depthwise_conv`, kernel
+    /// (kh, kw, 1, filters)); other group counts are refused when the shape is inferred.
+    public var groups: Int
 
-    public init(filters: Int, kernel: [Int], strides: [Int] = [1, 1], padding: Padding = .valid, dilation: [Int] = [1, 1], useBias: Bool = true, activation: Activation = .linear, kernelL2: Double? = nil) {
+    public init(filters: Int, kernel: [Int], strides: [Int] = [1, 1], padding: Padding = .valid, dilation: [Int] = [1, 1], useBias: Bool = true, activation: Activation = .linear, kernelL2: Double? = nil, groups: Int = 1) {
+        self.groups = groups
         self.kernelL2 = kernelL2
         self.filters = filters
         self.kernel = kernel
@@ -147,6 +152,43 @@ public struct ConvAttributes: Codable, Equatable, Sendable {
         self.dilation = dilation
         self.useBias = useBias
         self.activation = activation
+    }
+}
+
+extension ConvAttributes {
+    private enum CodingKeys: String, CodingKey { case filters, kernel, strides, padding, dilation, useBias, activation, kernelL2, groups }
+
+    /// Graphs stored before `groups` existed decode with groups 1.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(filters: try c.decode(Int.self, forKey: .filters), kernel: try c.decode([Int].self, forKey: .kernel),
+                  strides: try c.decode([Int].self, forKey: .strides), padding: try c.decode(Padding.self, forKey: .padding),
+                  dilation: try c.decode([Int].self, forKey: .dilation), useBias: try c.decode(Bool.self, forKey: .useBias),
+                  activation: try c.decode(Activation.self, forKey: .activation), kernelL2: try c.decodeIfPresent(Double.self, forKey: .kernelL2),
+                  groups: try c.decodeIfPresent(Int.self, forKey: .groups) ?? 1)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(filters, forKey: .filters)
+        try c.encode(kernel, forKey: .kernel)
+        try c.encode(strides, forKey: .strides)
+        try c.encode(padding, forKey: .padding)
+        try c.encode(dilation, forKey: .dilation)
+        try c.encode(useBias, forKey: .useBias)
+        try c.encode(activation, forKey: .activation)
+        try c.encodeIfPresent(kernelL2, forKey: .kernelL2)
+        if groups != 1 { try c.encode(groups, forKey: .groups) }
+    }
+
+    /// The DepthwiseConv2D this Conv2D computes when `groups` > 1 (groups == input channels):
+    /// output channel c*m + j reads channel c, with m = filters / groups; the kernel
+    /// (kh, kw, 1, filters) has the bytes of a depthwise kernel (kh, kw, groups, m).
+    public var asDepthwise: ConvAttributes {
+        var a = self
+        a.filters = groups > 0 ? filters / groups : filters
+        a.groups = 1
+        return a
     }
 }
 

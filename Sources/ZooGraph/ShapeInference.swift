@@ -26,6 +26,7 @@ enum ShapeInference {
             try pair(a.strides, "strides")
             try pair(a.dilation, "dilation rate")
             guard a.filters >= 1 && a.filters <= 1 << 20 else { throw bad("filters \(a.filters) out of range") }
+            guard a.groups >= 1, a.filters % a.groups == 0 else { throw bad("groups \(a.groups) must be positive and divide filters \(a.filters)") }
         case .maxPooling2D(let a), .averagePooling2D(let a):
             try pair(a.size, "pool size")
             try pair(a.strides, "strides")
@@ -126,7 +127,12 @@ enum ShapeInference {
             let s = try image()
             let h = outputLength(s[0], kernel: a.kernel[0], stride: a.strides[0], dilation: a.dilation[0], padding: a.padding)
             let w = outputLength(s[1], kernel: a.kernel[1], stride: a.strides[1], dilation: a.dilation[1], padding: a.padding)
-            var weights = [WeightSpec(name: "kernel", shape: [a.kernel[0], a.kernel[1], s[2], a.filters])]
+            // Keras's groups split the input channels; SwiftZoo computes groups = 1 and groups =
+            // channels (each channel alone, a depthwise convolution written as Conv2D).
+            guard a.groups == 1 || a.groups == s[2] else {
+                throw GraphError.shapeMismatch(node: name, reason: "Conv2D with groups=\(a.groups) on \(s[2]) channels: SwiftZoo computes groups=1 and groups equal to the input channels")
+            }
+            var weights = [WeightSpec(name: "kernel", shape: [a.kernel[0], a.kernel[1], s[2] / a.groups, a.filters])]
             if a.useBias { weights.append(WeightSpec(name: "bias", shape: [a.filters])) }
             return ([h, w, a.filters], weights)
         case .depthwiseConv2D(let a):

@@ -65,7 +65,7 @@ public enum BatchNormFolding {
         var result = Graph()
         for node in graph.nodes where replaced[node.name] == nil {
             let inputs = node.inputs.map { replaced[$0] ?? $0 }
-            try result.add(node.name, newOps[node.name] ?? node.op, inputs: inputs, trainable: node.trainable)
+            try result.add(node.name, newOps[node.name] ?? node.op, inputs: inputs, trainable: node.trainable, container: node.container)
         }
         result.outputs = graph.effectiveOutputs.map { replaced[$0] ?? $0 }
         return (BoundModel(graph: result, weights: weights, report: model.report, scheme: model.scheme), replaced)

@@ -24,8 +24,18 @@ public enum Binder {
         if scheme == .keras3 {
             for entry in map.entries { graphNames[entry.fileLayer, default: []].append(entry.fileWeight) }
         }
+        // A legacy file stores a nested model's weights in one group named after it, each
+        // weight named `inner/kernel:0` (tf-keras) or `nested/inner/kernel` (Keras 3); they
+        // are keyed `nested/inner/kernel`, as the map names them.
+        let containers = scheme == .keras || scheme == .kerasV1 ? Set(graph.nodes.compactMap(\.container)) : []
         for layer in checkpoint.layers {
             var names = layer.weights.map(\.name)
+            if containers.contains(layer.name) {
+                names = layer.weights.map { Self.nestedWeightName($0, in: layer.name) }
+            }
+            // Keras 3 names an unnamed variable (LayerScale's gamma) `variable`, `variable_1`, ...
+            // counting over the whole session.
+            if names.count == 1, Self.isUnnamedVariable(names[0]) { names = ["variable"] }
             if scheme == .keras3, !names.isEmpty, names.allSatisfy({ Int($0) != nil }), let expected = graphNames[layer.name], expected.count == names.count {
                 names = expected
             }
@@ -42,8 +52,11 @@ public enum Binder {
         var bound: [String: [String: Weight]] = [:]
         for entry in map.entries {
             let graphName = "\(entry.node)/\(entry.weight)"
-            // Keras 3 writes a DepthwiseConv2D kernel as plain `kernel`.
-            let candidates = entry.fileWeight == "depthwise_kernel" ? [entry.fileKey, map.fileKey(layer: entry.fileLayer, weight: "kernel")] : [entry.fileKey]
+            // Keras 3 writes a DepthwiseConv2D kernel as plain `kernel`, and LayerScale's gamma
+            // (an unnamed variable) as `variable`.
+            var candidates = [entry.fileKey]
+            if entry.fileWeight == "depthwise_kernel" { candidates.append(map.fileKey(layer: entry.fileLayer, weight: "kernel")) }
+            if entry.fileWeight == "gamma", case .layerScale? = graph.node(entry.node)?.op { candidates.append(map.fileKey(layer: entry.fileLayer, weight: "variable")) }
             guard let key = candidates.first(where: { tensors[$0] != nil }), let tensor = tensors[key] else {
                 report.missing.append(graphName)
                 continue
@@ -81,6 +94,24 @@ public enum Binder {
     }
 }
 
+extension Binder {
+    /// `variable` or `variable_<n>`: a Keras 3 variable created without a name.
+    static func isUnnamedVariable(_ name: String) -> Bool {
+        guard name.hasPrefix("variable") else { return false }
+        let rest = name.dropFirst("variable".count)
+        return rest.isEmpty || (rest.first == "_" && Int(rest.dropFirst()) != nil)
+    }
+
+    /// `inner/kernel` for a weight of a nested model's group: the layer before the weight's
+    /// own name in its stored name (`inner/kernel:0`, or `nested/inner/kernel`).
+    static func nestedWeightName(_ weight: Weight, in container: String) -> String {
+        var parts = weight.storedName.split(separator: "/").map(String.init)
+        guard parts.count >= 2 else { return weight.name }
+        parts[parts.count - 1] = KerasNaming.shortName(ofStoredName: parts[parts.count - 1])
+        return parts.suffix(2).joined(separator: "/")
+    }
+}
+
 /// A graph with weights bound to its layers (Keras layout), and the report of how they fit.
 public struct BoundModel: Sendable {
     public var graph: Graph
@@ -100,15 +131,23 @@ public struct BoundModel: Sendable {
 
     /// The bound weights as a checkpoint in Keras naming and `model.layers` order, every layer
     /// listed (weightless ones too; op nodes such as `x + 3.0` are not layers), ready for
-    /// `CheckpointWriter`.
+    /// `CheckpointWriter`. A nested model is listed as a weightless layer followed by its
+    /// layers (`nestedIn` set).
     public func checkpoint(format: CheckpointFormat, kerasVersion: String? = nil, backend: String? = nil, modelConfig: String? = nil) -> Checkpoint {
-        let layers = graph.nodes.filter { !$0.op.isOperationNode }.map { node in
-            CheckpointLayer(name: node.name, className: node.op.kerasClassName, weights: node.weights.compactMap { spec in
-                guard var weight = weights[node.name]?[spec.name] else { return nil }
-                weight.storedName = "\(node.name)/\(spec.name)"
-                weight.path = ""
-                return weight
-            })
+        var layers: [CheckpointLayer] = []
+        for layer in graph.modelLayers {
+            if layer.isNestedModel { layers.append(CheckpointLayer(name: layer.name, className: layer.className, weights: [])) }
+            for node in layer.nodes {
+                let own = node.weights.compactMap { spec -> Weight? in
+                    guard var weight = weights[node.name]?[spec.name] else { return nil }
+                    weight.storedName = node.container.map { "\($0)/\(node.name)/\(spec.name)" } ?? "\(node.name)/\(spec.name)"
+                    weight.path = ""
+                    return weight
+                }
+                let trainable = node.trainable ? node.weights.filter { $0.trainable && weights[node.name]?[$0.name] != nil }.count : 0
+                layers.append(CheckpointLayer(name: node.name, className: node.op.kerasClassName, weights: own, nestedIn: node.container,
+                                              trainableWeightCount: trainable))
+            }
         }
         return Checkpoint(format: format, kerasVersion: kerasVersion, backend: backend, layers: layers, modelConfig: modelConfig)
     }

@@ -34,7 +34,7 @@ public enum KerasConfigExporter {
         let outputs = graph.effectiveOutputs
         for output in outputs where graph.node(output) == nil { throw GraphError.unknownNode(output) }
 
-        let layers = try graph.nodes.map { try layer($0, in: graph, flavor: flavor) }
+        let layers = try modelLayerEntries(graph, flavor: flavor)
         if flavor == .tfKeras2 {
             let model: JSON = .object([
                 ("class_name", "Functional"),
@@ -82,7 +82,7 @@ public enum KerasConfigExporter {
                 throw GraphError.invalidConfig("layers '\(other)' and '\(node.name)' both become '\(name)' in a Keras 3 config, which refuses '/' in names; rename one")
             }
             seen[name] = node.name
-            try renamed.add(name, node.op, inputs: node.inputs.map(KerasNaming.keras3LayerName), trainable: node.trainable)
+            try renamed.add(name, node.op, inputs: node.inputs.map(KerasNaming.keras3LayerName), trainable: node.trainable, container: node.container.map(KerasNaming.keras3LayerName))
         }
         renamed.outputs = graph.outputs.map(KerasNaming.keras3LayerName)
         return renamed
@@ -95,13 +95,119 @@ public enum KerasConfigExporter {
         return entries.count == 1 ? entries[0] : .array(entries)
     }
 
+    // MARK: - Nested models
+
+    /// The model's `layers` list: one entry per node, and one `Sequential` or `Functional`
+    /// entry holding the layers of each nested model (`Node.container`), called on the
+    /// tensors its layers read from outside it.
+    private static func modelLayerEntries(_ graph: Graph, flavor: Flavor) throws -> [JSON] {
+        // Outside a nested model, its output node is read under the nested model's name.
+        func outerName(_ input: String, reader: String) throws -> String {
+            guard let source = graph.node(input), let container = source.container else { return input }
+            let members = graph.nodes.filter { $0.container == container }
+            guard members.last?.name == input else {
+                throw GraphError.invalidConfig("layer '\(reader)' reads '\(input)' inside nested model '\(container)', which Keras cannot express (only a nested model's output is visible outside it)")
+            }
+            return container
+        }
+        var entries: [JSON] = []
+        for modelLayer in graph.modelLayers {
+            guard modelLayer.isNestedModel else {
+                let node = modelLayer.nodes[0]
+                entries.append(try layer(node, in: graph, flavor: flavor, inputNames: try node.inputs.map { try outerName($0, reader: node.name) }))
+                continue
+            }
+            entries.append(try nestedModel(modelLayer, in: graph, flavor: flavor, outerName: outerName))
+        }
+        return entries
+    }
+
+    /// A nested model's entry: a Sequential (its layers chained, without names or inbound
+    /// nodes, after an InputLayer) or a Functional (its own InputLayers for the outer tensors).
+    private static func nestedModel(_ model: ModelLayer, in graph: Graph, flavor: Flavor,
+                                    outerName: (String, String) throws -> String) throws -> JSON {
+        let names = Set(model.nodes.map(\.name))
+        // The outer tensors the nested model reads, in first-use order.
+        var outside: [String] = []
+        for node in model.nodes { for input in node.inputs where !names.contains(input) && !outside.contains(input) { outside.append(input) } }
+        guard !outside.isEmpty else { throw GraphError.invalidConfig("nested model '\(model.name)' reads no tensor from outside it") }
+        let shapes = try outside.map { input -> [Int] in
+            guard let node = graph.node(input) else { throw GraphError.unknownInput(node: model.name, input: input) }
+            return node.outputShape
+        }
+        let inputNames = outside.count == 1 ? ["\(model.name)_input"] : outside.indices.map { "\(model.name)_input_\($0 + 1)" }
+        func inputLayer(_ name: String, _ shape: [Int]) -> JSON {
+            if flavor == .tfKeras2 {
+                return .object([("class_name", "InputLayer"), ("config", .object([("batch_input_shape", batchShape(shape)), ("dtype", "float32"),
+                                                                                   ("sparse", false), ("ragged", false), ("name", .string(name))]))])
+            }
+            return .object([("module", "keras.layers"), ("class_name", "InputLayer"),
+                            ("config", .object([("batch_shape", batchShape(shape)), ("dtype", "float32"), ("sparse", false), ("ragged", false),
+                                                ("name", .string(name)), ("optional", false)])),
+                            ("registered_name", .null)])
+        }
+        let rename = Dictionary(uniqueKeysWithValues: zip(outside, inputNames))
+        let trainable = model.nodes.contains { $0.trainable }
+        let outerInputs = try outside.map { try outerName($0, model.name) }
+        var config: [(String, JSON)] = [("name", .string(model.name)), ("trainable", .bool(trainable))]
+        if flavor == .keras3 { config.append(("dtype", dtypePolicy)) }
+        let isSequential = model.className == "Sequential"
+        if isSequential {
+            var layers = [inputLayer(inputNames[0], shapes[0])]
+            for node in model.nodes {
+                let entry = try layer(node, in: graph, flavor: flavor, inputNames: node.inputs.map { rename[$0] ?? $0 })
+                layers.append(entry.removing(["name", "inbound_nodes"]))
+            }
+            config.append(("layers", .array(layers)))
+            if flavor == .keras3 { config.append(("build_input_shape", batchShape(shapes[0]))) }
+        } else {
+            var layers = zip(inputNames, shapes).map { name, shape in
+                inputLayer(name, shape).adding([("name", .string(name)), ("inbound_nodes", .array([]))])
+            }
+            for node in model.nodes {
+                layers.append(try layer(node, in: graph, flavor: flavor, inputNames: node.inputs.map { rename[$0] ?? $0 }))
+            }
+            config.append(("layers", .array(layers)))
+            let output = model.nodes.last?.name ?? model.name
+            if flavor == .tfKeras2 {
+                config.append(("input_layers", .array(inputNames.map { JSON.array([.string($0), 0, 0]) })))
+                config.append(("output_layers", .array([.array([.string(output), 0, 0])])))
+            } else {
+                config.append(("input_layers", tensorList(inputNames)))
+                config.append(("output_layers", tensorList([output])))
+            }
+        }
+        if flavor == .tfKeras2 {
+            return .object([
+                ("class_name", .string(model.className)),
+                ("config", .object(config)),
+                ("name", .string(model.name)),
+                ("inbound_nodes", .array([.array(outerInputs.map { JSON.array([.string($0), 0, 0, .object([])]) })])),
+            ])
+        }
+        let tensors = zip(outerInputs, shapes).map { kerasTensor(layer: $0, shape: $1) }
+        return .object([
+            ("module", isSequential ? "keras" : "keras.src.models.functional"),
+            ("class_name", .string(model.className)),
+            ("config", .object(config)),
+            ("registered_name", isSequential ? .null : "Functional"),
+            ("build_config", .object([("input_shape", shapes.count == 1 ? batchShape(shapes[0]) : .array(shapes.map(batchShape)))])),
+            ("name", .string(model.name)),
+            ("inbound_nodes", .array([.object([("args", .array(tensors)), ("kwargs", .object([]))])])),
+        ])
+    }
+
     // MARK: - Layers
 
-    private static func layer(_ node: Node, in graph: Graph, flavor: Flavor) throws -> JSON {
+    /// One layer's entry; `inputNames` are the names its inbound nodes use for its inputs
+    /// (a nested model's name for its output, a nested model's own InputLayer inside it).
+    private static func layer(_ node: Node, in graph: Graph, flavor: Flavor, inputNames: [String]? = nil) throws -> JSON {
         let inputShapes = try node.inputs.map { input -> [Int] in
             guard let source = graph.node(input) else { throw GraphError.unknownInput(node: node.name, input: input) }
             return source.outputShape
         }
+        var node = node
+        if let inputNames { node.inputs = inputNames }
         if case .input(let shape) = node.op, flavor == .tfKeras2 {
             return .object([
                 ("module", "keras.layers"),
@@ -516,5 +622,19 @@ private indirect enum JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLite
             }
         }
         out += "\""
+    }
+}
+
+private extension JSON {
+    /// The object without `keys`.
+    func removing(_ keys: Set<String>) -> JSON {
+        guard case .object(let pairs) = self else { return self }
+        return .object(pairs.filter { !keys.contains($0.0) })
+    }
+
+    /// The object with `pairs` appended.
+    func adding(_ more: [(String, JSON)]) -> JSON {
+        guard case .object(let pairs) = self else { return self }
+        return .object(pairs + more)
     }
 }

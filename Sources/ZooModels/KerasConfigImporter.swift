@@ -16,7 +16,11 @@ import ZooGraph
 /// node is the config's `InputLayer` or, when there is none, a node named `input_layer` (as
 /// Keras 3 names it) built from the first layer's `batch_input_shape` / `batch_shape`.
 ///
-/// Every other class, a nested model used as a layer, a shared layer (called more than once)
+/// A nested model used as a layer (a Sequential or Functional in the layer list, as ConvNeXt's
+/// stem and `Sequential([base_model, Dense(...)])` have) is inlined: its layers join the graph
+/// in order, each with `Node.container` set to the nested model's name. One level of nesting.
+///
+/// Every other class, a shared layer (called more than once)
 /// and an option the graph cannot represent (an activation other than linear, relu, softmax,
 /// sigmoid, tanh; `channels_first`; ...) throw `GraphError.unsupportedLayer` naming the layer
 /// (the option is named after the class: "ReLU with max_value=6.0"); malformed JSON or a config
@@ -73,24 +77,8 @@ public enum KerasConfigImporter {
     }
 
     private static func functional(config: [String: JSONDocument]) throws -> Graph {
-        guard let rawLayers = config["layers"]?.array else {
-            throw GraphError.invalidConfig("the functional model has no 'layers' list")
-        }
         var graph = Graph()
-        for entry in try layerObjects(rawLayers) {
-            let inputs = try inboundLayerNames(entry)
-            if entry.className == "InputLayer" {
-                guard inputs.isEmpty else { throw GraphError.invalidConfig("InputLayer '\(entry.name)' has inbound nodes") }
-            } else if inputs.isEmpty {
-                throw GraphError.invalidConfig("layer '\(entry.name)' (\(entry.className)) has no inbound nodes")
-            }
-            let op = try makeOp(entry, inputShapes: inputShapes(inputs, of: entry, in: graph))
-            try graph.add(entry.name, op, inputs: inputs, trainable: entry.trainable)
-        }
-        graph.outputs = try tensorNames(config["output_layers"], what: "output_layers")
-        for output in graph.outputs where graph.node(output) == nil {
-            throw GraphError.invalidConfig("output layer '\(output)' is not a layer of the model")
-        }
+        graph.outputs = try addFunctional(config: config, into: &graph, container: nil, boundInputs: nil, trainable: true)
         if let inputs = config["input_layers"], !inputs.isNull {
             for input in try tensorNames(inputs, what: "input_layers") {
                 guard let node = graph.node(input), case .input = node.op else {
@@ -101,6 +89,105 @@ public enum KerasConfigImporter {
         return graph
     }
 
+    /// Adds a functional model's layers to `graph` and returns the graph names of its outputs.
+    /// A nested model (`container` set) has its InputLayers stand for `boundInputs`, the outer
+    /// tensors it is called on, in `input_layers` order.
+    private static func addFunctional(config: [String: JSONDocument], into graph: inout Graph, container: String?,
+                                      boundInputs: [String]?, trainable: Bool) throws -> [String] {
+        guard let rawLayers = config["layers"]?.array else {
+            throw GraphError.invalidConfig("the functional model\(container.map { " '\($0)'" } ?? "") has no 'layers' list")
+        }
+        var alias: [String: String] = [:]
+        var nestedModels: Set<String> = []
+        var inputOrder: [String] = []
+        if boundInputs != nil, let inputs = config["input_layers"], !inputs.isNull {
+            inputOrder = try tensorNames(inputs, what: "input_layers")
+        }
+        for entry in try layerObjects(rawLayers) {
+            let inputs = try inboundLayerNames(entry, nestedModels: nestedModels).map { alias[$0] ?? $0 }
+            if entry.className == "InputLayer" {
+                guard inputs.isEmpty else { throw GraphError.invalidConfig("InputLayer '\(entry.name)' has inbound nodes") }
+                if let boundInputs, let container {
+                    let position = inputOrder.firstIndex(of: entry.name) ?? (boundInputs.count == 1 ? 0 : -1)
+                    guard boundInputs.indices.contains(position) else {
+                        throw GraphError.invalidConfig("nested model '\(container)': its InputLayer '\(entry.name)' has no matching tensor among the \(boundInputs.count) it is called on")
+                    }
+                    let outer = graph.node(boundInputs[position])?.outputShape
+                    let own = try makeOp(entry, inputShapes: [])
+                    if case .input(let shape) = own, let outer, outer != shape {
+                        throw GraphError.shapeMismatch(node: container, reason: "nested model input '\(entry.name)' expects shape \(shape), but is called on a tensor of shape \(outer)")
+                    }
+                    alias[entry.name] = boundInputs[position]
+                    continue
+                }
+            } else if inputs.isEmpty {
+                throw GraphError.invalidConfig("layer '\(entry.name)' (\(entry.className)) has no inbound nodes")
+            }
+            if isNestedModel(entry) {
+                alias[entry.name] = try addNestedModel(entry, inputs: inputs, into: &graph, outerContainer: container, trainable: trainable)
+                nestedModels.insert(entry.name)
+                continue
+            }
+            let op = try makeOp(entry, inputShapes: inputShapes(inputs, of: entry, in: graph))
+            try graph.add(entry.name, op, inputs: inputs, trainable: entry.trainable && trainable, container: container)
+        }
+        let outputs = try tensorNames(config["output_layers"], what: "output_layers").map { alias[$0] ?? $0 }
+        for output in outputs where graph.node(output) == nil {
+            throw GraphError.invalidConfig("output layer '\(output)' is not a layer of the model\(container.map { " '\($0)'" } ?? "")")
+        }
+        return outputs
+    }
+
+    /// Adds the layers of a nested model (a Sequential or Functional used as a layer) called on
+    /// `inputs`, each marked with the nested model's name, and returns the node that stands for
+    /// its output. One level of nesting: a nested model inside a nested model is refused.
+    private static func addNestedModel(_ entry: LayerEntry, inputs: [String], into graph: inout Graph, outerContainer: String?, trainable: Bool) throws -> String {
+        if let outerContainer {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) nested inside the nested model '\(outerContainer)' (SwiftZoo reads one level of nested models)")
+        }
+        let isTrainable = entry.trainable && trainable
+        if entry.className == "Sequential" || (entry.className != "Functional" && entry.className != "Model" && entry.config["input_layers"] == nil) {
+            guard inputs.count == 1 else {
+                throw GraphError.invalidConfig("nested Sequential '\(entry.name)' is called on \(inputs.count) tensors; a Sequential takes one")
+            }
+            guard let list = entry.config["layers"]?.array else { throw GraphError.invalidConfig("nested Sequential '\(entry.name)' has no 'layers' list") }
+            var previous = inputs[0]
+            var layers = try layerObjects(list)
+            if layers.first?.className == "InputLayer" { layers.removeFirst() }
+            guard !layers.isEmpty else { throw GraphError.invalidConfig("nested Sequential '\(entry.name)' has no layers") }
+            for layer in layers {
+                guard layer.className != "InputLayer" else {
+                    throw GraphError.invalidConfig("InputLayer '\(layer.name)' is not the first layer of the nested Sequential '\(entry.name)'")
+                }
+                if isNestedModel(layer) {
+                    throw GraphError.unsupportedLayer(name: layer.name, className: "\(layer.className) nested inside the nested model '\(entry.name)' (SwiftZoo reads one level of nested models)")
+                }
+                let op = try makeOp(layer, inputShapes: inputShapes([previous], of: layer, in: graph))
+                previous = try graph.add(layer.name, op, inputs: [previous], trainable: layer.trainable && isTrainable, container: entry.name)
+            }
+            return previous
+        }
+        let outputs = try addFunctional(config: entry.config, into: &graph, container: entry.name, boundInputs: inputs, trainable: isTrainable)
+        guard outputs.count == 1 else {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) with \(outputs.count) outputs (a nested model used as a layer must have one)")
+        }
+        guard graph.node(outputs[0])?.container == entry.name else {
+            throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) whose output is one of its inputs (a nested model without layers)")
+        }
+        return outputs[0]
+    }
+
+    /// The input shape a nested model declares (its InputLayer or build_input_shape), for a
+    /// Sequential whose first layer is that nested model.
+    private static func nestedInputShape(_ entry: LayerEntry) throws -> [Int]? {
+        if let first = entry.config["layers"]?.array?.first?.dictionary, first["class_name"]?.string == "InputLayer",
+           let config = first["config"]?.dictionary, let batch = config["batch_shape"] ?? config["batch_input_shape"], !batch.isNull {
+            return try dropBatch(batch, layer: entry.name, key: "batch_shape")
+        }
+        if let batch = entry.config["build_input_shape"], !batch.isNull { return try dropBatch(batch, layer: entry.name, key: "build_input_shape") }
+        return nil
+    }
+
     private static func sequential(layers: [LayerEntry], buildInputShape: JSONDocument?) throws -> Graph {
         var entries = layers
         guard !entries.isEmpty else { throw GraphError.invalidConfig("the Sequential model has no layers") }
@@ -109,11 +196,13 @@ public enum KerasConfigImporter {
         if entries[0].className == "InputLayer" {
             let input = entries.removeFirst()
             previous = try graph.add(input.name, try makeOp(input, inputShapes: []), trainable: input.trainable)
+        } else if isNestedModel(entries[0]), let shape = try nestedInputShape(entries[0]) {
+            // `Sequential([base_model, ...])`: the input is the nested model's.
+            previous = try graph.add("input_layer", .input(shape: shape))
         } else {
             // No InputLayer: the first layer carries the batch input shape (Keras 2), or the model
             // its build_input_shape (Keras 3). Keras 3 names the input it creates "input_layer".
             let first = entries[0]
-            if isNestedModel(first) { throw nestedModelError(first) }
             let batchShape = [first.config["batch_input_shape"], first.config["batch_shape"], buildInputShape]
                 .compactMap { $0 }.first { !$0.isNull }
             guard let batchShape else {
@@ -125,7 +214,10 @@ public enum KerasConfigImporter {
             guard entry.className != "InputLayer" else {
                 throw GraphError.invalidConfig("InputLayer '\(entry.name)' is not the first layer of the Sequential model")
             }
-            if isNestedModel(entry) { throw nestedModelError(entry) }
+            if isNestedModel(entry) {
+                previous = try addNestedModel(entry, inputs: [previous], into: &graph, outerContainer: nil, trainable: true)
+                continue
+            }
             let op = try makeOp(entry, inputShapes: inputShapes([previous], of: entry, in: graph))
             previous = try graph.add(entry.name, op, inputs: [previous], trainable: entry.trainable)
         }
@@ -185,8 +277,10 @@ public enum KerasConfigImporter {
 
     /// The layers feeding the entry's single call, in argument order.
     /// (Keras 2 era: see `LayerEntry.isKeras2`.)
-    private static func inboundLayerNames(_ entry: LayerEntry) throws -> [String] {
-        if isNestedModel(entry) { throw nestedModelError(entry) }
+    /// A nested model built on its own InputLayer has that call as node 0, so the model's
+    /// readers name its output node 1 (tf-keras writes `["convnext_tiny_stem", 1, 0]`):
+    /// `nestedModels` may be read at any node index (each is called once).
+    private static func inboundLayerNames(_ entry: LayerEntry, nestedModels: Set<String> = []) throws -> [String] {
         guard !entry.inboundNodes.isEmpty else { return [] }
         guard entry.inboundNodes.count == 1 else {
             throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) (a shared layer called \(entry.inboundNodes.count) times; not supported)")
@@ -224,7 +318,7 @@ public enum KerasConfigImporter {
             guard let name = tensor[0].string, let nodeIndex = tensor[1].kerasInt, let tensorIndex = tensor[2].kerasInt else {
                 throw GraphError.invalidConfig("layer '\(entry.name)' has an inbound tensor that is not [name, node_index, tensor_index]")
             }
-            guard nodeIndex == 0, tensorIndex == 0 else {
+            guard nodeIndex == 0 || nestedModels.contains(name), tensorIndex == 0 else {
                 throw GraphError.unsupportedLayer(name: entry.name, className: "\(entry.className) (reads output \(tensorIndex) of call \(nodeIndex) of '\(name)'; shared and multi-output layers are not supported)")
             }
             return name
@@ -255,10 +349,6 @@ public enum KerasConfigImporter {
 
     private static func isNestedModel(_ entry: LayerEntry) -> Bool {
         ["Functional", "Model", "Sequential"].contains(entry.className) || entry.config["layers"] != nil
-    }
-
-    private static func nestedModelError(_ entry: LayerEntry) -> GraphError {
-        .unsupportedLayer(name: entry.name, className: "\(entry.className) (a nested model used as a layer; not supported yet)")
     }
 
     // MARK: - Ops
@@ -389,10 +479,14 @@ public enum KerasConfigImporter {
         case "Conv2D":
             try requireChannelsLast()
             let groups = try int("groups", default: 1)
-            guard groups == 1 else { throw unsupported("groups=\(groups)") }
+            let channels = inputShapes.first?.last ?? 0
+            guard groups == 1 || groups == channels else {
+                throw unsupported("groups=\(groups) on \(channels) input channels (SwiftZoo computes groups=1 and groups equal to the input channels)")
+            }
             return .conv2D(ConvAttributes(filters: try int("filters"), kernel: try pair("kernel_size"), strides: try pair("strides", default: [1, 1]),
                                           padding: try padding(), dilation: try pair("dilation_rate", default: [1, 1]),
-                                          useBias: try bool("use_bias", default: true), activation: try activation(), kernelL2: kernelL2()))
+                                          useBias: try bool("use_bias", default: true), activation: try activation(), kernelL2: kernelL2(),
+                                          groups: groups))
 
         case "DepthwiseConv2D":
             try requireChannelsLast()

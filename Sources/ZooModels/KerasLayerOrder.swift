@@ -37,7 +37,7 @@ enum KerasLayerOrder {
         }
         var result = Graph()
         for node in ordered {
-            try result.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable)
+            try result.add(node.name, node.op, inputs: node.inputs, trainable: node.trainable, container: node.container)
         }
         result.outputs = graph.outputs
         return result

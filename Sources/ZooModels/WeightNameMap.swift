@@ -37,9 +37,11 @@ public struct WeightNameMap: Sendable {
                 let (layer, weight, transform): (String, String, LayoutTransform)
                 switch scheme {
                 case .keras:
-                    (layer, weight, transform) = (node.name, spec.name, .identity)
+                    // A nested model's layer sits inside the nested model's group.
+                    (layer, weight, transform) = (node.container.map { "\($0)/\(node.name)" } ?? node.name, spec.name, .identity)
                 case .kerasV1:
-                    (layer, weight, transform) = (Self.kerasV1Name(node.name, family: v1Family), spec.name, .identity)
+                    let name = Self.kerasV1Name(node.name, family: v1Family)
+                    (layer, weight, transform) = (node.container.map { "\($0)/\(name)" } ?? name, spec.name, .identity)
                 case .keras3:
                     (layer, weight, transform) = (keras3Groups[node.name] ?? node.name, spec.name, .identity)
                 case .torchvision:
@@ -183,18 +185,32 @@ public struct WeightNameMap: Sendable {
     // MARK: keras3
 
     /// Keras 3 group names of the graph's layers: snake-case class plus per-class counter.
+    /// A nested model is one layer of its class (`sequential`, `functional`) and its layers are
+    /// counted inside it: `sequential_1/conv2d` for `layers/sequential_1/layers/conv2d`.
     static func keras3GroupNames(_ graph: Graph) -> [String: String] {
-        var used: [String: Int] = [:]
-        var result: [String: String] = [:]
-        for node in graph.nodes where !node.op.isOperationNode {
-            let base = KerasNaming.snakeCase(node.op.kerasClassName)
-            if let count = used[base] {
-                used[base] = count + 1
-                result[node.name] = "\(base)_\(count + 1)"
-            } else {
+        func counter() -> (String) -> String {
+            var used: [String: Int] = [:]
+            return { className in
+                let base = KerasNaming.snakeCase(className)
+                if let count = used[base] {
+                    used[base] = count + 1
+                    return "\(base)_\(count + 1)"
+                }
                 used[base] = 0
-                result[node.name] = base
+                return base
             }
+        }
+        let outer = counter()
+        var result: [String: String] = [:]
+        for layer in graph.modelLayers {
+            let group = outer(layer.className)
+            guard layer.isNestedModel else {
+                result[layer.name] = group
+                continue
+            }
+            result[layer.name] = group
+            let inner = counter()
+            for node in layer.nodes { result[node.name] = "\(group)/\(inner(node.op.kerasClassName))" }
         }
         return result
     }

@@ -3,8 +3,20 @@ import ZooGraph
 /// DepthwiseConv2D with a depth multiplier: output channel c*m + j reads input channel c
 /// through kernel[ky][kx][c][j] (Keras's (kh, kw, cin, multiplier) layout).
 /// Backward: the same taps, accumulated into dx, dkernel and dbias.
+/// A Conv2D with groups equal to its input channels (ConvNeXt's) runs here too: its kernel
+/// (kh, kw, 1, cin*m) is named `kernel` and has the same bytes.
 struct DepthwiseConvolutionOp: DifferentiableOp {
     let attributes: ConvAttributes
+    /// The kernel's weight name: `depthwise_kernel`, or `kernel` for a grouped Conv2D.
+    var kernelName = "depthwise_kernel"
+
+    init(attributes: ConvAttributes) { self.attributes = attributes }
+
+    /// The op of a Conv2D whose groups equal its input channels.
+    init(groupedConvolution attributes: ConvAttributes) {
+        self.attributes = attributes.asDepthwise
+        self.kernelName = "kernel"
+    }
 
     var backwardReads: (inputs: Bool, output: Bool) { (true, true) }
 
@@ -24,7 +36,7 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
 
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
         let g = geometry(call.inputShapes[0], call.outputShape)
-        guard let kernel = weights["depthwise_kernel"], kernel.count == g.kh * g.kw * g.inC * attributes.filters else { return }
+        guard let kernel = weights[kernelName], kernel.count == g.kh * g.kw * g.inC * attributes.filters else { return }
         LayerKernels.depthwise(g, multiplier: attributes.filters, kernel: kernel, bias: attributes.useBias ? weights["bias"] : nil,
                                activation: attributes.activation, input: call.inputs[0], output: call.output, threads: call.threads)
     }
@@ -54,8 +66,8 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
         let x = inputs[0]
         let g = geometry(x.shape, context.outputShape)
         let m = attributes.filters
-        guard let kernel = weights["depthwise_kernel"], kernel.count == g.kh * g.kw * g.inC * m else {
-            throw ComputeError.missingWeight(layer: "depthwise_conv2d", weight: "depthwise_kernel")
+        guard let kernel = weights[kernelName], kernel.count == g.kh * g.kw * g.inC * m else {
+            throw ComputeError.missingWeight(layer: "depthwise_conv2d", weight: kernelName)
         }
         var y = FloatTensor(zeros: context.outputShape)
         // The inference core's loop (bias and activation included).
@@ -77,7 +89,7 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
         let m = attributes.filters
         var dz = gradient.values
         ActivationOp.differentiate(attributes.activation, input: cache.saved.first, output: output.values, gradient: &dz, rowLength: g.outC)
-        let kernel = weights["depthwise_kernel"] ?? []
+        let kernel = weights[kernelName] ?? []
         var dk = [Float](repeating: 0, count: g.kh * g.kw * g.inC * m)
         var dx = [Float](repeating: 0, count: request.inputs[0] ? x.values.count : 0)
         let wantInput = request.inputs[0]
@@ -98,7 +110,7 @@ struct DepthwiseConvolutionOp: DifferentiableOp {
         }
         var result = OpGradients(inputs: [wantInput ? FloatTensor(shape: x.shape, values: dx) : nil])
         if request.weights {
-            result.weights["depthwise_kernel"] = dk
+            result.weights[kernelName] = dk
             if attributes.useBias { result.weights["bias"] = columnSums(dz, rows: g.rows, columns: g.outC) }
         }
         return result

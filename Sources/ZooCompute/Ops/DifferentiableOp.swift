@@ -124,6 +124,7 @@ enum DifferentiableOps {
     static func make(_ op: Op) throws -> any DifferentiableOp {
         switch op {
         case .input: return IdentityOp()
+        case .conv2D(let a) where a.groups > 1: return DepthwiseConvolutionOp(groupedConvolution: a)
         case .conv2D(let a): return ConvolutionOp(attributes: a)
         case .depthwiseConv2D(let a): return DepthwiseConvolutionOp(attributes: a)
         case .dense(let a): return DenseOp(attributes: a)

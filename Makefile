@@ -82,6 +82,7 @@ interop: release venv venv-tf
 	$(VENV_TF)/bin/python Tests/Interop/images_interop.py --zoo $(ZOO_RELEASE) --models $(INTEROP_DIR)
 	$(VENV)/bin/python Tests/Interop/applications_interop.py --zoo $(ZOO_RELEASE) --workdir $(APPS_DIR) $(APPS_ARGS)
 	$(VENV)/bin/python Tests/Interop/opnode_interop.py --zoo $(ZOO_RELEASE) --tf-python $(VENV_TF)/bin/python --workdir $(INTEROP_DIR)
+	$(VENV)/bin/python Tests/Interop/nested_interop.py --zoo $(ZOO_RELEASE) --tf-python $(VENV_TF)/bin/python --workdir $(INTEROP_DIR)
 
 interop-quick: release venv venv-tf
 	$(VENV)/bin/python Tests/Interop/interop.py --zoo $(ZOO_RELEASE) --workdir $(INTEROP_DIR) --quick

@@ -101,9 +101,17 @@ struct Convert: ParsableCommand {
             // tf-keras records `x + 3.0` as a TFOpLambda and allows '/' in layer names, neither of
             // which Keras 3 loads: a .keras archive of such a model gets its config written anew
             // from the graph (op nodes, '_' names).
+            // So does one from a legacy `.h5` with keras.applications' own layer classes
+            // (ConvNeXt's LayerScale, InceptionResNetV2's CustomScaleLayer): the legacy writers
+            // drop the `module` that lets Keras 3 find them.
+            // And one with a nested model from a legacy `.h5`: tf-keras reads its output as call
+            // 1 and writes a nested Sequential in a form Keras 3 does not rebuild.
             let rewritesConfig = target == .kerasArchive && raw.modelConfig.map { config in
-                config.contains("\"TFOpLambda\"")
-                    || (try? KerasModelConfig(json: config, file: input))?.layers.contains { $0.name.contains("/") } == true
+                let layers = (try? KerasModelConfig(json: config, file: input))?.layers ?? []
+                return config.contains("\"TFOpLambda\"")
+                    || raw.format != .kerasArchive && (config.contains("\"LayerScale\"") || config.contains("\"CustomScaleLayer\"")
+                                                       || layers.contains { !$0.nested.isEmpty })
+                    || layers.contains { $0.name.contains("/") }
             } == true
             let needsGraph = naming != nil || foldBN || rewritesConfig || (target == .kerasH5Model || target == .kerasArchive) && raw.modelConfig == nil
                 || raw.format == .keras3Weights && (target == .kerasH5Weights || target == .kerasH5Model)

@@ -32,7 +32,7 @@ struct Models: ParsableCommand {
                 return .object([
                     ("name", .string(arch.rawValue)), ("keras_name", .string(arch.kerasName)),
                     ("params_top", .int(row.top.totalParameterCount)), ("params_notop", .int(row.notop.totalParameterCount)),
-                    ("layers_top", .int(row.top.nodes.filter { !$0.op.isOperationNode }.count)), ("input_shape", .array(arch.defaultInputShape.map { .int($0) })),
+                    ("layers_top", .int(row.top.modelLayers.count)), ("input_shape", .array(arch.defaultInputShape.map { .int($0) })),
                     ("multiply_adds", .int(row.top.multiplyAdds)), ("flops", .int(2 * row.top.multiplyAdds)),
                     ("features", .int(row.features)),
                     ("preprocessing", .string(arch.preprocessing.mode)), ("transfer_points", .array(row.points.map { .string($0) })),
@@ -53,7 +53,7 @@ struct Models: ParsableCommand {
             return [arch.rawValue, arch.kerasName, millions(row.top.totalParameterCount), millions(row.notop.totalParameterCount),
                     macs < 10 ? String(format: "%.2f", macs) : String(format: "%.1f", macs),
                     arch.defaultInputShape.prefix(2).map(String.init).joined(separator: "x"), arch.preprocessing.mode,
-                    String(row.features), String(row.top.nodes.filter { !$0.op.isOperationNode }.count)]
+                    String(row.features), String(row.top.modelLayers.count)]
         }
         let widths = header.indices.map { column in ([header[column]] + cells.map { $0[column] }).map(\.count).max() ?? 0 }
         let numeric: Set<Int> = [2, 3, 4, 7, 8]

@@ -72,7 +72,12 @@ enum Keras3WeightsReader {
         var result = [CheckpointLayer(name: displayName, className: className, kerasName: storedName, weights: weights)]
         if children.contains("layers") {
             let nestedGroup = try FormatError.wrapping { try group.group("layers") }
-            result += try readLayers(in: nestedGroup, config: nested, prefix: displayName + "/", deferring: deferring)
+            // A nested model's layers: named `<model>/<layer>`, marked as its members.
+            result += try readLayers(in: nestedGroup, config: nested, prefix: displayName + "/", deferring: deferring).map { layer in
+                var member = layer
+                if member.nestedIn == nil { member.nestedIn = displayName }
+                return member
+            }
         }
         return result
     }

@@ -7,6 +7,7 @@ import ZooHDF5
 /// inferred from a legacy file's weight names (kernel rank 4 is Conv2D, and so on).
 enum Keras3WeightsWriter {
     static func write(_ checkpoint: Checkpoint, to path: String) throws {
+        let checkpoint = try splittingNestedGroups(checkpoint, file: path)
         let plan = try groupNames(for: checkpoint, file: path)
         let file = try FormatError.wrapping { try HDF5File.create(path) }
         let root = try FormatError.wrapping { try file.root() }
@@ -35,10 +36,56 @@ enum Keras3WeightsWriter {
         try FormatError.wrapping { try file.flush() }
     }
 
+    /// A legacy source keeps a nested model's weights in one group (`convnext_tiny_stem` holds
+    /// `convnext_tiny_stem_conv/kernel:0`, ...); Keras 3 files keep them per layer. With a
+    /// config that says which layers are nested models, such a group becomes the nested model
+    /// (no weights) followed by its layers, each weight placed by the layer in its stored name.
+    static func splittingNestedGroups(_ checkpoint: Checkpoint, file: String) throws -> Checkpoint {
+        guard let text = checkpoint.modelConfig, !checkpoint.layers.contains(where: { $0.nestedIn != nil }) else { return checkpoint }
+        let config = try KerasModelConfig(json: text, file: file)
+        let nested = Dictionary(config.layers.filter { !$0.nested.isEmpty }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        guard !nested.isEmpty else { return checkpoint }
+        var result = checkpoint
+        result.layers = []
+        for layer in checkpoint.layers {
+            guard let model = nested[layer.kerasName ?? layer.name], !layer.weights.isEmpty else {
+                result.layers.append(layer)
+                continue
+            }
+            var container = layer
+            container.weights = []
+            container.className = model.className
+            result.layers.append(container)
+            var remaining = layer.weights
+            for member in model.nested where member.className != "InputLayer" {
+                let mine = remaining.filter { KerasNaming.nestedWeightName(ofStoredName: $0.storedName)?.layer == member.name }
+                remaining.removeAll { KerasNaming.nestedWeightName(ofStoredName: $0.storedName)?.layer == member.name }
+                result.layers.append(CheckpointLayer(name: member.name, className: member.className, kerasName: member.name,
+                                                     weights: mine.map { var w = $0; w.name = KerasNaming.nestedWeightName(ofStoredName: $0.storedName)?.weight ?? w.name; return w },
+                                                     nestedIn: container.name))
+            }
+            guard remaining.isEmpty else {
+                throw FormatError.cannotWrite(file: file, reason: "nested model '\(layer.name)' stores weights \(remaining.map(\.storedName)) that belong to none of its layers")
+            }
+        }
+        return result
+    }
+
+    /// Whether every part of `name` is a snake-case Keras class with an optional counter.
+    static func isGroupName(_ name: String) -> Bool {
+        name.split(separator: "/").allSatisfy { part in
+            let base = KerasNaming.splitCounter(String(part)).base
+            return KerasNaming.classesBySnakeCase[base] != nil || KerasNaming.classesBySnakeCase[String(part)] != nil
+                || ["sequential", "functional"].contains(base)
+        }
+    }
+
     /// The group name of each layer, or nil for weightless layers whose class is unknown.
     static func groupNames(for checkpoint: Checkpoint, file: String) throws -> [String?] {
+        // A Keras 3 source's layers keep their group names (`conv2d_3`, `sequential/conv2d`);
+        // layers named otherwise (a model's real names) are counted by class below.
         if checkpoint.format == .keras3Weights || checkpoint.format == .kerasArchive,
-           checkpoint.modelConfig == nil {
+           checkpoint.modelConfig == nil, checkpoint.layers.allSatisfy({ isGroupName($0.name) }) {
             // The reader names a nested model's layers `<model group>/<group>`.
             return checkpoint.layers.map { $0.name.replacingOccurrences(of: "/", with: "/layers/") }
         }

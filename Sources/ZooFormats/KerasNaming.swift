@@ -111,4 +111,13 @@ public enum KerasNaming {
         }
         return last
     }
+
+    /// `inner/kernel` for a weight stored in a nested model's legacy group: the layer before
+    /// the weight's own name in its stored name (tf-keras `inner/kernel:0`, Keras 3
+    /// `nested/inner/kernel`); nil when the stored name has no layer part.
+    public static func nestedWeightName(ofStoredName stored: String) -> (layer: String, weight: String)? {
+        let parts = stored.split(separator: "/").map(String.init)
+        guard parts.count >= 2 else { return nil }
+        return (parts[parts.count - 2], shortName(ofStoredName: parts[parts.count - 1]))
+    }
 }

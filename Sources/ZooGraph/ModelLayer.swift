@@ -13,14 +13,21 @@ public struct ModelLayer: Equatable, Sendable {
     public var parameterCount: Int { nodes.reduce(0) { $0 + $1.parameterCount } }
     /// Whether this is a nested model rather than one node.
     public var isNestedModel: Bool { nodes.first?.container != nil }
+
+    public init(name: String, className: String, nodes: [Node]) {
+        self.name = name
+        self.className = className
+        self.nodes = nodes
+    }
 }
 
 extension Graph {
     /// The model's layers as Keras lists them: nested models collapse to one entry at the place
-    /// of their first node; op nodes (`x + 3.0`), which Keras does not list, are left out.
+    /// of their first node (holding all its nodes, op nodes included); op nodes (`x + 3.0`) of
+    /// the model itself, which Keras does not list, are left out.
     public var modelLayers: [ModelLayer] {
         var result: [ModelLayer] = []
-        for node in nodes where !node.op.isOperationNode {
+        for node in nodes where !node.op.isOperationNode || node.container != nil {
             if let container = node.container {
                 if let last = result.last, last.name == container, last.isNestedModel {
                     result[result.count - 1].nodes.append(node)

@@ -12,6 +12,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
     case inceptionv3
     case mobilenet, mobilenetv2, xception, inceptionresnetv2
     case mobilenetv3small, mobilenetv3large
+    case convnexttiny, convnextsmall, convnextbase, convnextlarge, convnextxlarge
 
     /// The keras.applications function name (`ResNet50`, `VGG16`, ...).
     public var kerasName: String { builder.kerasName }
@@ -34,6 +35,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         case .xception: return XceptionBuilder()
         case .inceptionresnetv2: return InceptionResNetV2Builder()
         case .mobilenetv3small, .mobilenetv3large: return MobileNetV3Builder(architecture: self)
+        case .convnexttiny, .convnextsmall, .convnextbase, .convnextlarge, .convnextxlarge: return ConvNeXtBuilder(architecture: self)
         }
     }
 
@@ -41,6 +43,8 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
     public var isResNet: Bool { [.resnet50, .resnet101, .resnet152].contains(self) }
 
     public var isDenseNet: Bool { [.densenet121, .densenet169, .densenet201].contains(self) }
+
+    public var isConvNeXt: Bool { [.convnexttiny, .convnextsmall, .convnextbase, .convnextlarge, .convnextxlarge].contains(self) }
 
     /// Builds the graph with Keras's names and `model.layers` order; without options, Keras's
     /// defaults at this architecture's default input shape.

@@ -102,13 +102,10 @@ extension Binder {
         return rest.isEmpty || (rest.first == "_" && Int(rest.dropFirst()) != nil)
     }
 
-    /// `inner/kernel` for a weight of a nested model's group: the layer before the weight's
-    /// own name in its stored name (`inner/kernel:0`, or `nested/inner/kernel`).
+    /// `inner/kernel` for a weight of a nested model's group (`KerasNaming.nestedWeightName`).
     static func nestedWeightName(_ weight: Weight, in container: String) -> String {
-        var parts = weight.storedName.split(separator: "/").map(String.init)
-        guard parts.count >= 2 else { return weight.name }
-        parts[parts.count - 1] = KerasNaming.shortName(ofStoredName: parts[parts.count - 1])
-        return parts.suffix(2).joined(separator: "/")
+        guard let (layer, name) = KerasNaming.nestedWeightName(ofStoredName: weight.storedName) else { return weight.name }
+        return "\(layer)/\(name)"
     }
 }
 
@@ -137,7 +134,7 @@ public struct BoundModel: Sendable {
         var layers: [CheckpointLayer] = []
         for layer in graph.modelLayers {
             if layer.isNestedModel { layers.append(CheckpointLayer(name: layer.name, className: layer.className, weights: [])) }
-            for node in layer.nodes {
+            for node in layer.nodes where !node.op.isOperationNode {
                 let own = node.weights.compactMap { spec -> Weight? in
                     guard var weight = weights[node.name]?[spec.name] else { return nil }
                     weight.storedName = node.container.map { "\($0)/\(node.name)/\(spec.name)" } ?? "\(node.name)/\(spec.name)"

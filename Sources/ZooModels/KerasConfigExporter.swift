@@ -110,14 +110,17 @@ public enum KerasConfigExporter {
             }
             return container
         }
+        // Every node in order (op nodes too); a nested model's consecutive nodes become one entry.
+        let nested = Dictionary(graph.modelLayers.filter(\.isNestedModel).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var entries: [JSON] = []
-        for modelLayer in graph.modelLayers {
-            guard modelLayer.isNestedModel else {
-                let node = modelLayer.nodes[0]
+        var done: Set<String> = []
+        for node in graph.nodes {
+            guard let container = node.container else {
                 entries.append(try layer(node, in: graph, flavor: flavor, inputNames: try node.inputs.map { try outerName($0, reader: node.name) }))
                 continue
             }
-            entries.append(try nestedModel(modelLayer, in: graph, flavor: flavor, outerName: outerName))
+            guard done.insert(container).inserted, let model = nested[container] else { continue }
+            entries.append(try nestedModel(model, in: graph, flavor: flavor, outerName: outerName))
         }
         return entries
     }
@@ -351,7 +354,7 @@ public enum KerasConfigExporter {
             return [
                 ("filters", .int(a.filters)), ("kernel_size", ints(a.kernel)), ("strides", ints(a.strides)),
                 ("padding", .string(a.padding.rawValue)), ("data_format", "channels_last"), ("dilation_rate", ints(a.dilation)),
-                ("groups", 1), ("activation", .string(try activationName(a.activation, node))), ("use_bias", .bool(a.useBias)),
+                ("groups", .int(a.groups)), ("activation", .string(try activationName(a.activation, node))), ("use_bias", .bool(a.useBias)),
                 ("kernel_initializer", glorotUniform), ("bias_initializer", initializer("Zeros")),
                 ("kernel_regularizer", try regularizer(a.kernelL2, node)), ("bias_regularizer", .null), ("activity_regularizer", .null),
                 ("kernel_constraint", .null), ("bias_constraint", .null),

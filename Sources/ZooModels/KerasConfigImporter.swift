@@ -100,7 +100,7 @@ public enum KerasConfigImporter {
         var alias: [String: String] = [:]
         var nestedModels: Set<String> = []
         var inputOrder: [String] = []
-        if boundInputs != nil, let inputs = config["input_layers"], !inputs.isNull {
+        if boundInputs != nil, let inputs = config["input_layers"], !inputs.isNull, inputs.array?.isEmpty != true {
             inputOrder = try tensorNames(inputs, what: "input_layers")
         }
         for entry in try layerObjects(rawLayers) {
@@ -131,7 +131,8 @@ public enum KerasConfigImporter {
             let op = try makeOp(entry, inputShapes: inputShapes(inputs, of: entry, in: graph))
             try graph.add(entry.name, op, inputs: inputs, trainable: entry.trainable && trainable, container: container)
         }
-        let outputs = try tensorNames(config["output_layers"], what: "output_layers").map { alias[$0] ?? $0 }
+        let outputs = try tensorNames(config["output_layers"], what: container.map { "output_layers' of nested model '\($0)" } ?? "output_layers")
+            .map { alias[$0] ?? $0 }
         for output in outputs where graph.node(output) == nil {
             throw GraphError.invalidConfig("output layer '\(output)' is not a layer of the model\(container.map { " '\($0)'" } ?? "")")
         }

@@ -22,6 +22,17 @@ public enum ModelDetector {
         let dense = weighted.filter { layer in layer.weights.contains { $0.shape.count == 2 } }
         if architecture == .mobilenetv3small || architecture == .mobilenetv3large {
             options = try mobileNetV3Options(architecture, weighted, scheme: scheme, file: file)
+        } else if architecture.isConvNeXt {
+            // The head Dense (`<model>_head_dense`; in a Keras 3 file the Dense after the
+            // blocks' two each) carries the classes.
+            let blocks = weighted.filter { $0.name.hasSuffix("_layer_scale") || KerasNaming.splitCounter($0.name).base == "layer_scale" }.count
+            let denseGroups = weighted.filter { KerasNaming.splitCounter($0.name).base == "dense" }
+            let head = weighted.first { $0.name.hasSuffix("_head_dense") }
+                ?? (scheme == .keras3 && denseGroups.count == 2 * blocks + 1 ? denseGroups.max { KerasNaming.splitCounter($0.name).counter < KerasNaming.splitCounter($1.name).counter } : nil)
+            if let head, let bias = head.weights.first(where: { $0.shape.count == 1 }) {
+                options.includeTop = true
+                options.classes = bias.shape[0]
+            }
         } else if architecture == .mobilenet {
             // MobileNet's classifier is a biased 1x1 Conv2D, `conv_preds` (Keras 3 files: the
             // 15th conv2d group; 14 without the top).
@@ -58,6 +69,7 @@ public enum ModelDetector {
         let every = names.union(allNames)
         let convCount = layers.filter { layer in layer.weights.contains { $0.shape.count == 4 } }.count
         let bnCount = layers.filter { layer in layer.weights.contains { $0.name == "moving_mean" || $0.name == "running_mean" } }.count
+        if scheme == .keras || scheme == .kerasV1, let convNeXt = try convNeXt(layers, names: names, file: file) { return convNeXt }
         switch scheme {
         case .keras:
             if names.contains("stem_conv") && names.contains("top_conv") {
@@ -104,6 +116,12 @@ public enum ModelDetector {
             // depthwise convs 13 (MobileNet) / 17 (MobileNetV2), separable convs 34 (Xception),
             // 244 Conv2D and 204 BatchNormalization (InceptionResNetV2).
             let counts = keras3Counts(layers)
+            if counts["layer_scale", default: 0] > 0, counts["sequential", default: 0] + counts["sequential/conv2d", default: 0] > 0 {
+                // ConvNeXt: a LayerScale per block; the stem (the first nested Sequential's conv)
+                // gives the width.
+                let stem = layers.first { $0.name == "sequential/conv2d" }?.weights.first { $0.shape.count == 4 }?.shape[3] ?? 0
+                return try convNeXtVariant(width: stem, blocks: counts["layer_scale", default: 0], file: file)
+            }
             let depthwise = counts["depthwise_conv2d", default: 0], separable = counts["separable_conv2d", default: 0]
             if counts["normalization", default: 0] > 0 || depthwise > 17 || (depthwise > 0 && counts["conv2d", default: 0] > 4 * depthwise) {
                 if let member = member(of: efficientNets + efficientNetV2s, matching: layers, scheme: scheme) { return member }
@@ -200,6 +218,30 @@ public enum ModelDetector {
         let values = DTypeConversion.floats(variance)
         let expected = EfficientNetBuilder.imagenetStdRGB.map { $0 * $0 }
         return values.count == 3 && zip(values, expected).allSatisfy { abs(Double($0) - $1) <= 1e-4 * $1 }
+    }
+
+    /// ConvNeXt in Keras names: a `<model>_stage_0_block_0_depthwise_conv` layer; the variant
+    /// from the first stage's width and the blocks (18 for Tiny, 36 for the others). Nil when
+    /// the names are not ConvNeXt's.
+    static func convNeXt(_ layers: [CheckpointLayer], names: Set<String>, file: String) throws -> Architecture? {
+        let marker = "_stage_0_block_0_depthwise_conv"
+        guard let first = layers.first(where: { $0.name.hasSuffix(marker) }) else { return nil }
+        let width = first.weights.first { $0.shape.count == 4 }?.shape[3] ?? 0
+        let blocks = names.filter { $0.hasSuffix("_layer_scale") }.count
+        return try convNeXtVariant(width: width, blocks: blocks, file: file)
+    }
+
+    /// The ConvNeXt whose first stage has `width` channels and which has `blocks` blocks.
+    static func convNeXtVariant(width: Int, blocks: Int, file: String) throws -> Architecture {
+        switch (width, blocks) {
+        case (96, 18): return .convnexttiny
+        case (96, 36): return .convnextsmall
+        case (128, 36): return .convnextbase
+        case (192, 36): return .convnextlarge
+        case (256, 36): return .convnextxlarge
+        default:
+            return try fail(file, "the layers look like ConvNeXt but \(width) stem channels and \(blocks) blocks match no variant (Tiny 96/18, Small 96/36, Base 128/36, Large 192/36, XLarge 256/36)")
+        }
     }
 
     private static func isConv2DGroup(_ layer: CheckpointLayer) -> Bool { KerasNaming.splitCounter(layer.name).base == "conv2d" }

@@ -210,7 +210,7 @@ public struct WeightNameMap: Sendable {
             }
             result[layer.name] = group
             let inner = counter()
-            for node in layer.nodes { result[node.name] = "\(group)/\(inner(node.op.kerasClassName))" }
+            for node in layer.nodes where !node.op.isOperationNode { result[node.name] = "\(group)/\(inner(node.op.kerasClassName))" }
         }
         return result
     }

@@ -285,11 +285,23 @@ public final class ZooFileReader: @unchecked Sendable {
             let byName = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, $0) })
             if Set(byName.keys).isSubset(of: Set(graph.nodes.map(\.name))) {
                 // Op nodes (`x + 3.0`) are not Keras layers and hold no weights.
-                checkpoint.layers = graph.nodes.filter { !$0.op.isOperationNode }.map { node in
+                // A nested model is a weightless layer, then its layers named `<model>/<layer>`,
+                // as a Keras 3 reader names them.
+                var listed: [CheckpointLayer] = []
+                for node in graph.nodes where !node.op.isOperationNode {
                     var layer = byName[node.name] ?? CheckpointLayer(name: node.name, weights: [])
                     layer.className = node.op.kerasClassName
-                    return layer
+                    if let container = node.container {
+                        if listed.last?.nestedIn != container {
+                            listed.append(CheckpointLayer(name: container, className: graph.modelLayers.first { $0.name == container }?.className, weights: []))
+                        }
+                        layer.name = "\(container)/\(node.name)"
+                        layer.kerasName = node.name
+                        layer.nestedIn = container
+                    }
+                    listed.append(layer)
                 }
+                checkpoint.layers = listed
             }
         }
         return checkpoint

@@ -22,6 +22,8 @@ import ZooGraph
         Case(name: "conv 3x3 same 7x7 winograd", op: .conv2D(ConvAttributes(filters: 64, kernel: [3, 3], padding: .same, activation: .relu)), inputShapes: [[4, 7, 7, 32]]),
         // More patch rows than one chunk (ConvolutionOp.chunkRows): the forward product, dW and dx go chunk by chunk.
         Case(name: "conv valid chunked", op: .conv2D(ConvAttributes(filters: 8, kernel: [3, 3], padding: .valid)), inputShapes: [[2, 64, 64, 16]]),
+        // Conv2D with groups = input channels (ConvNeXt's): the depthwise taps, kernel `kernel` (kh, kw, 1, filters).
+        Case(name: "grouped conv groups=channels m2 silu", op: .conv2D(ConvAttributes(filters: 6, kernel: [3, 3], padding: .same, activation: .silu, groups: 3)), inputShapes: [[2, 5, 5, 3]]),
         Case(name: "conv 1x1 no bias", op: .conv2D(ConvAttributes(filters: 5, kernel: [1, 1], useBias: false)), inputShapes: [[2, 4, 4, 3]]),
         Case(name: "depthwise m2 s2", op: .depthwiseConv2D(ConvAttributes(filters: 2, kernel: [3, 3], strides: [2, 2], padding: .same, activation: .sigmoid)), inputShapes: [[2, 6, 5, 3]]),
         Case(name: "dense softmax", op: .dense(DenseAttributes(units: 4, activation: .softmax)), inputShapes: [[3, 6]]),

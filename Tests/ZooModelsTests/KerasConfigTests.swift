@@ -454,13 +454,14 @@ private struct KerasLayer {
         }
     }
 
-    @Test func nestedModelIsUnsupported() throws {
+    /// Nested models are read (NestedModelTests); an empty one is an error that names it.
+    @Test func emptyNestedModelIsInvalid() throws {
         let nested = #"{"class_name": "Functional", "config": {"name": "inner", "layers": [], "input_layers": [], "output_layers": []}, "name": "inner", "inbound_nodes": [[["in", 0, 0, {}]]]}"#
-        let found = unsupportedDetail(functionalConfig(extraLayer: nested, output: "inner"))
-        #expect(found?.name == "inner")
-        #expect(found?.detail.contains("nested model") == true)
+        let functional = #expect(throws: GraphError.self) { try KerasConfigImporter.graph(fromJSON: functionalConfig(extraLayer: nested, output: "inner")) }
+        #expect(functional.map { "\($0)".contains("inner") } == true, "\(functional.map { "\($0)" } ?? "")")
         let sequential = #"{"class_name": "Sequential", "config": {"name": "block", "layers": []}, "name": "block", "inbound_nodes": [[["in", 0, 0, {}]]]}"#
-        #expect(unsupportedDetail(functionalConfig(extraLayer: sequential, output: "block"))?.detail.contains("nested model") == true)
+        let chain = #expect(throws: GraphError.self) { try KerasConfigImporter.graph(fromJSON: functionalConfig(extraLayer: sequential, output: "block")) }
+        #expect(chain.map { "\($0)".contains("'block'") } == true)
     }
 
     @Test func sharedLayerIsUnsupported() throws {

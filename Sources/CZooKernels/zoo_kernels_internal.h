@@ -5,6 +5,10 @@
 
 #include <stdint.h>
 
+// The implementation in use (0 portable, 1 avx2, 2 avx512), as zoo_kernels_force and the
+// CPU decide; the activation kernels follow the GEMM's choice.
+int zk_active_impl(void);
+
 // Epilogue flags.
 #define ZK_ACC 1   // add the values already in C (a later K block)
 #define ZK_BIAS 2  // add bias[n]

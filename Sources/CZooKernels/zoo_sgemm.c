@@ -61,6 +61,8 @@ static int zk_impl(void) {
     return f >= 0 ? f : zk_best();
 }
 
+int zk_active_impl(void) { return zk_impl(); }
+
 static int zk_lookup(const char *name) {
     for (int i = 0; i < 3; i++)
         if (strcmp(name, zk_names[i]) == 0) return i;

@@ -1,3 +1,4 @@
+import ZooGraph
 import CZooKernels
 import Dispatch
 import Synchronization
@@ -12,15 +13,19 @@ struct ConvolutionKernel: Sendable {
     let weights: MatrixMultiply.PreparedMatrix
     let bias: [Float]?
     let relu: Bool
+    /// An activation other than ReLU applied to each chunk of output rows right after its
+    /// product, while they are in cache (nil: none).
+    let activation: Activation?
     let share: WorkShare
     /// Floats of im2col scratch the whole run needs (0 for pointwise convolutions).
     let scratchFloats: Int
 
-    init(geometry: ConvGeometry, weights: MatrixMultiply.PreparedMatrix, bias: [Float]?, relu: Bool, threads: Int) {
+    init(geometry: ConvGeometry, weights: MatrixMultiply.PreparedMatrix, bias: [Float]?, relu: Bool, threads: Int, activation: Activation? = nil) {
         self.geometry = geometry
         self.weights = weights
         self.bias = bias
         self.relu = relu
+        self.activation = activation
         (share, scratchFloats) = Self.split(geometry, threads: threads, tileRows: Int(zoo_kernels_tile_rows()))
     }
 
@@ -41,6 +46,7 @@ struct ConvolutionKernel: Sendable {
         }
         let g = geometry
         let (chunk, chunks, workers) = (share.chunkRows, share.chunks, share.workers)
+        let activation = self.activation
         let next = Atomic<Int>(0)
         nonisolated(unsafe) let input = input, output = output, residual = residual, scratch = scratch
         bias.withUnsafeBufferPointerIfPresent { bias in
@@ -59,6 +65,9 @@ struct ConvolutionKernel: Sendable {
                     } else {
                         MatrixMultiply.run(rows: rows, a: input, lda: g.inC, b: weights, c: output, ldc: g.outC, bias: bias,
                                            residual: residual, ldr: g.outC, relu: relu)
+                    }
+                    if let activation {
+                        LayerKernels.applyActivation(activation, output + rows.lowerBound * g.outC, count: rows.count * g.outC, rowLength: g.outC)
                     }
                 }
             }
@@ -86,6 +95,8 @@ struct ConvolutionKernel: Sendable {
                                    bias: bias, residual: residual, ldr: g.outC, relu: relu)
             }
         }
+        // Whole rows only now (softmax normalises a row).
+        if let activation { LayerKernels.applyActivation(activation, output, count: g.rows * g.outC, rowLength: g.outC, threads: workers) }
     }
 
     var flops: Double { 2 * Double(geometry.rows) * Double(geometry.patch) * Double(geometry.outC) }

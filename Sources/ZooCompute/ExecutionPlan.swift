@@ -114,6 +114,7 @@ final class ExecutionPlan: @unchecked Sendable {
         let mustMaterialize = Set(targets)
         let foldedPads = InferencePasses.foldPadding(order, graph: graph, consumers: consumers, materialized: mustMaterialize)
         let epilogues = InferencePasses.fuseEpilogues(order, graph: graph, consumers: consumers, materialized: mustMaterialize)
+        let fusedActivations = InferencePasses.fuseActivations(order, graph: graph, consumers: consumers, materialized: mustMaterialize)
 
         var valueOf: [String: Int] = [:]
         var shapes: [[Int]] = []
@@ -175,9 +176,12 @@ final class ExecutionPlan: @unchecked Sendable {
                 let depthwise = a.asDepthwise
                 let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: depthwise, outChannels: node.outputShape[2])
                 let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
-                var op = DepthwiseConvolutionOp(groupedConvolution: a)
+                var fused = a
+                if let (activation, reader) = fusedActivations[node.name] { fused.activation = activation; fusedInto[reader] = shapes.count }
+                var op = DepthwiseConvolutionOp(groupedConvolution: fused)
                 op.zeroPad = zeroPad
-                emit(node, try opStep(node, op, "grouped conv (depthwise)" + (zeroPad != (0, 0, 0, 0) ? " +pad" : ""), flops: depthwiseFlops), inputs: ins)
+                emit(node, try opStep(node, op, "grouped conv (depthwise)" + (zeroPad != (0, 0, 0, 0) ? " +pad" : "") + (fused.activation != a.activation ? " +\(fused.activation.rawValue)" : ""),
+                                      flops: depthwiseFlops), inputs: ins)
                 flops += depthwiseFlops
             case .conv2D, .dense:
                 let isDense: Bool
@@ -215,7 +219,7 @@ final class ExecutionPlan: @unchecked Sendable {
                     return v
                 }
                 let produces = epilogue.produces
-                let postActivation: Activation? = (activation == .relu || activation == .linear) ? nil : activation
+                let postActivation = epilogue.activation ?? ((activation == .relu || activation == .linear) ? nil : activation)
                 let v = newValue(node.outputShape)
                 let kind: StepKind
                 if let winogradTile {
@@ -224,7 +228,8 @@ final class ExecutionPlan: @unchecked Sendable {
                             try WinogradConvolution.Weights(hwio: $0, inChannels: geometry.inC, outChannels: geometry.outC, tile: winogradTile)
                         }
                     }
-                    kind = .winograd(WinogradConvolution(geometry: geometry, weights: transformed, bias: bias, relu: relu, threads: threads), residual: residual)
+                    kind = .winograd(WinogradConvolution(geometry: geometry, weights: transformed, bias: bias, relu: relu, threads: threads,
+                                                         activation: postActivation), residual: residual)
                 } else {
                     let matrix = try prepared.value(key) {
                         // A kernel stored in the GEMM's panel layout (.zoo `packed`) is used in place
@@ -237,7 +242,8 @@ final class ExecutionPlan: @unchecked Sendable {
                             MatrixMultiply.PreparedMatrix(k: geometry.patch, n: geometry.outC, rowMajor: $0)
                         }
                     }
-                    kind = .convolution(ConvolutionKernel(geometry: geometry, weights: matrix, bias: bias, relu: relu, threads: threads), residual: residual)
+                    kind = .convolution(ConvolutionKernel(geometry: geometry, weights: matrix, bias: bias, relu: relu, threads: threads,
+                                                          activation: postActivation), residual: residual)
                 }
                 steps.append(Step(name: node.name, kind: kind, inputs: ins + (residual.map { [$0] } ?? []), output: v))
                 // The kernel is prepared: drop the folded copy (made on demand by the folding) and
@@ -245,23 +251,23 @@ final class ExecutionPlan: @unchecked Sendable {
                 // holds one copy of the weights, not three.
                 folded.weights[node.name] = nil
                 model.weights[node.name]?["kernel"]?.data.releasePages()
-                if let postActivation {
-                    steps.append(Step(name: node.name, kind: .op(OpStep(op: ActivationOp(function: postActivation), weights: [:],
-                                                                       summary: "activation \(postActivation.rawValue)", flops: 0)),
-                                      inputs: [v], output: v))
-                }
                 flops += 2 * Double(geometry.rows) * Double(geometry.patch) * Double(geometry.outC)
                 valueOf[node.name] = v
                 for name in produces.dropFirst() { fusedInto[name] = v }
             case .depthwiseConv2D(let a):
                 let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: a, outChannels: inShape[2] * a.filters)
                 let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
-                var op = DepthwiseConvolutionOp(attributes: a)
+                var fused = a
+                if let (activation, reader) = fusedActivations[node.name] { fused.activation = activation; fusedInto[reader] = shapes.count }
+                var op = DepthwiseConvolutionOp(attributes: fused)
                 op.zeroPad = zeroPad
-                emit(node, try opStep(node, op, "depthwise" + (zeroPad != (0, 0, 0, 0) ? " +pad" : ""), flops: depthwiseFlops), inputs: ins)
+                emit(node, try opStep(node, op, "depthwise" + (zeroPad != (0, 0, 0, 0) ? " +pad" : "") + (fused.activation != a.activation ? " +\(fused.activation.rawValue)" : ""),
+                                      flops: depthwiseFlops), inputs: ins)
                 flops += depthwiseFlops
             case .batchNormalization(let bn):
-                emit(node, try opStep(node, BatchNormalizationOp(attributes: bn), "batchnorm"), inputs: ins)
+                var op = BatchNormalizationOp(attributes: bn)
+                if let (activation, reader) = fusedActivations[node.name] { op.fusedActivation = activation; fusedInto[reader] = shapes.count }
+                emit(node, try opStep(node, op, "batchnorm" + (op.fusedActivation.map { " +\($0.rawValue)" } ?? "")), inputs: ins)
             case .activation(let activation):
                 emit(node, try opStep(node, ActivationOp(function: activation), "activation \(activation.rawValue)"), inputs: ins)
             case .relu:

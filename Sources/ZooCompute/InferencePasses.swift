@@ -70,6 +70,41 @@ enum InferencePasses {
         var relu: Bool
         /// The layers the step computes: the layer itself, then the fused Add and ReLU.
         var produces: [String]
+        /// Another activation applied in the output pass, rows still in cache: the layer's own
+        /// (a Conv2D with `activation="silu"`) or an Activation layer that reads only it
+        /// (EfficientNet's silu after a folded BatchNormalization, MobileNetV2's ReLU6).
+        var activation: Activation? = nil
+    }
+
+    /// The activation an Activation or ReLU layer applies, when a producer can run it in its
+    /// output pass: not linear (nothing to do), relu (the kernels' own epilogue) or softmax
+    /// (a whole-row function).
+    static func fusableActivation(_ op: Op?) -> Activation? {
+        switch op {
+        case .activation(let a)? where a != .linear && a != .relu && a != .softmax: return a
+        case .reluLayer(let a)? where a == ReLUAttributes(maxValue: 6): return .relu6
+        default: return nil
+        }
+    }
+
+    /// Pass 5b: for DepthwiseConv2D, a grouped Conv2D and BatchNormalization layers without an
+    /// activation of their own, the Activation or ReLU layer that reads only them (computed in
+    /// the same pass over the output), and the name it is fused from.
+    static func fuseActivations(_ order: [Node], graph: Graph, consumers: [String: [String]], materialized: Set<String>) -> [String: (Activation, String)] {
+        var result: [String: (Activation, String)] = [:]
+        for node in order {
+            switch node.op {
+            case .depthwiseConv2D(let a) where a.activation == .linear: break
+            case .conv2D(let a) where a.groups > 1 && a.activation == .linear: break
+            case .batchNormalization: break
+            default: continue
+            }
+            guard let next = singleReader(node.name, consumers: consumers, materialized: materialized), let reader = graph.node(next) else { continue }
+            if case .activation(.relu) = reader.op { result[node.name] = (.relu, next); continue }
+            if case .relu = reader.op { result[node.name] = (.relu, next); continue }
+            if let activation = fusableActivation(reader.op) { result[node.name] = (activation, next) }
+        }
+        return result
     }
 
     /// Pass 5: for each Conv2D and Dense layer, the Add (whose other input is computed earlier)
@@ -103,6 +138,13 @@ enum InferencePasses {
             if !epilogue.relu, activation == .linear || epilogue.residual != nil,
                let next = singleReader(last, consumers: consumers, materialized: materialized), isRelu(next) {
                 epilogue.relu = true
+                epilogue.produces.append(next)
+            }
+            if activation != .linear && activation != .relu {
+                epilogue.activation = activation
+            } else if !epilogue.relu, activation == .linear, let next = singleReader(last, consumers: consumers, materialized: materialized),
+                      let fused = fusableActivation(graph.node(next)?.op) {
+                epilogue.activation = fused
                 epilogue.produces.append(next)
             }
             result[node.name] = epilogue

@@ -1,3 +1,4 @@
+import ZooGraph
 import CZooKernels
 import Synchronization
 
@@ -67,11 +68,15 @@ struct WinogradConvolution: Sendable {
     /// Whether a convolution of this geometry runs with Winograd.
     static func applies(to g: ConvGeometry) -> Bool { tile(for: g) != nil }
 
-    init(geometry g: ConvGeometry, weights: Weights, bias: [Float]?, relu: Bool, threads: Int) {
+    /// An activation other than ReLU applied to the output after the product (nil: none).
+    var activation: Activation?
+
+    init(geometry g: ConvGeometry, weights: Weights, bias: [Float]?, relu: Bool, threads: Int, activation: Activation? = nil) {
         geometry = g
         self.weights = weights
         self.bias = bias
         self.relu = relu
+        self.activation = activation
         let mr = Int(zoo_kernels_tile_rows())
         let m = weights.tile, points = (m + 2) * (m + 2)
         let tiles = g.batch * ((g.outH + m - 1) / m) * ((g.outW + m - 1) / m)
@@ -85,6 +90,15 @@ struct WinogradConvolution: Sendable {
     /// Runs the convolution; `scratch` holds `scratchFloats` floats.
     func run(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
              scratch: UnsafeMutablePointer<Float>) {
+        runProduct(input: input, residual: residual, output: output, scratch: scratch)
+        if let activation {
+            let g = geometry
+            LayerKernels.applyActivation(activation, output, count: g.batch * g.outH * g.outW * g.outC, rowLength: g.outC, threads: share.workers)
+        }
+    }
+
+    private func runProduct(input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                            scratch: UnsafeMutablePointer<Float>) {
         let g = geometry
         let m = tile, points = self.points
         let tilesW = (g.outW + m - 1) / m

@@ -78,6 +78,28 @@ int zoo_kernels_tile_rows(void);
 /// 1 if this CPU (and this build) can run the named implementation, else 0.
 int zoo_kernels_supported(const char *name);
 
+/// Activation functions zoo_activation computes (Keras 3's formulas).
+enum {
+    ZOO_ACT_SILU = 1,              // x * sigmoid(x)
+    ZOO_ACT_SIGMOID = 2,           // 1 / (1 + e^-x)
+    ZOO_ACT_GELU = 3,              // 0.5 x (1 + erf(x / sqrt 2)), erfc to 1.2e-7 relative
+    ZOO_ACT_GELU_TANH = 4,         // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    ZOO_ACT_HARD_SIGMOID = 5,      // clamp(x + 3, 0, 6) / 6
+    ZOO_ACT_HARD_SIGMOID_KERAS2 = 6,  // clamp(0.2 x + 0.5, 0, 1)
+    ZOO_ACT_HARD_SILU = 7,         // x * clamp(x + 3, 0, 6) / 6
+    ZOO_ACT_RELU6 = 8,             // clamp(x, 0, 6)
+};
+
+/// Applies activation `kind` in place to v[0 ..< count] with the implementation in use
+/// (AVX-512, AVX2+FMA or portable C; e^x is Cephes's expf polynomial, within a few ulp).
+/// NaN stays NaN. Returns 1, or 0 (v untouched) for an unknown kind. Thread-safe; v needs
+/// only float alignment.
+int zoo_activation(int kind, float *v, size_t count);
+
+/// zoo_activation with the named implementation ("avx512", "avx2" or "portable") instead of
+/// the one in use, for tests; returns 0 when the CPU cannot run it or the kind is unknown.
+int zoo_activation_using(const char *implementation, int kind, float *v, size_t count);
+
 #ifdef __cplusplus
 }
 #endif

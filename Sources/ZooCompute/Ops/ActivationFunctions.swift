@@ -1,3 +1,4 @@
+import CZooKernels
 import Foundation
 import ZooGraph
 
@@ -11,11 +12,34 @@ enum ActivationFunctions {
     static let inverseSqrt2: Float = 0.7071067811865476
     static let inverseSqrt2Pi: Float = 0.3989422804014327
 
+    /// The C kernel (`zoo_activation`, AVX-512 / AVX2 / portable, as the GEMM dispatches) of
+    /// the functions it computes; nil for the ones computed here.
+    static func kernelKind(_ function: Activation) -> Int32? {
+        switch function {
+        case .silu: return Int32(ZOO_ACT_SILU)
+        case .sigmoid: return Int32(ZOO_ACT_SIGMOID)
+        case .gelu: return Int32(ZOO_ACT_GELU)
+        case .geluTanh: return Int32(ZOO_ACT_GELU_TANH)
+        case .hardSigmoid: return Int32(ZOO_ACT_HARD_SIGMOID)
+        case .hardSigmoidKeras2: return Int32(ZOO_ACT_HARD_SIGMOID_KERAS2)
+        case .hardSilu: return Int32(ZOO_ACT_HARD_SILU)
+        case .relu6: return Int32(ZOO_ACT_RELU6)
+        default: return nil
+        }
+    }
+
     /// Applies `function` in place to `count` values; softmax normalises each run of `rowLength`.
     static func apply(_ function: Activation, _ v: UnsafeMutablePointer<Float>, count: Int, rowLength: Int) {
+        if count > 0, let kind = kernelKind(function), zoo_activation(kind, v, count) == 1 { return }
+        applyPortable(function, v, count: count, rowLength: rowLength)
+    }
+
+    /// The Swift formulas (the reference the C kernels are tested against, and the functions
+    /// the kernels do not have).
+    static func applyPortable(_ function: Activation, _ v: UnsafeMutablePointer<Float>, count: Int, rowLength: Int) {
         switch function {
         case .linear: return
-        case .relu: for i in 0..<count where v[i] < 0 { v[i] = 0 }
+        case .relu: for i in 0..<count { v[i] = Swift.max(v[i], 0) }  // a select that vectorises; NaN stays NaN
         case .sigmoid: for i in 0..<count { v[i] = sigmoid(v[i]) }
         case .tanh: for i in 0..<count { v[i] = Foundation.tanh(v[i]) }
         case .silu: for i in 0..<count { let x = v[i]; v[i] = x / (1 + fastExp(-x)) }
@@ -113,7 +137,10 @@ enum ActivationFunctions {
     @inline(__always)
     static func fastExp(_ input: Float) -> Float {
         let x = Swift.max(Swift.min(input, 88.3762626647949), -87.3365478515625)
-        let n = (x * 1.44269504088896341 + 0.5).rounded(.down)
+        // n = x / ln 2 rounded to nearest by adding 1.5 * 2^23 (Cephes's floor(. + 0.5)):
+        // plain float adds, which SSE2 vectorises; `rounded(.down)` is a libm call there.
+        let shifted = x * 1.44269504088896341 + 12_582_912
+        let n = shifted - 12_582_912
         var r = x - n * 0.693359375
         r -= n * -2.12194440e-4
         let z = r * r
@@ -124,7 +151,7 @@ enum ActivationFunctions {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let er = p * z + r + 1
-        let integer = (n + 12_582_912).bitPattern &- 0x4B40_0000  // n, two's complement
+        let integer = shifted.bitPattern &- 0x4B40_0000  // n, two's complement
         var result = er * Float(bitPattern: (integer &+ 127) &<< 23)
         result = input > 88.3762626647949 ? .infinity : result
         result = input < -87.3365478515625 ? 0 : result

@@ -11,6 +11,14 @@ import ZooGraph
 /// inference mode: dx = dy * gamma * inv, and the same dgamma / dbeta with the moving statistics.
 struct BatchNormalizationOp: DifferentiableOp {
     let attributes: BatchNormAttributes
+    /// The activation layer the inference core runs in the same pass (DenseNet's ReLU after
+    /// each BatchNormalization that cannot be folded, since a Concatenate feeds it).
+    var fusedActivation: Activation?
+
+    init(attributes: BatchNormAttributes, fusedActivation: Activation? = nil) {
+        self.attributes = attributes
+        self.fusedActivation = fusedActivation
+    }
 
     var backwardReads: (inputs: Bool, output: Bool) { (true, false) }
 
@@ -30,8 +38,26 @@ struct BatchNormalizationOp: DifferentiableOp {
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
         guard let scale = weights["scale"], let shift = weights["shift"], !scale.isEmpty else { return }
         let channels = scale.count
-        let input = call.inputs[0], out = call.output
-        for i in 0..<call.outputCount { out[i] = input[i] * scale[i % channels] + shift[i % channels] }
+        let rows = call.outputCount / channels
+        nonisolated(unsafe) let input = call.inputs[0], out = call.output
+        let activation = fusedActivation
+        // Row by row (the channel loop vectorises), rows shared between the threads.
+        scale.withUnsafeBufferPointer { scaleBuffer in
+            shift.withUnsafeBufferPointer { shiftBuffer in
+                nonisolated(unsafe) let s = scaleBuffer.baseAddress!, b = shiftBuffer.baseAddress!
+                let workers = rows * channels >= 1 << 15 ? max(1, min(call.threads, rows)) : 1
+                Parallel.forEach(workers) { worker in
+                    let range = (rows * worker / workers)..<(rows * (worker + 1) / workers)
+                    for r in range {
+                        let x = input + r * channels, y = out + r * channels
+                        for c in 0..<channels { y[c] = x[c] * s[c] + b[c] }
+                    }
+                    if let activation {
+                        LayerKernels.applyActivation(activation, out + range.lowerBound * channels, count: range.count * channels, rowLength: channels)
+                    }
+                }
+            }
+        }
     }
 
     private func parameters(_ weights: [String: [Float]], channels: Int) -> (gamma: [Float], beta: [Float]) {

@@ -45,7 +45,70 @@ struct BroadcastMergeOp: DifferentiableOp {
     var backwardReads: (inputs: Bool, output: Bool) { (kind == .multiply || kind == .maximum, kind == .maximum) }
 
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
+        if call.inputs.count == 2, kind != .maximum, kind != .average,
+           combineTwo(call.inputs[0], call.inputShapes[0], call.inputs[1], call.inputShapes[1], into: call.output,
+                      outputShape: call.outputShape, threads: call.threads) {
+            return
+        }
         combine(call.inputs, call.inputShapes, into: call.output, outputShape: call.outputShape)
+    }
+
+    /// The input's element offset of output row `row` (rows are the last axis), 0 along
+    /// broadcast dimensions.
+    private static func rowOffset(_ row: Int, output: [Int], input: [Int]) -> Int {
+        var rest = row, offset = 0, step = input[input.count - 1]
+        for d in stride(from: output.count - 2, through: 0, by: -1) {
+            let i = rest % output[d]
+            rest /= output[d]
+            if input[d] != 1 { offset += i * step }
+            step *= input[d]
+        }
+        return offset
+    }
+
+    /// Two inputs in one pass, rows shared between the threads, each row's loop in one of the
+    /// forms that vectorise (both inputs along the row, or one a number per row: the
+    /// squeeze-and-excitation gate `[H, W, C] * [1, 1, C]` is the first kind). False when a
+    /// shape does not broadcast row-wise (then the general path runs).
+    private func combineTwo(_ a: UnsafePointer<Float>, _ shapeA: [Int], _ b: UnsafePointer<Float>, _ shapeB: [Int],
+                            into out: UnsafeMutablePointer<Float>, outputShape: [Int], threads: Int) -> Bool {
+        let rank = outputShape.count
+        guard rank > 0, shapeA.count == rank, shapeB.count == rank,
+              zip(shapeA, outputShape).allSatisfy({ $0 == $1 || $0 == 1 }), zip(shapeB, outputShape).allSatisfy({ $0 == $1 || $0 == 1 }) else { return false }
+        let n = outputShape[rank - 1]
+        let rows = outputShape.dropLast().reduce(1, *)
+        guard n > 0, rows > 0 else { return true }
+        let strideA = shapeA[rank - 1] == n ? 1 : 0, strideB = shapeB[rank - 1] == n ? 1 : 0
+        let kind = self.kind
+        let workers = rows * n >= 1 << 15 ? max(1, min(threads, rows)) : 1
+        nonisolated(unsafe) let a = a, b = b, out = out
+        Parallel.forEach(workers) { worker in
+            for row in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
+                let x = a + Self.rowOffset(row, output: outputShape, input: shapeA)
+                let y = b + Self.rowOffset(row, output: outputShape, input: shapeB)
+                let o = out + row * n
+                switch (kind, strideA, strideB) {
+                case (.multiply, 1, 1): for j in 0..<n { o[j] = x[j] * y[j] }
+                case (.multiply, 1, _): let v = y[0]; for j in 0..<n { o[j] = x[j] * v }
+                case (.multiply, _, 1): let v = x[0]; for j in 0..<n { o[j] = v * y[j] }
+                case (.add, 1, 1): for j in 0..<n { o[j] = x[j] + y[j] }
+                case (.add, 1, _): let v = y[0]; for j in 0..<n { o[j] = x[j] + v }
+                case (.add, _, 1): let v = x[0]; for j in 0..<n { o[j] = v + y[j] }
+                case (.subtract, 1, 1): for j in 0..<n { o[j] = x[j] - y[j] }
+                case (.subtract, 1, _): let v = y[0]; for j in 0..<n { o[j] = x[j] - v }
+                case (.subtract, _, 1): let v = x[0]; for j in 0..<n { o[j] = v - y[j] }
+                default:
+                    let v: Float
+                    switch kind {
+                    case .multiply: v = x[0] * y[0]
+                    case .add: v = x[0] + y[0]
+                    default: v = x[0] - y[0]
+                    }
+                    for j in 0..<n { o[j] = v }
+                }
+            }
+        }
+        return true
     }
 
     private func combine(_ inputs: [UnsafePointer<Float>], _ shapes: [[Int]], into out: UnsafeMutablePointer<Float>, outputShape: [Int]) {

@@ -1,3 +1,4 @@
+import CZooKernels
 import Dispatch
 import Foundation
 import ZooGraph
@@ -24,6 +25,16 @@ enum LayerKernels {
                     for line in first..<last {
                         let n = line / g.outH, oy = line % g.outH
                         let row = dst + line * g.outW * outC
+                        if multiplier == 1 {
+                            // The C kernel: taps accumulated in registers, 64 channels at a time.
+                            var args = zoo_depthwise_args(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(g.inC), kh: Int32(g.kh), kw: Int32(g.kw),
+                                                          sh: Int32(g.sh), sw: Int32(g.sw), dh: Int32(g.dh), dw: Int32(g.dw),
+                                                          pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), oy: Int32(oy), out_w: Int32(g.outW),
+                                                          kernel: taps, bias: b)
+                            zoo_depthwise_row(&args, src + n * g.inH * g.inW * g.inC, row)
+                            ActivationFunctions.apply(activation, row, count: g.outW * outC, rowLength: outC)
+                            continue
+                        }
                         for ox in 0..<g.outW {
                             let out = row + ox * outC
                             if let b { out.update(from: b, count: outC) } else { out.update(repeating: 0, count: outC) }

@@ -96,6 +96,24 @@ enum {
 /// only float alignment.
 int zoo_activation(int kind, float *v, size_t count);
 
+/// One output row of a depthwise convolution with depth multiplier 1 (NHWC, Keras kernel
+/// (kh, kw, C, 1) as kh*kw*C floats): out_row[ox][c] = bias[c] + sum over the in-bounds taps
+/// of image[iy][ix][c] * kernel[ky][kx][c], iy = oy*sh - pad_top + ky*dh (ix likewise),
+/// taps outside the image read as zero. `image` is the one image the row belongs to.
+typedef struct {
+    int in_h, in_w, channels;
+    int kh, kw, sh, sw, dh, dw, pad_top, pad_left;
+    int oy, out_w;
+    const float *kernel;
+    const float *bias;  // NULL: none
+} zoo_depthwise_args;
+
+/// Computes one output row (out_w * channels floats) with the implementation in use.
+void zoo_depthwise_row(const zoo_depthwise_args *args, const float *image, float *out_row);
+
+/// zoo_depthwise_row with the named implementation, for tests; 0 when the CPU cannot run it.
+int zoo_depthwise_row_using(const char *implementation, const zoo_depthwise_args *args, const float *image, float *out_row);
+
 /// zoo_activation with the named implementation ("avx512", "avx2" or "portable") instead of
 /// the one in use, for tests; returns 0 when the CPU cannot run it or the kind is unknown.
 int zoo_activation_using(const char *implementation, int kind, float *v, size_t count);

@@ -23,7 +23,7 @@ RUNTIMES = ("zoo", "ort", "ov", "tf") if _has_openvino() else ("zoo", "ort", "tf
 MODELS = {"resnet50": "ResNet50", "vgg16": "VGG16",
           # Issue 12's backbones (Benchmarks/compute/backbones.sh).
           "efficientnetb0": "EfficientNetB0", "mobilenetv2": "MobileNetV2", "densenet121": "DenseNet121",
-          "mobilenetv3small": "MobileNetV3Small", "mobilenetv3large": "MobileNetV3Large"}
+          "mobilenetv3small": "MobileNetV3Small", "mobilenetv3large": "MobileNetV3Large", "convnexttiny": "ConvNeXtTiny"}
 
 
 def keras_model(name):

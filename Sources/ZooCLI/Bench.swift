@@ -15,12 +15,16 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Also time every step (median over the runs) and print where the time goes, slowest first; with --json, as `profile`.") var profile = false
     @OptionGroup var options: ModelOptions
+    @OptionGroup var build: BuildOptions
 
     func run() throws {
         guard batch > 0, iterations > 0 else { throw ValidationError("--batch and --iterations must be positive") }
         let loadStart = DispatchTime.now()
-        let compiled = try ZooCompute.Zoo.load(model, architecture: try options.architecture(), scheme: try options.scheme(),
-                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        // A detected backbone built at another input size or with pooling (--input-shape,
+        // --pooling), as `zoo predict` builds it.
+        let loaded = try options.loader(mode: .strict, build: build).load(model)
+        let compiled = CompiledModel(model: loaded.model, architecture: loaded.architecture,
+                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let loadMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e6
         let shape = [batch] + compiled.inputShape
         var state: UInt64 = 0x2545F4914F6CDD1D

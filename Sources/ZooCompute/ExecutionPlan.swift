@@ -166,7 +166,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 inputValue = v
                 valueOf[node.name] = v
                 steps.append(Step(name: node.name, kind: .input, inputs: [], output: v))
-            case .flatten, .dropout, .activation(.linear):
+            case .flatten, .dropout, .dropoutWithNoiseShape, .activation(.linear):
                 // Same memory, same values; Flatten only renames the shape.
                 shapes.append([batch] + node.outputShape)
                 aliasOf[shapes.count - 1] = aliasOf[ins[0]] ?? ins[0]

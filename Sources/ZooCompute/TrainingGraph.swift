@@ -203,6 +203,7 @@ public final class TrainingGraph: @unchecked Sendable {
     static func changesWhileTraining(_ node: Node) -> Bool {
         if node.trainable && node.weights.contains(where: \.trainable) { return true }
         if case .dropout(let rate) = node.op, rate > 0 { return true }
+        if case .dropoutWithNoiseShape(let rate, _) = node.op, rate > 0 { return true }
         return false
     }
 
@@ -210,7 +211,7 @@ public final class TrainingGraph: @unchecked Sendable {
     static func runsInTrainingMode(_ node: Node) -> Bool {
         switch node.op {
         case .batchNormalization: return node.trainable
-        case .dropout: return true
+        case .dropout, .dropoutWithNoiseShape: return true
         default: return false
         }
     }

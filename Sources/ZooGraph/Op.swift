@@ -263,6 +263,10 @@ public enum Op: Codable, Equatable, Sendable {
     case flatten
     case dense(DenseAttributes)
     case dropout(rate: Double)
+    /// Dropout with Keras's `noise_shape` (batch dimension first; nil for "the input's size"):
+    /// the mask is drawn at that shape and broadcast, so EfficientNet's `(None, 1, 1, 1)` drops
+    /// a whole sample's branch (stochastic depth) rather than single values.
+    case dropoutWithNoiseShape(rate: Double, noiseShape: [Int?])
     case rescaling(scale: Double, offset: Double)
     /// Keras's `ReLU` layer with arguments (a plain `ReLU()` is `.relu`).
     case reluLayer(ReLUAttributes)
@@ -322,7 +326,7 @@ public enum Op: Codable, Equatable, Sendable {
         case .concatenate: return "Concatenate"
         case .flatten: return "Flatten"
         case .dense: return "Dense"
-        case .dropout: return "Dropout"
+        case .dropout, .dropoutWithNoiseShape: return "Dropout"
         case .rescaling, .channelRescaling: return "Rescaling"
         case .reluLayer: return "ReLU"
         case .leakyReLU: return "LeakyReLU"

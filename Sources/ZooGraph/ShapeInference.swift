@@ -154,6 +154,14 @@ enum ShapeInference {
             return (s, weights)
         case .activation, .relu, .dropout, .rescaling, .scalarArithmetic:
             return (try one(), [])
+        case .dropoutWithNoiseShape(_, let noise):
+            let s = try one()
+            // Batch first, then one entry per input dimension: nil, 1 or the dimension.
+            guard noise.count == s.count + 1, zip(noise.dropFirst(), s).allSatisfy({ $0 == nil || $0 == 1 || $0 == $1 }),
+                  noise[0] == nil || noise[0] == 1 else {
+                throw GraphError.shapeMismatch(node: name, reason: "Dropout noise_shape \(noise.map { $0.map(String.init) ?? "None" }) does not broadcast to the input (None, \(s.map(String.init).joined(separator: ", ")))")
+            }
+            return (s, [])
         case .zeroPadding2D(let top, let bottom, let left, let right):
             let s = try image()
             return ([s[0] + top + bottom, s[1] + left + right, s[2]], [])

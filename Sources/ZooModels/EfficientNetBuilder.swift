@@ -107,7 +107,7 @@ struct EfficientNetBuilder: ArchitectureBuilder {
                 x = try g.add(name + "project_conv", .conv2D(ConvAttributes(filters: filtersOut, kernel: [1, 1], padding: .same, useBias: false)), inputs: [x])
                 x = try bn(name + "project_bn", x)
                 if strides == 1 && filtersIn == filtersOut {
-                    if dropRate > 0 { x = try g.add(name + "drop", .dropout(rate: dropRate), inputs: [x]) }
+                    if dropRate > 0 { x = try g.add(name + "drop", .dropoutWithNoiseShape(rate: dropRate, noiseShape: [nil, 1, 1, 1]), inputs: [x]) }
                     x = try g.add(name + "add", .add, inputs: [x, input])
                 }
                 blockIndex += 1

@@ -125,7 +125,7 @@ struct EfficientNetV2Builder: ArchitectureBuilder {
                 x = try bn(name + "project_bn", x)
                 if fusedWithoutExpansion { x = try silu(name + "project_activation", x) }
                 if strides == 1 && filtersIn == filtersOut {
-                    if dropRate > 0 { x = try g.add(name + "drop", .dropout(rate: dropRate), inputs: [x]) }
+                    if dropRate > 0 { x = try g.add(name + "drop", .dropoutWithNoiseShape(rate: dropRate, noiseShape: [nil, 1, 1, 1]), inputs: [x]) }
                     x = try g.add(name + "add", .add, inputs: [x, input])
                 }
                 blockIndex += 1

@@ -403,6 +403,8 @@ public enum KerasConfigExporter {
             ]
         case .dropout(let rate):
             return [("rate", try number(rate, node, "rate")), ("seed", .null), ("noise_shape", .null)]
+        case .dropoutWithNoiseShape(let rate, let noise):
+            return [("rate", try number(rate, node, "rate")), ("seed", .null), ("noise_shape", .array(noise.map { $0.map { JSON.int($0) } ?? .null }))]
         case .rescaling(let scale, let offset):
             return [("scale", try number(scale, node, "scale")), ("offset", try number(offset, node, "offset"))]
         case .channelRescaling(let scale, let offset):
@@ -503,7 +505,7 @@ public enum KerasConfigExporter {
              .layerNormalization, .layerScale, .customScale:
             return true
         case .input, .activation, .relu, .reluLayer, .leakyReLU, .maxPooling2D, .averagePooling2D, .globalAveragePooling2D,
-             .globalMaxPooling2D, .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims, .dropout, .reshape,
+             .globalMaxPooling2D, .globalAveragePooling2DKeepingDims, .globalMaxPooling2DKeepingDims, .dropout, .dropoutWithNoiseShape, .reshape,
              .scalarArithmetic, .tensorArithmetic:
             return false
         }
@@ -521,7 +523,7 @@ public enum KerasConfigExporter {
     private static func callKeywords(_ op: Op) -> JSON {
         switch op {
         case .batchNormalization: return .object([("mask", .null)])
-        case .dropout: return .object([("training", false)])
+        case .dropout, .dropoutWithNoiseShape: return .object([("training", false)])
         default: return .object([])
         }
     }

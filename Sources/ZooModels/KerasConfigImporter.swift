@@ -634,7 +634,17 @@ public enum KerasConfigImporter {
                                           kernelL2: kernelL2()))
 
         case "Dropout":
-            return .dropout(rate: try double("rate", default: 0))
+            let rate = try double("rate", default: 0)
+            if let raw = value("noise_shape") {
+                guard let list = raw.array else { throw invalid("'noise_shape' is not a list") }
+                let noise = try list.map { item -> Int? in
+                    if item.isNull { return nil }
+                    guard let size = item.kerasInt, size >= 1 else { throw invalid("'noise_shape' holds an entry that is not a positive integer or null") }
+                    return size
+                }
+                return .dropoutWithNoiseShape(rate: rate, noiseShape: noise)
+            }
+            return .dropout(rate: rate)
 
         case "Rescaling":
             if value("scale")?.array != nil || value("offset")?.array != nil {

@@ -140,6 +140,7 @@ enum DifferentiableOps {
         case .concatenate(let axis): return ConcatenateOp(axis: axis)
         case .flatten: return IdentityOp()
         case .dropout(let rate): return DropoutOp(rate: rate)
+        case .dropoutWithNoiseShape(let rate, let noise): return DropoutOp(rate: rate, noiseShape: noise)
         case .rescaling(let scale, let offset): return RescalingOp(scale: Float(scale), offset: Float(offset))
         case .channelRescaling(let scale, let offset): return ChannelAffineOp(source: .rescaling(scale: scale, offset: offset))
         case .normalization(let a): return ChannelAffineOp(source: .normalization(a))

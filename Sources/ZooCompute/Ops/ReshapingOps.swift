@@ -74,6 +74,14 @@ struct ZeroPaddingOp: DifferentiableOp {
 /// the call's seed (SplitMix64), so a run is reproducible.
 struct DropoutOp: DifferentiableOp {
     let rate: Double
+    /// Keras's `noise_shape` (batch first; nil = the input's size): the mask is drawn at this
+    /// shape and broadcast. Nil: one draw per value.
+    var noiseShape: [Int?]? = nil
+
+    init(rate: Double, noiseShape: [Int?]? = nil) {
+        self.rate = rate
+        self.noiseShape = noiseShape
+    }
 
     var backwardReads: (inputs: Bool, output: Bool) { (false, false) }
 
@@ -87,7 +95,10 @@ struct DropoutOp: DifferentiableOp {
         guard context.training, rate > 0 else { return y }
         let keep = Float(1 / (1 - min(rate, 0.999_999)))
         var state = context.seed
-        var mask = [Float](repeating: 0, count: y.values.count)
+        let shape = y.shape
+        // The shape the mask is drawn at: the noise shape's sizes, the input's where it says None.
+        let drawn = noiseShape.map { noise in zip(noise, shape).map { $0 ?? $1 } } ?? shape
+        var mask = [Float](repeating: 0, count: drawn.reduce(1, *))
         for i in mask.indices {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
@@ -96,6 +107,14 @@ struct DropoutOp: DifferentiableOp {
             z ^= z >> 31
             let u = Double(z >> 11) / Double(1 << 53)
             mask[i] = u < rate ? 0 : keep
+        }
+        if drawn != shape {
+            let small = mask
+            mask = [Float](repeating: 0, count: y.values.count)
+            let rowLength = shape.last ?? 1
+            forEachBroadcastRow(output: shape, input: drawn) { o, i, s in
+                for j in 0..<rowLength { mask[o + j] = small[i + j * s] }
+            }
         }
         for i in mask.indices { y.values[i] *= mask[i] }
         cache.saved = [mask]

@@ -62,7 +62,7 @@ struct Bench: ParsableCommand {
                 ("median_ms", .double(median * 1000)), ("min_ms", .double((times.first ?? 0) * 1000)),
                 ("images_per_second", .double(imagesPerSecond)), ("gflops", .double(gflops)), ("flops_per_run", .double(info.flops)),
                 ("peak_activation_bytes", .int(info.peakActivationBytes)), ("load_ms", .double(loadMs)), ("plan_ms", .double(planMs)),
-                ("kernel", .string(compiled.kernelName)),
+                ("kernel", .string(compiled.kernelName)), ("input_shape", .array(compiled.inputShape.map { .int($0) })),
                 ("images_per_thread", .int(info.imagesPerThread)),
             ]
             if profile {

@@ -28,6 +28,20 @@ let vggFile: String = {
 }()
 
 @Suite(.serialized) struct ModelCommandTests {
+    /// `zoo bench` builds a detected backbone like `zoo predict`: at another input size and
+    /// with pooling (VGG16's notop weights at 64x48, pooled to 512 features).
+    @Test func benchBuildsAtAnInputShapeWithPooling() throws {
+        let result = try ZooProcess.run(["bench", vggFile, "--input-shape", "64", "48", "3", "--pooling", "avg", "--iterations", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["input_shape"] as? [Int] == [64, 48, 3])
+        // 13 convs at 64x48 and below: about 1/16 of VGG16's 15.3 GMACs at 224x224.
+        let flops = object["flops_per_run"] as? Double ?? 0
+        #expect(flops > 1.5e9 && flops < 2.5e9, "\(flops)")
+        let bad = try ZooProcess.run(["bench", vggFile, "--pooling", "mean", "--iterations", "1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--pooling"))
+    }
+
     func json(_ arguments: [String]) throws -> [String: Any] { try zooJSON(arguments) }
 
     @Test func modelsListsArchitecturesWithTransferPoints() throws {

@@ -38,9 +38,9 @@ import ZooGraph
         #expect(graph.node("stem_conv_pad")?.op == .zeroPadding2D(top: 1, bottom: 1, left: 0, right: 1))
         #expect(graph.node("stem_conv")?.outputShape == [81, 65, 32])
         #expect(graph.node("avg_pool")?.outputShape == [1280])
-        #expect(graph.node("block2b_drop")?.op == .dropout(rate: 0.2 * 2 / 16))
+        #expect(graph.node("block2b_drop")?.op == .dropoutWithNoiseShape(rate: 0.2 * 2 / 16, noiseShape: [nil, 1, 1, 1]))
         #expect(graph.node("block7a_add") == nil)  // 192 -> 320 filters: no residual
-        #expect(graph.node("block6d_drop")?.op == .dropout(rate: 0.2 * 14 / 16))
+        #expect(graph.node("block6d_drop")?.op == .dropoutWithNoiseShape(rate: 0.2 * 14 / 16, noiseShape: [nil, 1, 1, 1]))
         let ten = try Architecture.efficientnetb0.build(ArchitectureOptions(classes: 10))
         #expect(ten.totalParameterCount == 4_049_571 + 1280 * 10 + 10)
     }

@@ -1,6 +1,7 @@
 // One output row of a depthwise convolution (depth multiplier 1), NHWC: every output pixel
-// accumulates its taps in registers, 64 channels at a time (four 16-lane vectors with
-// AVX-512, four 8-lane ones with AVX2), from the bias, and is stored once.
+// accumulates its taps in registers, up to 64 channels at a time (four 16-lane vectors with
+// AVX-512, masked at the end; four 8-lane ones with AVX2, the last C % 8 channels scalar),
+// from the bias, and is stored once.
 #include "zoo_kernels.h"
 #include "zoo_kernels_internal.h"
 
@@ -36,10 +37,12 @@ __attribute__((target("avx512f"))) static void zk_dw_avx512(const zoo_depthwise_
         for (int c0 = 0; c0 < C; c0 += 64) {
             __mmask16 m[4];
             __m512 acc[4];
+            // Vectors this block uses (the last block of C = 32 or 96 needs only two).
+            const int nv = C - c0 >= 64 ? 4 : (C - c0 + 15) / 16;
             for (int v = 0; v < 4; v++) {
                 int left = C - c0 - 16 * v;
                 m[v] = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
-                acc[v] = a->bias ? _mm512_maskz_loadu_ps(m[v], a->bias + c0 + 16 * v) : _mm512_setzero_ps();
+                acc[v] = a->bias && v < nv ? _mm512_maskz_loadu_ps(m[v], a->bias + c0 + 16 * v) : _mm512_setzero_ps();
             }
             for (int ky = 0; ky < a->kh; ky++) {
                 int iy = a->oy * a->sh - a->pad_top + ky * a->dh;
@@ -49,23 +52,30 @@ __attribute__((target("avx512f"))) static void zk_dw_avx512(const zoo_depthwise_
                     if (ix < 0 || ix >= a->in_w) continue;
                     const float *p = in + ((size_t)iy * a->in_w + ix) * C + c0;
                     const float *t = a->kernel + (size_t)(ky * a->kw + kx) * C + c0;
-                    for (int v = 0; v < 4; v++)
-                        acc[v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], p + 16 * v), _mm512_maskz_loadu_ps(m[v], t + 16 * v), acc[v]);
+                    if (nv == 4) {
+                        for (int v = 0; v < 4; v++)
+                            acc[v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], p + 16 * v), _mm512_maskz_loadu_ps(m[v], t + 16 * v), acc[v]);
+                    } else {
+                        for (int v = 0; v < nv; v++)
+                            acc[v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], p + 16 * v), _mm512_maskz_loadu_ps(m[v], t + 16 * v), acc[v]);
+                    }
                 }
             }
-            for (int v = 0; v < 4; v++) _mm512_mask_storeu_ps(o + c0 + 16 * v, m[v], acc[v]);
+            for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(o + c0 + 16 * v, m[v], acc[v]);
         }
     }
 }
 
 __attribute__((target("avx2,fma"))) static void zk_dw_avx2(const zoo_depthwise_args *a, const float *in, float *out) {
     const int C = a->channels;
-    const int full = C / 32 * 32;
+    const int full = C / 8 * 8;
     for (int ox = 0; ox < a->out_w; ox++) {
         float *o = out + (size_t)ox * C;
+        // Blocks of up to four 8-lane vectors, then the last C % 8 channels one at a time.
         for (int c0 = 0; c0 < full; c0 += 32) {
+            const int nv = full - c0 >= 32 ? 4 : (full - c0) / 8;
             __m256 acc[4];
-            for (int v = 0; v < 4; v++) acc[v] = a->bias ? _mm256_loadu_ps(a->bias + c0 + 8 * v) : _mm256_setzero_ps();
+            for (int v = 0; v < 4; v++) acc[v] = a->bias && v < nv ? _mm256_loadu_ps(a->bias + c0 + 8 * v) : _mm256_setzero_ps();
             for (int ky = 0; ky < a->kh; ky++) {
                 int iy = a->oy * a->sh - a->pad_top + ky * a->dh;
                 if (iy < 0 || iy >= a->in_h) continue;
@@ -74,12 +84,15 @@ __attribute__((target("avx2,fma"))) static void zk_dw_avx2(const zoo_depthwise_a
                     if (ix < 0 || ix >= a->in_w) continue;
                     const float *p = in + ((size_t)iy * a->in_w + ix) * C + c0;
                     const float *t = a->kernel + (size_t)(ky * a->kw + kx) * C + c0;
-                    for (int v = 0; v < 4; v++) acc[v] = _mm256_fmadd_ps(_mm256_loadu_ps(p + 8 * v), _mm256_loadu_ps(t + 8 * v), acc[v]);
+                    if (nv == 4) {
+                        for (int v = 0; v < 4; v++) acc[v] = _mm256_fmadd_ps(_mm256_loadu_ps(p + 8 * v), _mm256_loadu_ps(t + 8 * v), acc[v]);
+                    } else {
+                        for (int v = 0; v < nv; v++) acc[v] = _mm256_fmadd_ps(_mm256_loadu_ps(p + 8 * v), _mm256_loadu_ps(t + 8 * v), acc[v]);
+                    }
                 }
             }
-            for (int v = 0; v < 4; v++) _mm256_storeu_ps(o + c0 + 8 * v, acc[v]);
+            for (int v = 0; v < nv; v++) _mm256_storeu_ps(o + c0 + 8 * v, acc[v]);
         }
-        // The last C % 32 channels, one at a time.
         for (int c = full; c < C; c++) {
             float s = a->bias ? a->bias[c] : 0.0f;
             for (int ky = 0; ky < a->kh; ky++) {

@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// zoo_depthwise_row in every implementation this CPU runs against a direct float64 loop:
-/// channel counts around the 64-channel blocks and the masks (1, 17, 64, 80, 96), 3x3 and 5x5
+/// channel counts around the 64-channel blocks, the masks and AVX2's 8-lane tail (1, 12, 17,
+/// 32, 64, 80, 96, 144), 3x3, 5x5 and 7x7
 /// kernels, strides, dilation and padding on both sides, with and without a bias.
 @Suite struct DepthwiseRowTests {
     struct Case: Sendable, CustomStringConvertible {
@@ -15,7 +16,8 @@ import Testing
     static let cases: [Case] = [
         Case(channels: 1, k: 3, stride: 1, dilation: 1, pad: 1, bias: true), Case(channels: 17, k: 3, stride: 2, dilation: 1, pad: 1, bias: false),
         Case(channels: 64, k: 5, stride: 1, dilation: 1, pad: 2, bias: true), Case(channels: 80, k: 3, stride: 1, dilation: 2, pad: 2, bias: true),
-        Case(channels: 96, k: 7, stride: 2, dilation: 1, pad: 0, bias: false),
+        Case(channels: 96, k: 7, stride: 2, dilation: 1, pad: 0, bias: false), Case(channels: 32, k: 3, stride: 1, dilation: 1, pad: 1, bias: true),
+        Case(channels: 144, k: 3, stride: 2, dilation: 1, pad: 1, bias: true), Case(channels: 12, k: 5, stride: 1, dilation: 1, pad: 2, bias: false),
     ]
 
     @Test(arguments: cases)

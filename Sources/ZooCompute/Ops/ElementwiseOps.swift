@@ -40,11 +40,19 @@ struct ConcatenateOp: DifferentiableOp {
         let a = resolvedAxis(rank: shape.count)
         let outer = shape[..<a].reduce(1, *)
         let outInner = shape[a...].reduce(1, *)
-        var offset = 0
-        for (source, inputShape) in zip(call.inputs, call.inputShapes) {
-            let inner = inputShape[a...].reduce(1, *)
-            for o in 0..<outer { (call.output + o * outInner + offset).update(from: source + o * inner, count: inner) }
-            offset += inner
+        // Outer rows shared between the threads (DenseNet concatenates whole feature maps).
+        let inners = call.inputShapes.map { $0[a...].reduce(1, *) }
+        var running = 0
+        let offsets = inners.map { inner -> Int in defer { running += inner }; return running }
+        let workers = outer * outInner >= 1 << 16 ? max(1, min(call.threads, outer)) : 1
+        nonisolated(unsafe) let output = call.output
+        let sources = call.inputs.map { UnsafeSendablePointer(pointer: $0) }
+        Parallel.forEach(workers) { worker in
+            for o in (outer * worker / workers)..<(outer * (worker + 1) / workers) {
+                for (k, source) in sources.enumerated() {
+                    (output + o * outInner + offsets[k]).update(from: source.pointer + o * inners[k], count: inners[k])
+                }
+            }
         }
     }
 
@@ -96,4 +104,10 @@ struct ConcatenateOp: DifferentiableOp {
         }
         return OpGradients(inputs: result)
     }
+}
+
+/// A read-only pointer handed to worker threads (the caller keeps the memory alive and
+/// unchanged while they run).
+struct UnsafeSendablePointer: @unchecked Sendable {
+    let pointer: UnsafePointer<Float>
 }

@@ -63,6 +63,7 @@ struct Bench: ParsableCommand {
                 ("images_per_second", .double(imagesPerSecond)), ("gflops", .double(gflops)), ("flops_per_run", .double(info.flops)),
                 ("peak_activation_bytes", .int(info.peakActivationBytes)), ("load_ms", .double(loadMs)), ("plan_ms", .double(planMs)),
                 ("kernel", .string(compiled.kernelName)), ("input_shape", .array(compiled.inputShape.map { .int($0) })),
+                ("cpu", .string(CPUInfo.modelName)), ("kernels_supported", .array(CPUInfo.supportedKernels.map { .string($0) })),
                 ("images_per_thread", .int(info.imagesPerThread)),
             ]
             if profile {
@@ -77,6 +78,7 @@ struct Bench: ParsableCommand {
         }
         print("\(model): batch \(batch), \(iterations) runs, \(compiled.threads) threads, kernel \(compiled.kernelName)"
               + (info.imagesPerThread > 0 ? ", \(info.imagesPerThread) images per thread" : ""))
+        print("  cpu \(CPUInfo.modelName) (kernels it runs: \(CPUInfo.supportedKernels.joined(separator: ", ")))")
         print(String(format: "  median %.2f ms, min %.2f ms: %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per run)",
                      median * 1000, (times.first ?? 0) * 1000, imagesPerSecond, gflops, info.flops / 1e9))
         print(String(format: "  peak activation memory %.1f MiB; load %.1f ms, plan %.1f ms", Double(info.peakActivationBytes) / 1048576, loadMs, planMs))

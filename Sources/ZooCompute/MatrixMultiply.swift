@@ -58,4 +58,7 @@ struct MatrixMultiply {
 
     /// Which implementation runs.
     static var implementation: String { String(cString: zoo_kernels_active()) }
+
+    /// The implementations this CPU and build can run, best first.
+    static var supportedImplementations: [String] { ["avx512", "avx2", "portable"].filter { zoo_kernels_supported($0) == 1 } }
 }

@@ -78,6 +78,10 @@ import ZooFormats
         #expect((object["images_per_second"] as? Double ?? 0) > 0)
         #expect((object["flops_per_run"] as? Double ?? 0) > 0)
         #expect((object["peak_activation_bytes"] as? Int ?? 0) > 0)
+        // The machine: the CPU's name and the kernels it can run, the one used among them.
+        #expect(!(object["cpu"] as? String ?? "").isEmpty)
+        let supported = object["kernels_supported"] as? [String] ?? []
+        #expect(supported.last == "portable" && supported.contains(object["kernel"] as? String ?? "?"))
     }
 
     @Test func benchProfileTimesEveryStep() throws {

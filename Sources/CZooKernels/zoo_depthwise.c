@@ -8,11 +8,12 @@
 #include <stddef.h>
 #include <string.h>
 
-static void zk_dw_portable(const zoo_depthwise_args *a, const float *in, float *out) {
+// Channels [c_begin, c_end) of every output pixel of the row.
+static void zk_dw_channels(const zoo_depthwise_args *a, const float *in, float *out, int c_begin, int c_end) {
     const int C = a->channels;
     for (int ox = 0; ox < a->out_w; ox++) {
         float *o = out + (size_t)ox * C;
-        for (int c = 0; c < C; c++) o[c] = a->bias ? a->bias[c] : 0.0f;
+        for (int c = c_begin; c < c_end; c++) o[c] = a->bias ? a->bias[c] : 0.0f;
         for (int ky = 0; ky < a->kh; ky++) {
             int iy = a->oy * a->sh - a->pad_top + ky * a->dh;
             if (iy < 0 || iy >= a->in_h) continue;
@@ -21,11 +22,13 @@ static void zk_dw_portable(const zoo_depthwise_args *a, const float *in, float *
                 if (ix < 0 || ix >= a->in_w) continue;
                 const float *p = in + ((size_t)iy * a->in_w + ix) * C;
                 const float *t = a->kernel + (size_t)(ky * a->kw + kx) * C;
-                for (int c = 0; c < C; c++) o[c] += p[c] * t[c];
+                for (int c = c_begin; c < c_end; c++) o[c] += p[c] * t[c];
             }
         }
     }
 }
+
+static void zk_dw_portable(const zoo_depthwise_args *a, const float *in, float *out) { zk_dw_channels(a, in, out, 0, a->channels); }
 
 #ifdef ZK_X86
 #include <immintrin.h>
@@ -93,20 +96,9 @@ __attribute__((target("avx2,fma"))) static void zk_dw_avx2(const zoo_depthwise_a
             }
             for (int v = 0; v < nv; v++) _mm256_storeu_ps(o + c0 + 8 * v, acc[v]);
         }
-        for (int c = full; c < C; c++) {
-            float s = a->bias ? a->bias[c] : 0.0f;
-            for (int ky = 0; ky < a->kh; ky++) {
-                int iy = a->oy * a->sh - a->pad_top + ky * a->dh;
-                if (iy < 0 || iy >= a->in_h) continue;
-                for (int kx = 0; kx < a->kw; kx++) {
-                    int ix = ox * a->sw - a->pad_left + kx * a->dw;
-                    if (ix < 0 || ix >= a->in_w) continue;
-                    s += in[((size_t)iy * a->in_w + ix) * C + c] * a->kernel[(size_t)(ky * a->kw + kx) * C + c];
-                }
-            }
-            o[c] = s;
-        }
     }
+    // The last C % 8 channels.
+    if (full < C) zk_dw_channels(a, in, out, full, C);
 }
 #endif
 

@@ -146,6 +146,20 @@ final class ExecutionPlan: @unchecked Sendable {
             steps.append(Step(name: node.name, kind: kind, inputs: inputs, output: v))
             valueOf[node.name] = v
         }
+        /// A DepthwiseConv2D, or a Conv2D whose groups equal its input channels, with the
+        /// activation layer reading only it fused in.
+        func emitDepthwise(_ node: Node, _ a: ConvAttributes, grouped: Bool, inShape: [Int], zeroPad: (Int, Int, Int, Int), inputs: [Int]) throws {
+            let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: grouped ? a.asDepthwise : a, outChannels: node.outputShape[2])
+            let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
+            var fused = a
+            if let (activation, reader) = fusedActivations[node.name] { fused.activation = activation; fusedInto[reader] = shapes.count }
+            var op = grouped ? DepthwiseConvolutionOp(groupedConvolution: fused) : DepthwiseConvolutionOp(attributes: fused)
+            op.zeroPad = zeroPad
+            let summary = (grouped ? "grouped conv (depthwise)" : "depthwise") + (zeroPad != (0, 0, 0, 0) ? " +pad" : "")
+                + (fused.activation != a.activation ? " +\(fused.activation.rawValue)" : "")
+            emit(node, try opStep(node, op, summary, flops: depthwiseFlops), inputs: inputs)
+            flops += depthwiseFlops
+        }
 
         for node in order {
             if let value = fusedInto[node.name] { valueOf[node.name] = value; continue }
@@ -173,16 +187,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 valueOf[node.name] = shapes.count - 1
             case .conv2D(let a) where a.groups > 1:
                 // Each channel alone (groups = input channels): the depthwise kernel.
-                let depthwise = a.asDepthwise
-                let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: depthwise, outChannels: node.outputShape[2])
-                let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
-                var fused = a
-                if let (activation, reader) = fusedActivations[node.name] { fused.activation = activation; fusedInto[reader] = shapes.count }
-                var op = DepthwiseConvolutionOp(groupedConvolution: fused)
-                op.zeroPad = zeroPad
-                emit(node, try opStep(node, op, "grouped conv (depthwise)" + (zeroPad != (0, 0, 0, 0) ? " +pad" : "") + (fused.activation != a.activation ? " +\(fused.activation.rawValue)" : ""),
-                                      flops: depthwiseFlops), inputs: ins)
-                flops += depthwiseFlops
+                try emitDepthwise(node, a, grouped: true, inShape: inShape, zeroPad: zeroPad, inputs: ins)
             case .conv2D, .dense:
                 let isDense: Bool
                 let geometry: ConvGeometry
@@ -255,15 +260,7 @@ final class ExecutionPlan: @unchecked Sendable {
                 valueOf[node.name] = v
                 for name in produces.dropFirst() { fusedInto[name] = v }
             case .depthwiseConv2D(let a):
-                let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: a, outChannels: inShape[2] * a.filters)
-                let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
-                var fused = a
-                if let (activation, reader) = fusedActivations[node.name] { fused.activation = activation; fusedInto[reader] = shapes.count }
-                var op = DepthwiseConvolutionOp(attributes: fused)
-                op.zeroPad = zeroPad
-                emit(node, try opStep(node, op, "depthwise" + (zeroPad != (0, 0, 0, 0) ? " +pad" : "") + (fused.activation != a.activation ? " +\(fused.activation.rawValue)" : ""),
-                                      flops: depthwiseFlops), inputs: ins)
-                flops += depthwiseFlops
+                try emitDepthwise(node, a, grouped: false, inShape: inShape, zeroPad: zeroPad, inputs: ins)
             case .batchNormalization(let bn):
                 var op = BatchNormalizationOp(attributes: bn)
                 if let (activation, reader) = fusedActivations[node.name] { op.fusedActivation = activation; fusedInto[reader] = shapes.count }

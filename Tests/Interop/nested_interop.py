@@ -34,12 +34,10 @@ Each check prints one PASS/FAIL line (rel = max|zoo - keras| / max|keras| <= 1e-
 line is `N passed, M failed`, exit status 1 when any failed.
 """
 
-import argparse
 import json
 import os
 import shutil
 import sys
-import tempfile
 
 SEED = 7
 INPUT_SEED = 2024
@@ -134,28 +132,19 @@ def tf_side(work):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--zoo")
-    parser.add_argument("--tf-python")
-    parser.add_argument("--workdir")
-    parser.add_argument("--tf-side", metavar="DIR", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.tf_side:
-        tf_side(args.tf_side)
-        return 0
-    if not args.zoo or not args.tf_python:
-        parser.error("--zoo and --tf-python are required")
-
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from report import two_era_arguments
+    args = two_era_arguments(__doc__, argv, tf_side)
+    if args is None:
+        return 0
+
     import make_models  # noqa: F401  (sets the jax CPU backend and quiets logging)
-    from report import Report, relative_error, run
+    from report import Report, relative_error, run, scratch_folder
     import numpy as np
     import keras
 
     report = Report()
-    base = args.workdir or os.environ.get("TMPDIR", "/tmp")
-    os.makedirs(base, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="nested-", dir=base)
+    work = scratch_folder(args, "nested-")
     rng = np.random.default_rng(INPUT_SEED)
     inputs = {}
     for s in sorted({size(t) for t in MODELS}):

@@ -1,7 +1,11 @@
 """What the interop scripts share: the PASS/FAIL tally they print and exit on, the relative
-error they compare tensors with, and the way they run a command."""
+error they compare tensors with, the way they run a command, and the arguments and scratch
+folder of the scripts that check both Keras eras (a tf-keras subprocess)."""
 
+import argparse
+import os
 import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -58,3 +62,28 @@ class Report:
             log("failed: " + ", ".join(self.failures))
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         return 1 if self.failed else 0
+
+
+def two_era_arguments(doc, argv, tf_side):
+    """Parses --zoo, --tf-python, --workdir and the hidden --tf-side DIR of a script that runs
+    itself under tf-keras as a subprocess; runs `tf_side(DIR)` and returns None for that call."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--zoo")
+    parser.add_argument("--tf-python")
+    parser.add_argument("--workdir")
+    parser.add_argument("--tf-side", metavar="DIR", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.tf_side:
+        tf_side(args.tf_side)
+        return None
+    if not args.zoo or not args.tf_python:
+        parser.error("--zoo and --tf-python are required")
+    return args
+
+
+def scratch_folder(args, prefix):
+    """A fresh folder under --workdir (default $TMPDIR)."""
+    base = args.workdir or os.environ.get("TMPDIR", "/tmp")
+    os.makedirs(base, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=base)
+

@@ -3,7 +3,7 @@ import ZooModels
 
 /// The inference plan's passes, in the order `ExecutionPlan.init` runs them:
 /// 1. validate the weights (`BoundModel.validateWeights`);
-/// 2. `foldBatchNorm`: inference BatchNormalization into the preceding convolution;
+/// 2. `foldBatchNorm`: inference BatchNormalization (and ConvNeXt's LayerScale) into the preceding convolution or Dense;
 /// 3. `prune`: only the layers the requested outputs need;
 /// 4. `foldPadding`: a ZeroPadding2D read only by a Conv2D or a pooling layer becomes that
 ///    layer's padding;
@@ -19,7 +19,7 @@ enum InferencePasses {
     /// that absorbed a BatchNormalization (their kernels differ from the file's).
     static func foldBatchNorm(_ model: BoundModel, preserving: Set<String>) throws
         -> (model: BoundModel, resolve: @Sendable (String) -> String, absorbed: Set<String>) {
-        let (folded, replaced) = try BatchNormFolding.fold(model, preserving: preserving)
+        let (folded, replaced) = try BatchNormFolding.fold(model, preserving: preserving, layerScale: true)
         let resolve: @Sendable (String) -> String = { name in
             var current = name
             while let next = replaced[current] { current = next }

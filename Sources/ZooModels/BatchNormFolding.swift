@@ -10,7 +10,10 @@ public enum BatchNormFolding {
     /// to the layer that now produces its output).
     /// Layers in `preserving` keep their own output: a BatchNormalization after one of them is
     /// not folded into it.
-    public static func fold(_ model: BoundModel, preserving: Set<String> = []) throws -> (model: BoundModel, folded: [String: String]) {
+    /// With `layerScale`, ConvNeXt's LayerScale (`y = x * gamma`, a BatchNormalization with no
+    /// statistics) folds the same way into the Dense before it (the inference core does this;
+    /// `zoo convert --fold-bn` keeps the LayerScale layers).
+    public static func fold(_ model: BoundModel, preserving: Set<String> = [], layerScale: Bool = false) throws -> (model: BoundModel, folded: [String: String]) {
         let graph = model.graph
         var consumers: [String: Int] = [:]
         for node in graph.nodes { for input in node.inputs { consumers[input, default: 0] += 1 } }
@@ -18,7 +21,13 @@ public enum BatchNormFolding {
         var weights = model.weights
         var newOps: [String: Op] = [:]
         for node in graph.nodes {
-            guard case .batchNormalization(let bn) = node.op, node.inputs.count == 1, let producer = graph.node(node.inputs[0]),
+            let batchNorm: BatchNormAttributes?
+            switch node.op {
+            case .batchNormalization(let bn): batchNorm = bn
+            case .layerScale where layerScale: batchNorm = nil
+            default: continue
+            }
+            guard node.inputs.count == 1, let producer = graph.node(node.inputs[0]),
                   consumers[producer.name] == 1, !graph.effectiveOutputs.contains(producer.name),
                   !preserving.contains(producer.name) else { continue }
             let channels = node.outputShape.last ?? 0
@@ -38,12 +47,21 @@ public enum BatchNormFolding {
             default:
                 continue
             }
-            guard let bnWeights = weights[node.name], let kernelWeight = weights[producer.name]?[producer.weights[0].name],
-                  let mean = bnWeights["moving_mean"], let variance = bnWeights["moving_variance"] else { continue }
+            guard let bnWeights = weights[node.name], let kernelWeight = weights[producer.name]?[producer.weights[0].name] else { continue }
             let gamma = bnWeights["gamma"].map(DTypeConversion.floats) ?? [Float](repeating: 1, count: channels)
-            let beta = bnWeights["beta"].map(DTypeConversion.floats) ?? [Float](repeating: 0, count: channels)
-            let means = DTypeConversion.floats(mean), variances = DTypeConversion.floats(variance)
-            let scale = (0..<channels).map { Double(gamma[$0]) / (Double(variances[$0]) + bn.epsilon).squareRoot() }
+            let beta: [Float], means: [Float], scale: [Double]
+            if let bn = batchNorm {
+                guard let mean = bnWeights["moving_mean"], let variance = bnWeights["moving_variance"] else { continue }
+                beta = bnWeights["beta"].map(DTypeConversion.floats) ?? [Float](repeating: 0, count: channels)
+                means = DTypeConversion.floats(mean)
+                let variances = DTypeConversion.floats(variance)
+                guard gamma.count == channels, beta.count == channels, means.count == channels, variances.count == channels else { continue }
+                scale = (0..<channels).map { Double(gamma[$0]) / (Double(variances[$0]) + bn.epsilon).squareRoot() }
+            } else {
+                guard gamma.count == channels else { continue }
+                (beta, means) = ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels))
+                scale = gamma.map(Double.init)
+            }
             let oldBias = weights[producer.name]?["bias"].map(DTypeConversion.floats) ?? [Float](repeating: 0, count: channels)
             let bias = (0..<channels).map { Float((Double(oldBias[$0]) - Double(means[$0])) * scale[$0] + Double(beta[$0])) }
             var newKernel = kernelWeight

@@ -67,3 +67,38 @@ import ZooModels
         #expect(throws: GraphError.self) { try g.add("zero", .conv2D(ConvAttributes(filters: 6, kernel: [3, 3], groups: 0)), inputs: ["in"]) }
     }
 }
+
+/// ConvNeXt's LayerScale folds into the Dense before it in the inference core (the kernel's
+/// columns and the bias scaled by gamma), unless the Dense's own output is asked for; either
+/// way the values are Keras's `(x W + b) * gamma`, and LayerNormalization's threaded rows
+/// equal one thread's.
+@Suite struct LayerScaleFoldingTests {
+    @Test func foldedEqualsUnfolded() throws {
+        var g = Graph()
+        try g.add("in", .input(shape: [3, 5, 40]))
+        try g.add("norm", .layerNormalization(LayerNormAttributes(epsilon: 1e-6)), inputs: ["in"])
+        try g.add("dense", .dense(DenseAttributes(units: 24)), inputs: ["norm"])
+        try g.add("scale", .layerScale(initValue: 1e-6), inputs: ["dense"])
+        g.outputs = ["scale"]
+        let weights = seededWeights(for: g, seed: 11, divisor: 30)
+        let model = BoundModel(graph: g, weights: weights)
+        let input = Tensor(shape: [4, 3, 5, 40], values: (0..<(4 * 3 * 5 * 40)).map { Float(($0 * 53) % 41) / 13 - 1.5 })
+        let folded = try #require(try CompiledModel(model: model, threads: 2).run(input)["scale"])
+        let both = try CompiledModel(model: model, threads: 1).run(input, outputs: ["dense", "scale"])
+        let dense = try #require(both["dense"]), kept = try #require(both["scale"])
+        let gamma = DTypeConversion.floats(try #require(weights["scale"]?["gamma"]))
+        let d = DTypeConversion.floats(Weight(name: "d", path: "", storedName: "d", dtype: .float32, shape: dense.shape, data: dense.data))
+        let f = DTypeConversion.floats(Weight(name: "f", path: "", storedName: "f", dtype: .float32, shape: folded.shape, data: folded.data))
+        let k = DTypeConversion.floats(Weight(name: "k", path: "", storedName: "k", dtype: .float32, shape: kept.shape, data: kept.data))
+        #expect(f.count == d.count && k.count == d.count)
+        // Folded, the product sums x * (w * gamma): other roundings, so within 1e-6 of the
+        // largest output rather than of each value (a sum with cancellation is small).
+        let peak = d.indices.map { abs(d[$0] * gamma[$0 % 24]) }.max() ?? 1
+        for i in d.indices {
+            let want = d[i] * gamma[i % 24]
+            #expect(abs(k[i] - want) <= 1e-6 * max(1, abs(want)), "kept \(i)")
+            #expect(abs(f[i] - want) <= 1e-6 * peak, "folded \(i): \(f[i]) vs \(want)")
+        }
+        #expect(f != k, "the folded plan computes differently (so the fold did happen)")
+    }
+}

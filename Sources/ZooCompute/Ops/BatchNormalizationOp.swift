@@ -44,7 +44,8 @@ struct BatchNormalizationOp: DifferentiableOp {
         // Row by row (the channel loop vectorises), rows shared between the threads.
         scale.withUnsafeBufferPointer { scaleBuffer in
             shift.withUnsafeBufferPointer { shiftBuffer in
-                nonisolated(unsafe) let s = scaleBuffer.baseAddress!, b = shiftBuffer.baseAddress!
+                guard let scaleBase = scaleBuffer.baseAddress, let shiftBase = shiftBuffer.baseAddress else { return }
+                nonisolated(unsafe) let s = scaleBase, b = shiftBase
                 let workers = rows * channels >= 1 << 15 ? max(1, min(call.threads, rows)) : 1
                 Parallel.forEach(workers) { worker in
                     let range = (rows * worker / workers)..<(rows * (worker + 1) / workers)

@@ -91,25 +91,58 @@ struct LayerNormalizationOp: DifferentiableOp {
 
     var backwardReads: (inputs: Bool, output: Bool) { (true, false) }
 
-    private func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                           gamma: [Float]?, beta: [Float]?, inverse: UnsafeMutablePointer<Float>?) {
+    /// Sum of `count` floats in eight interleaved partial sums (so the loop vectorises), added
+    /// up at the end, then the tail.
+    @inline(__always)
+    static func sum(_ v: UnsafePointer<Float>, _ count: Int, minus offset: Float = 0, squared: Bool = false) -> Float {
+        var partial = SIMD8<Float>()
+        let shift = SIMD8<Float>(repeating: offset)
+        var j = 0
+        let raw = UnsafeRawPointer(v)
+        while j + 8 <= count {
+            let d = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - shift
+            partial += squared ? d * d : d
+            j += 8
+        }
+        var total = partial.sum()
+        while j < count {
+            let d = v[j] - offset
+            total += squared ? d * d : d
+            j += 1
+        }
+        return total
+    }
+
+    private func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int,
+                           gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, inverse: UnsafeMutablePointer<Float>?) {
         let epsilon = Float(attributes.epsilon)
-        for r in 0..<rows {
+        for r in rows {
             let row = x + r * width
-            var mean: Float = 0
-            for j in 0..<width { mean += row[j] }
-            mean /= Float(width)
-            var variance: Float = 0
-            for j in 0..<width { let d = row[j] - mean; variance += d * d }
-            variance /= Float(width)
+            let mean = Self.sum(row, width) / Float(width)
+            let variance = Self.sum(row, width, minus: mean, squared: true) / Float(width)
             let inv = 1 / (variance + epsilon).squareRoot()
             inverse?[r] = inv
             let out = y + r * width
-            for j in 0..<width {
-                var v = (row[j] - mean) * inv
-                if let gamma { v *= gamma[j] }
-                if let beta { v += beta[j] }
-                out[j] = v
+            switch (gamma, beta) {
+            case let (g?, b?): for j in 0..<width { out[j] = (row[j] - mean) * inv * g[j] + b[j] }
+            case let (g?, nil): for j in 0..<width { out[j] = (row[j] - mean) * inv * g[j] }
+            case let (nil, b?): for j in 0..<width { out[j] = (row[j] - mean) * inv + b[j] }
+            default: for j in 0..<width { out[j] = (row[j] - mean) * inv }
+            }
+        }
+    }
+
+    /// Rows shared between `threads` threads when the tensor is large.
+    private func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                           gamma: [Float]?, beta: [Float]?, inverse: UnsafeMutablePointer<Float>?, threads: Int = 1) {
+        let workers = rows * width >= 1 << 15 ? max(1, min(threads, rows)) : 1
+        nonisolated(unsafe) let (x, y, inverse) = (x, y, inverse)
+        gamma.withOptionalBuffer { g in
+            beta.withOptionalBuffer { b in
+                nonisolated(unsafe) let (g, b) = (g, b)
+                Parallel.forEach(workers) { worker in
+                    normalize(x, y, rows: (rows * worker / workers)..<(rows * (worker + 1) / workers), width: width, gamma: g, beta: b, inverse: inverse)
+                }
             }
         }
     }
@@ -123,7 +156,8 @@ struct LayerNormalizationOp: DifferentiableOp {
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
         let width = call.outputShape.last ?? 1
         let (gamma, beta) = parameters(weights, width: width)
-        normalize(call.inputs[0], call.output, rows: call.outputCount / max(width, 1), width: width, gamma: gamma, beta: beta, inverse: nil)
+        normalize(call.inputs[0], call.output, rows: call.outputCount / max(width, 1), width: width, gamma: gamma, beta: beta, inverse: nil,
+                  threads: call.threads)
     }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {
@@ -195,8 +229,19 @@ struct LayerScaleOp: DifferentiableOp {
 
     func infer(_ call: InferenceCall, weights: [String: [Float]]) {
         let width = call.outputShape.last ?? 1
-        guard let gamma = weights["gamma"], gamma.count == width else { return }
-        for i in 0..<call.outputCount { call.output[i] = call.inputs[0][i] * gamma[i % width] }
+        guard let gamma = weights["gamma"], gamma.count == width, width > 0 else { return }
+        let rows = call.outputCount / width
+        let workers = call.outputCount >= 1 << 15 ? max(1, min(call.threads, rows)) : 1
+        nonisolated(unsafe) let (x, y) = (call.inputs[0], call.output)
+        gamma.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            nonisolated(unsafe) let g = base
+            Parallel.forEach(workers) { worker in
+                for r in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
+                    for j in 0..<width { y[r * width + j] = x[r * width + j] * g[j] }
+                }
+            }
+        }
     }
 
     func forward(_ inputs: [FloatTensor], weights: [String: [Float]], context: OpContext, cache: inout OpCache) throws -> FloatTensor {

@@ -47,29 +47,21 @@ struct Summary: ParsableCommand {
             if node.op.isOperationNode { fields.append(("operation", .bool(true))) }
             return .object(fields)
         }
-        // A nested model is one row, as in Keras's `model.layers`, with its layers inside.
+        // A nested model is one row, as in Keras's `model.layers`, with its layers inside; op
+        // nodes (not in `model.layers`) keep their own rows, marked.
         var layers: [JSONValue] = []
-        var index = 0
-        let nodes = graph.nodes
-        while index < nodes.count {
-            let node = nodes[index]
-            guard let container = node.container else {
-                layers.append(row(node))
-                index += 1
-                continue
-            }
-            var members: [Node] = []
-            while index < nodes.count, nodes[index].container == container { members.append(nodes[index]); index += 1 }
-            let outside = members.flatMap { graph.kerasInputs(of: $0) }.filter { input in !members.contains { $0.name == input } }
-            let shape = members.last?.outputShape ?? []
-            let params = members.reduce(0) { $0 + $1.parameterCount }
+        var nested = graph.modelLayers.filter(\.isNestedModel).makeIterator()
+        var pending = nested.next()
+        for node in graph.nodes {
+            guard let container = node.container else { layers.append(row(node)); continue }
+            guard let layer = pending, layer.name == container else { continue }
+            pending = nested.next()
             layers.append(.object([
-                ("name", .string(container)),
-                ("type", .string(graph.modelLayers.first { $0.name == container }?.className ?? "Sequential")),
-                ("output_shape", .array([.null] + shape.map { JSONValue.int($0) })),
-                ("params", .int(params)), ("trainable", .bool(members.contains { $0.trainable })),
-                ("inputs", .array(outside.map { .string($0) })),
-                ("layers", .array(members.map(row))),
+                ("name", .string(layer.name)), ("type", .string(layer.className)),
+                ("output_shape", .array([.null] + layer.outputShape.map { JSONValue.int($0) })),
+                ("params", .int(layer.parameterCount)), ("trainable", .bool(layer.nodes.contains { $0.trainable })),
+                ("inputs", .array(graph.kerasInputs(of: layer).map { .string($0) })),
+                ("layers", .array(layer.nodes.map(row))),
             ]))
         }
         let binding: JSONValue = .object([
@@ -93,13 +85,13 @@ struct Summary: ParsableCommand {
 
     static func table(graph: Graph, title: String, scheme: NamingScheme) -> String {
         var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #", "Connected to"]]
+        let nested = Dictionary(graph.modelLayers.filter(\.isNestedModel).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var container: String?
         for node in graph.nodes {
             // A nested model gets a row of its own, its layers indented under it.
-            if let nested = node.container, nested != container, let layer = graph.modelLayers.first(where: { $0.name == nested }) {
-                let outside = layer.nodes.flatMap { graph.kerasInputs(of: $0) }.filter { input in !layer.nodes.contains { $0.name == input } }
-                rows.append(["\(nested) (\(layer.className))", shapeText(layer.outputShape), InspectReport.grouped(layer.parameterCount),
-                             outside.joined(separator: ", ")])
+            if let name = node.container, name != container, let layer = nested[name] {
+                rows.append(["\(name) (\(layer.className))", shapeText(layer.outputShape), InspectReport.grouped(layer.parameterCount),
+                             graph.kerasInputs(of: layer).joined(separator: ", ")])
             }
             container = node.container
             let indent = node.container == nil ? "" : "  "

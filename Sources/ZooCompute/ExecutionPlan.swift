@@ -152,12 +152,14 @@ final class ExecutionPlan: @unchecked Sendable {
             let g = ConvGeometry(batch: batch, input: inShape, output: node.outputShape, attributes: grouped ? a.asDepthwise : a, outChannels: node.outputShape[2])
             let depthwiseFlops = 2 * Double(g.rows) * Double(g.kh * g.kw) * Double(g.outC)
             var fused = a
-            if let (activation, reader) = fusedActivations[node.name] { fused.activation = activation; fusedInto[reader] = shapes.count }
+            let fusion = fusedActivations[node.name]
+            if let (activation, _) = fusion { fused.activation = activation }
             var op = grouped ? DepthwiseConvolutionOp(groupedConvolution: fused) : DepthwiseConvolutionOp(attributes: fused)
             op.zeroPad = zeroPad
             let summary = (grouped ? "grouped conv (depthwise)" : "depthwise") + (zeroPad != (0, 0, 0, 0) ? " +pad" : "")
                 + (fused.activation != a.activation ? " +\(fused.activation.rawValue)" : "")
             emit(node, try opStep(node, op, summary, flops: depthwiseFlops), inputs: inputs)
+            if let (_, reader) = fusion { fusedInto[reader] = valueOf[node.name] }
             flops += depthwiseFlops
         }
 
@@ -262,9 +264,10 @@ final class ExecutionPlan: @unchecked Sendable {
             case .depthwiseConv2D(let a):
                 try emitDepthwise(node, a, grouped: false, inShape: inShape, zeroPad: zeroPad, inputs: ins)
             case .batchNormalization(let bn):
-                var op = BatchNormalizationOp(attributes: bn)
-                if let (activation, reader) = fusedActivations[node.name] { op.fusedActivation = activation; fusedInto[reader] = shapes.count }
+                let fusion = fusedActivations[node.name]
+                let op = BatchNormalizationOp(attributes: bn, fusedActivation: fusion?.0)
                 emit(node, try opStep(node, op, "batchnorm" + (op.fusedActivation.map { " +\($0.rawValue)" } ?? "")), inputs: ins)
+                if let (_, reader) = fusion { fusedInto[reader] = valueOf[node.name] }
             case .activation(let activation):
                 emit(node, try opStep(node, ActivationOp(function: activation), "activation \(activation.rawValue)"), inputs: ins)
             case .relu:

@@ -14,6 +14,15 @@ public struct ModelLayer: Equatable, Sendable {
     /// Whether this is a nested model rather than one node.
     public var isNestedModel: Bool { nodes.first?.container != nil }
 
+    /// The layers its nodes read from outside it, in first-use order, each once (for one node:
+    /// its inputs).
+    public var externalInputs: [String] {
+        let own = Set(nodes.map(\.name))
+        var result: [String] = []
+        for node in nodes { for input in node.inputs where !own.contains(input) && !result.contains(input) { result.append(input) } }
+        return result
+    }
+
     public init(name: String, className: String, nodes: [Node]) {
         self.name = name
         self.className = className
@@ -56,9 +65,16 @@ extension Graph {
     /// The names Keras gives `node`'s inputs: a layer inside a nested model read from outside
     /// it is that nested model.
     public func kerasInputs(of node: Node) -> [String] {
-        node.inputs.map { input in
-            guard let container = self.node(input)?.container, container != node.container else { return input }
-            return container
-        }
+        node.inputs.map { kerasName(of: $0, readFrom: node.container) }
+    }
+
+    /// The names Keras gives the layers a nested model reads from outside it.
+    public func kerasInputs(of layer: ModelLayer) -> [String] {
+        layer.externalInputs.map { kerasName(of: $0, readFrom: nil) }
+    }
+
+    private func kerasName(of input: String, readFrom reader: String?) -> String {
+        guard let container = node(input)?.container, container != reader else { return input }
+        return container
     }
 }

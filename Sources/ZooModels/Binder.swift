@@ -31,7 +31,7 @@ public enum Binder {
         for layer in checkpoint.layers {
             var names = layer.weights.map(\.name)
             if containers.contains(layer.name) {
-                names = layer.weights.map { Self.nestedWeightName($0, in: layer.name) }
+                names = layer.weights.map(Self.nestedWeightName)
             }
             // Keras 3 names an unnamed variable (LayerScale's gamma) `variable`, `variable_1`, ...
             // counting over the whole session.
@@ -103,7 +103,7 @@ extension Binder {
     }
 
     /// `inner/kernel` for a weight of a nested model's group (`KerasNaming.nestedWeightName`).
-    static func nestedWeightName(_ weight: Weight, in container: String) -> String {
+    static func nestedWeightName(_ weight: Weight) -> String {
         guard let (layer, name) = KerasNaming.nestedWeightName(ofStoredName: weight.storedName) else { return weight.name }
         return "\(layer)/\(name)"
     }

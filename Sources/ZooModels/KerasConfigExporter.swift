@@ -102,16 +102,15 @@ public enum KerasConfigExporter {
     /// tensors its layers read from outside it.
     private static func modelLayerEntries(_ graph: Graph, flavor: Flavor) throws -> [JSON] {
         // Outside a nested model, its output node is read under the nested model's name.
+        let nested = Dictionary(graph.modelLayers.filter(\.isNestedModel).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         func outerName(_ input: String, reader: String) throws -> String {
             guard let source = graph.node(input), let container = source.container else { return input }
-            let members = graph.nodes.filter { $0.container == container }
-            guard members.last?.name == input else {
+            guard nested[container]?.nodes.last?.name == input else {
                 throw GraphError.invalidConfig("layer '\(reader)' reads '\(input)' inside nested model '\(container)', which Keras cannot express (only a nested model's output is visible outside it)")
             }
             return container
         }
         // Every node in order (op nodes too); a nested model's consecutive nodes become one entry.
-        let nested = Dictionary(graph.modelLayers.filter(\.isNestedModel).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var entries: [JSON] = []
         var done: Set<String> = []
         for node in graph.nodes {
@@ -129,10 +128,7 @@ public enum KerasConfigExporter {
     /// nodes, after an InputLayer) or a Functional (its own InputLayers for the outer tensors).
     private static func nestedModel(_ model: ModelLayer, in graph: Graph, flavor: Flavor,
                                     outerName: (String, String) throws -> String) throws -> JSON {
-        let names = Set(model.nodes.map(\.name))
-        // The outer tensors the nested model reads, in first-use order.
-        var outside: [String] = []
-        for node in model.nodes { for input in node.inputs where !names.contains(input) && !outside.contains(input) { outside.append(input) } }
+        let outside = model.externalInputs
         guard !outside.isEmpty else { throw GraphError.invalidConfig("nested model '\(model.name)' reads no tensor from outside it") }
         let shapes = try outside.map { input -> [Int] in
             guard let node = graph.node(input) else { throw GraphError.unknownInput(node: model.name, input: input) }

@@ -287,13 +287,14 @@ public final class ZooFileReader: @unchecked Sendable {
                 // Op nodes (`x + 3.0`) are not Keras layers and hold no weights.
                 // A nested model is a weightless layer, then its layers named `<model>/<layer>`,
                 // as a Keras 3 reader names them.
+                let nestedClass = Dictionary(graph.modelLayers.filter(\.isNestedModel).map { ($0.name, $0.className) }, uniquingKeysWith: { a, _ in a })
                 var listed: [CheckpointLayer] = []
                 for node in graph.nodes where !node.op.isOperationNode {
                     var layer = byName[node.name] ?? CheckpointLayer(name: node.name, weights: [])
                     layer.className = node.op.kerasClassName
                     if let container = node.container {
                         if listed.last?.nestedIn != container {
-                            listed.append(CheckpointLayer(name: container, className: graph.modelLayers.first { $0.name == container }?.className, weights: []))
+                            listed.append(CheckpointLayer(name: container, className: nestedClass[container], weights: []))
                         }
                         layer.name = "\(container)/\(node.name)"
                         layer.kerasName = node.name
